@@ -1,0 +1,329 @@
+"""The canonical tables every loader produces and every algorithm reads.
+
+``events``: one row per interaction, "src gave attention to dst" (A replies to B, A shares
+B's post, A follows B, A rates B).
+
+==========  =====================  ===============================================
+column      type                   meaning
+==========  =====================  ===============================================
+src         String                 who gave attention
+dst         String                 who received it
+kind        Enum(KINDS)            follow, mention, reply, share, like, rating, ...
+ts          Datetime(us, UTC)      when
+weight      Float64                1 by default; a rating's value, a call's seconds
+channel     String (nullable)      where (platform, channel, thread), optional
+event_id    String (nullable)      for de-duplication, optional
+==========  =====================  ===============================================
+
+``actors``: ``id`` String plus optional ``name``, ``platform``, ``followers``.
+
+:func:`validate_events` is the one validation step at the boundary: loaders call it, and
+algorithms may then assume the schema.
+
+Example
+-------
+>>> import polars as pl
+>>> from datetime import datetime, timezone
+>>> raw = pl.DataFrame({"src": ["a"], "dst": ["b"], "kind": ["reply"],
+...                     "ts": [datetime(2024, 1, 1, tzinfo=timezone.utc)]})
+>>> validate_events(raw, source="demo").events.columns
+['src', 'dst', 'kind', 'ts', 'weight', 'channel', 'event_id']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from ror_graph.errors import InputError
+
+__all__ = [
+    "KINDS",
+    "EVENT_KIND",
+    "EVENTS_SCHEMA",
+    "ACTORS_SCHEMA",
+    "Dataset",
+    "validate_events",
+    "validate_actors",
+    "empty_events",
+    "empty_actors",
+    "combine",
+]
+
+#: Interaction kinds, in a fixed order (the Enum's categories).
+KINDS: tuple[str, ...] = (
+    "follow",
+    "mention",
+    "reply",
+    "share",
+    "quote",
+    "like",
+    "reaction",
+    "rating",
+    "message",
+    "email",
+    "call",
+    "sms",
+    "comment",
+    "referral",
+    "visit",
+    "connect",
+    "invite",
+    "interaction",
+)
+EVENT_KIND = pl.Enum(list(KINDS))
+TIMESTAMP = pl.Datetime("us", "UTC")
+
+EVENTS_SCHEMA: dict[str, pl.DataType] = {
+    "src": pl.String(),
+    "dst": pl.String(),
+    "kind": EVENT_KIND,
+    "ts": TIMESTAMP,
+    "weight": pl.Float64(),
+    "channel": pl.String(),
+    "event_id": pl.String(),
+}
+REQUIRED_EVENT_COLUMNS = ("src", "dst", "kind", "ts")
+
+ACTORS_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "name": pl.String(),
+    "platform": pl.String(),
+    "followers": pl.Int64(),
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated canonical tables plus what was noticed while loading them.
+
+    ``notes`` are one-line remarks for the user (dropped self-loops, de-duplicated events);
+    ``sources`` names the files the tables came from; ``ego`` is the account the data belongs
+    to when the format says so (an archive's owner), else None.
+    """
+
+    events: pl.DataFrame
+    actors: pl.DataFrame = field(default_factory=lambda: empty_actors())
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    ego: str | None = None
+
+    @property
+    def first_ts(self) -> datetime | None:
+        return self.events["ts"].min() if self.events.height else None  # type: ignore[return-value]
+
+    @property
+    def last_ts(self) -> datetime | None:
+        return self.events["ts"].max() if self.events.height else None  # type: ignore[return-value]
+
+
+def empty_events() -> pl.DataFrame:
+    return pl.DataFrame(schema=EVENTS_SCHEMA)
+
+
+def empty_actors() -> pl.DataFrame:
+    return pl.DataFrame(schema=ACTORS_SCHEMA)
+
+
+def _first_bad_row(mask: pl.Series) -> int:
+    return int(mask.arg_true()[0])
+
+
+def _line(row: int, line_of_row: pl.Series | None, first_line: int) -> int:
+    """The file line of a row: from the loader's own line column, else row + first_line."""
+    if line_of_row is not None:
+        return int(line_of_row[row])
+    return row + first_line
+
+
+def validate_events(
+    frame: pl.DataFrame,
+    *,
+    source: str,
+    first_line: int = 2,
+    line_column: str | None = None,
+    actors: pl.DataFrame | None = None,
+    ego: str | None = None,
+) -> Dataset:
+    """Check and convert a raw events frame to :data:`EVENTS_SCHEMA`; raise :class:`InputError`
+    naming ``source``, the line and the field of the first bad value.
+
+    ``first_line`` is the file line of row 0 (2 for a CSV with a header); a loader that knows
+    each row's line can pass it in ``line_column`` (the column is dropped). Self-loops are
+    dropped and events with a repeated ``event_id`` are kept once; both are reported in
+    ``notes``. Rows without ``event_id`` are never de-duplicated: two identical messages in
+    the same second can be two real messages.
+    """
+    lines = frame[line_column] if line_column and line_column in frame.columns else None
+    missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'none'}",
+            path=source,
+            line=first_line - 1 if first_line > 1 else None,
+            field=missing[0],
+        )
+    if frame.height == 0:
+        raise InputError("no events", path=source)
+    out: dict[str, pl.Series] = {}
+    for name in ("src", "dst"):
+        col = frame[name]
+        if col.dtype != pl.String:
+            col = col.cast(pl.String)
+        null = col.is_null() | (col.str.strip_chars() == "")
+        if null.any():
+            row = _first_bad_row(null)
+            raise InputError("empty id", path=source, line=_line(row, lines, first_line), field=name)
+        out[name] = col.str.strip_chars()
+
+    kind = frame["kind"]
+    if kind.dtype != EVENT_KIND:
+        kind_text = kind.cast(pl.String).str.strip_chars().str.to_lowercase()
+        bad = kind_text.is_null() | ~kind_text.is_in(list(KINDS))
+        if bad.any():
+            row = _first_bad_row(bad)
+            raise InputError(
+                f"unknown kind {kind_text[row]!r}; known kinds: {', '.join(KINDS)}",
+                path=source,
+                line=_line(row, lines, first_line),
+                field="kind",
+            )
+        kind = kind_text.cast(EVENT_KIND)
+    out["kind"] = kind
+
+    out["ts"] = _to_timestamp(frame["ts"], source=source, lines=lines, first_line=first_line)
+
+    if "weight" in frame.columns:
+        weight = frame["weight"]
+        as_float = weight.cast(pl.Float64, strict=False)
+        bad = (as_float.is_null() & weight.is_not_null()) | as_float.is_nan() | as_float.is_infinite()
+        if bad.any():
+            row = _first_bad_row(bad)
+            raise InputError(
+                f"weight {weight[row]!r} is not a finite number",
+                path=source,
+                line=_line(row, lines, first_line),
+                field="weight",
+            )
+        out["weight"] = as_float.fill_null(1.0)
+    else:
+        out["weight"] = pl.Series("weight", [1.0] * frame.height, dtype=pl.Float64)
+
+    for name in ("channel", "event_id"):
+        if name in frame.columns:
+            out[name] = frame[name].cast(pl.String)
+        else:
+            out[name] = pl.Series(name, [None] * frame.height, dtype=pl.String)
+
+    events = pl.DataFrame({name: out[name].alias(name) for name in EVENTS_SCHEMA})
+    notes: list[str] = []
+    loops = events["src"] == events["dst"]
+    n_loops = int(loops.sum())
+    if n_loops:
+        events = events.filter(~loops)
+        notes.append(f"{source}: dropped {n_loops:,} self-loop event(s) (src = dst)")
+    if events["event_id"].null_count() < events.height:
+        before = events.height
+        with_id = events.filter(pl.col("event_id").is_not_null()).unique(
+            subset=["event_id"], keep="first", maintain_order=True
+        )
+        events = pl.concat([with_id, events.filter(pl.col("event_id").is_null())])
+        if events.height < before:
+            notes.append(f"{source}: kept {before - events.height:,} repeated event_id(s) once")
+    if events.height == 0:
+        raise InputError("no events left after dropping self-loops", path=source)
+    actors_table = validate_actors(actors, source=source) if actors is not None else empty_actors()
+    return Dataset(events=events, actors=actors_table, sources=(source,), notes=tuple(notes), ego=ego)
+
+
+def _to_timestamp(
+    col: pl.Series, *, source: str, lines: pl.Series | None, first_line: int
+) -> pl.Series:
+    """Unix seconds (int or float), datetimes, or ISO-8601 text -> Datetime(us, UTC)."""
+    if col.dtype == pl.Datetime:
+        ts = col if col.dtype.time_zone else col.dt.replace_time_zone("UTC")  # type: ignore[attr-defined]
+        ts = ts.dt.convert_time_zone("UTC").cast(TIMESTAMP)
+        bad = ts.is_null()
+    elif col.dtype == pl.Date:
+        ts = col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        bad = ts.is_null()
+    elif col.dtype.is_numeric():
+        seconds = col.cast(pl.Float64)
+        bad = seconds.is_null() | seconds.is_nan() | (seconds.abs() > 1e11)
+        ts = (seconds.fill_nan(0).fill_null(0) * 1_000_000).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    else:
+        text = col.cast(pl.String).str.strip_chars()
+        numeric = text.cast(pl.Float64, strict=False)
+        if numeric.is_not_null().all():
+            return _to_timestamp(numeric, source=source, lines=lines, first_line=first_line)
+        ts = _parse_iso(text)
+        bad = ts.is_null()
+    if bad.any():
+        row = _first_bad_row(bad)
+        raise InputError(
+            f"cannot read time {col[row]!r}; use ISO 8601 (2024-05-01T12:00:00Z) or Unix seconds",
+            path=source,
+            line=_line(row, lines, first_line),
+            field="ts",
+        )
+    return ts.alias("ts")
+
+
+def _parse_iso(text: pl.Series) -> pl.Series:
+    """ISO 8601 text with or without offset; naive times are taken as UTC."""
+    frame = pl.DataFrame({"t": text})
+    with_zone = frame.select(
+        pl.col("t").str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC")
+    )["t"]
+    attempts = [with_zone]
+    for fmt in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        attempts.append(
+            frame.select(pl.col("t").str.to_datetime(format=fmt, strict=False, time_unit="us"))["t"].dt.replace_time_zone("UTC")
+        )
+    attempts.append(
+        frame.select(pl.col("t").str.to_datetime(format="%Y-%m-%d %H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC"))["t"]
+    )
+    out = attempts[0]
+    for other in attempts[1:]:
+        out = out.fill_null(other)
+    return out
+
+
+def validate_actors(frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
+    """Check an actors frame: an ``id`` column (unique, non-empty); other known columns cast."""
+    if "id" not in frame.columns:
+        raise InputError("actors table has no 'id' column", path=source, field="id")
+    ids = frame["id"].cast(pl.String)
+    if ids.is_null().any():
+        raise InputError("empty actor id", path=source, line=_first_bad_row(ids.is_null()) + 2, field="id")
+    cols = {"id": ids}
+    for name, dtype in ACTORS_SCHEMA.items():
+        if name != "id":
+            cols[name] = (
+                frame[name].cast(dtype, strict=False)
+                if name in frame.columns
+                else pl.Series(name, [None] * frame.height, dtype=dtype)
+            )
+    extra = [c for c in frame.columns if c not in ACTORS_SCHEMA]
+    out = pl.DataFrame(cols).hstack(frame.select(extra)) if extra else pl.DataFrame(cols)
+    return out.unique(subset=["id"], keep="first", maintain_order=True)
+
+
+def combine(datasets: list[Dataset]) -> Dataset:
+    """Concatenate datasets loaded from several files into one."""
+    if len(datasets) == 1:
+        return datasets[0]
+    events = pl.concat([d.events for d in datasets])
+    actors = pl.concat([d.actors for d in datasets], how="diagonal_relaxed").unique(
+        subset=["id"], keep="first", maintain_order=True
+    )
+    egos = {d.ego for d in datasets if d.ego}
+    return Dataset(
+        events=events,
+        actors=actors,
+        sources=tuple(s for d in datasets for s in d.sources),
+        notes=tuple(n for d in datasets for n in d.notes),
+        ego=egos.pop() if len(egos) == 1 else None,
+    )
