@@ -275,7 +275,7 @@ def _parse_iso(text: pl.Series) -> pl.Series:
     """ISO 8601 text with or without offset; naive times are taken as UTC."""
     frame = pl.DataFrame({"t": text})
     with_zone = frame.select(
-        pl.col("t").str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC")
+        pl.col("t").str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit="us", time_zone="UTC")
     )["t"]
     attempts = [with_zone]
     for fmt in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
@@ -283,7 +283,7 @@ def _parse_iso(text: pl.Series) -> pl.Series:
             frame.select(pl.col("t").str.to_datetime(format=fmt, strict=False, time_unit="us"))["t"].dt.replace_time_zone("UTC")
         )
     attempts.append(
-        frame.select(pl.col("t").str.to_datetime(format="%Y-%m-%d %H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC"))["t"]
+        frame.select(pl.col("t").str.to_datetime(format="%Y-%m-%d %H:%M:%S%.f%#z", strict=False, time_unit="us", time_zone="UTC"))["t"]
     )
     out = attempts[0]
     for other in attempts[1:]:

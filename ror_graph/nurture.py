@@ -1,0 +1,268 @@
+"""Whom to nurture next: value, bond, reciprocity and fade risk in one explained priority.
+
+Each component lies in [0, 1]:
+
+* ``value``: how far the person's voice carries. The PageRank percentile (1 = the most
+  influential person); when referral-reach estimates are given (see :mod:`referral`), the
+  mean of that percentile and the reach percentile.
+* ``bond``: what the relationship has built: the percentile of its undecayed, kind-weighted
+  volume among the ego's ties (or, for the whole community, of the person's total volume).
+  Intensity and the mix of kinds are tie-strength dimensions in Gilbert and Karahalios,
+  CHI 2009.
+* ``reciprocity``: do they give back. The mean of mutuality (1 - |balance| of give and get)
+  and responsiveness (the share of your messages they answered within the reply window; when
+  you never wrote to them, mutuality alone). Without an ego: per-person reciprocity
+  (2 mutual / (in + out)) and their answer rate.
+* ``fade_risk``: from :mod:`fading` (the tie's; without an ego, the volume-weighted mean over
+  the person's ties).
+
+``priority = worth * urgency`` where ``worth`` is the weighted mean of value, bond and
+reciprocity (weights ``value``, ``bond``, ``reciprocity``) and ``urgency = floor + (1 - floor)
+* fade_risk``: valuable relationships that are fading come first, valuable active ones stay
+on the list below them (``floor``), and one-off contacts sink. Raeder et al. (Social
+Networks 2011) found that weight, reciprocity and age predict which ties persist, which is
+why those appear in ``worth`` rather than being overruled by silence alone.
+
+Example
+-------
+>>> import polars as pl
+>>> from ror_graph.model import validate_events
+>>> from ror_graph.network import Network
+>>> week = 7 * 86400
+>>> raw = pl.DataFrame({"src": ["me", "ana"] * 6 + ["me", "bo"],
+...                     "dst": ["ana", "me"] * 6 + ["bo", "me"], "kind": ["message"] * 14,
+...                     "ts": [i * week for i in range(12)] + [40 * week, 40 * week + 60]})
+>>> nurture_next(Network.from_dataset(validate_events(raw, source="doc")), me="me")["node_id"].to_list()
+['ana', 'bo']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ror_graph.errors import OptionError
+from ror_graph.fading import FadeParams, tie_fade_scores
+from ror_graph.influence import pagerank
+from ror_graph.network import Network
+from ror_graph.reciprocity import mutual_mask
+
+__all__ = ["NurtureWeights", "nurture_next"]
+
+
+@dataclass(frozen=True)
+class NurtureWeights:
+    """Weights of ``worth`` (normalised to sum 1) and the urgency floor."""
+
+    value: float = 0.45
+    bond: float = 0.35
+    reciprocity: float = 0.20
+    floor: float = 0.2
+
+    @classmethod
+    def parse(cls, text: str | None) -> NurtureWeights:
+        """``value=0.5,bond=0.3,reciprocity=0.2,floor=0.1`` (any subset)."""
+        if not text:
+            return cls()
+        values: dict[str, float] = {}
+        for part in text.split(","):
+            key, sep, raw = part.partition("=")
+            key = key.strip()
+            if not sep or key not in cls.__dataclass_fields__:
+                raise OptionError(f"bad weight {part!r}; use value=, bond=, reciprocity=, floor= (e.g. value=0.5,bond=0.3)")
+            try:
+                values[key] = float(raw)
+            except ValueError:
+                raise OptionError(f"weight {key} must be a number, got {raw!r}") from None
+        weights = cls(**{**cls().__dict__, **values})
+        if min(weights.value, weights.bond, weights.reciprocity) < 0 or weights.value + weights.bond + weights.reciprocity <= 0:
+            raise OptionError("weights must be >= 0 and not all zero")
+        if not 0 <= weights.floor <= 1:
+            raise OptionError(f"floor must be in [0, 1], got {weights.floor}")
+        return weights
+
+
+def _percentile(expr: pl.Expr) -> pl.Expr:
+    """Share of values at or below this one, in (0, 1]."""
+    return expr.rank(method="max") / expr.count()
+
+
+def nurture_next(
+    net: Network,
+    *,
+    me: str | None = None,
+    weights: NurtureWeights = NurtureWeights(),
+    fade: FadeParams = FadeParams(),
+    reach: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The ranked nurture-next list, for the ego ``me`` or for the whole community.
+
+    Columns: ``rank, node_id, priority, fade_risk, reason, value, bond, reciprocity, worth,
+    urgency, influence_top_share, status, n_events, n_give, n_get, last_interaction,
+    silence_days, usual_gap_days, [referral_reach]``. ``reach`` is an optional table
+    ``node_id, referral_reach`` (expected people reached if that person shares).
+    """
+    people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
+    people = people.with_columns(
+        _percentile(pl.col("pagerank")).alias("influence_pct"),
+        (pl.col("pagerank").rank(method="max", descending=True) / pl.len()).alias("influence_top_share"),
+    )
+    value = pl.col("influence_pct")
+    if reach is not None:
+        people = people.join(reach.select("node_id", "referral_reach"), on="node_id", how="left")
+        value = (value + _percentile(pl.col("referral_reach").fill_null(0.0))) / 2
+    people = people.with_columns(value.alias("value"))
+    ties = tie_fade_scores(net, fade)
+    table = _ego_rows(net, ties, me) if me is not None else _community_rows(net, ties)
+    table = table.join(people.drop("node_id"), on="idx", how="left")
+    table = table.with_columns(_percentile(pl.col("volume")).alias("bond"))
+    total = weights.value + weights.bond + weights.reciprocity
+    worth = (weights.value * pl.col("value") + weights.bond * pl.col("bond") + weights.reciprocity * pl.col("reciprocity")) / total
+    table = table.with_columns(
+        worth.alias("worth"),
+        (weights.floor + (1 - weights.floor) * pl.col("fade_risk")).alias("urgency"),
+    ).with_columns((pl.col("worth") * pl.col("urgency")).alias("priority"))
+    table = net.names(table, "idx", "node_id")
+    table = table.with_columns(_reason(ego=me is not None, with_reach=reach is not None).alias("reason"))
+    table = table.sort(["priority", "node_id"], descending=[True, False]).with_row_index("rank", offset=1)
+    columns = [
+        "rank", "node_id", "priority", "fade_risk", "reason", "value", "bond", "reciprocity",
+        "worth", "urgency", "influence_top_share", "status", "n_events", "n_give", "n_get",
+        "last_interaction", "silence_days", "usual_gap_days",
+    ]
+    if reach is not None:
+        columns.append("referral_reach")
+    return table.select(columns)
+
+
+def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
+    """One row per person with a tie to the ego: the tie's figures seen from the ego."""
+    ego = net.index_of(me)
+    mine = ties.filter((pl.col("a") == ego) | (pl.col("b") == ego))
+    ego_is_a = pl.col("a") == ego
+    mine = mine.select(
+        pl.when(ego_is_a).then(pl.col("b")).otherwise(pl.col("a")).alias("idx"),
+        pl.when(ego_is_a).then(pl.col("n_ab")).otherwise(pl.col("n_ba")).cast(pl.Int64).alias("n_give"),
+        pl.when(ego_is_a).then(pl.col("n_ba")).otherwise(pl.col("n_ab")).cast(pl.Int64).alias("n_get"),
+        pl.col("n_events").cast(pl.Int64),
+        "volume", "fade_risk", "status", "silence_days", "usual_gap_days", "overdue", "rate_drop",
+        pl.col("last_ts").alias("last_interaction"),
+    )
+    answered = net.relationships.filter(pl.col("s") == ego).select(
+        pl.col("d").alias("idx"), pl.col("answered_rate").alias("responsiveness")
+    )
+    mine = mine.join(answered, on="idx", how="left")
+    balance = (pl.col("n_give") - pl.col("n_get")).abs() / (pl.col("n_give") + pl.col("n_get"))
+    mutuality = 1 - balance
+    return mine.with_columns(
+        pl.when(pl.col("responsiveness").is_not_null())
+        .then((mutuality + pl.col("responsiveness")) / 2)
+        .otherwise(mutuality)
+        .alias("reciprocity")
+    )
+
+
+def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
+    """One row per person: their ties' figures aggregated (fade risk weighted by volume)."""
+    keep = ["volume", "fade_risk", "status", "silence_days", "usual_gap_days", "last_ts", "n_events"]
+    both = pl.concat(
+        [
+            ties.select(pl.col("a").alias("idx"), pl.col("n_ab").alias("n_give"), pl.col("n_ba").alias("n_get"), *keep),
+            ties.select(pl.col("b").alias("idx"), pl.col("n_ba").alias("n_give"), pl.col("n_ab").alias("n_get"), *keep),
+        ]
+    )
+    established = pl.col("status") != "one-off"
+    per_person = both.group_by("idx").agg(
+        (pl.col("fade_risk") * pl.col("volume")).sum().truediv(pl.col("volume").sum()).fill_nan(0.0).alias("fade_risk"),
+        pl.col("volume").sum(),
+        pl.col("n_give").sum().cast(pl.Int64),
+        pl.col("n_get").sum().cast(pl.Int64),
+        pl.col("n_events").sum().cast(pl.Int64),
+        pl.len().alias("n_ties"),
+        established.sum().alias("n_established"),
+        (established & pl.col("status").is_in(["fading", "dormant"])).sum().alias("n_fading"),
+        pl.col("last_ts").max().alias("last_interaction"),
+        pl.col("usual_gap_days").filter(established).median().alias("usual_gap_days"),
+    )
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    per_person = per_person.with_columns(
+        ((as_of_us - pl.col("last_interaction").dt.epoch("us")) / 86_400e6).alias("silence_days"),
+        pl.when(pl.col("n_established") == 0)
+        .then(pl.lit("one-off"))
+        .when(pl.col("fade_risk") < 0.25).then(pl.lit("active"))
+        .when(pl.col("fade_risk") < 0.5).then(pl.lit("cooling"))
+        .when(pl.col("fade_risk") < 0.9).then(pl.lit("fading"))
+        .otherwise(pl.lit("dormant"))
+        .alias("status"),
+    )
+    rel = net.relationships.with_columns(pl.Series("mutual", mutual_mask(net)))
+    out = rel.group_by("s").agg(pl.len().alias("out_edges"), pl.col("mutual").sum().alias("mutual"))
+    inc = rel.group_by("d").agg(
+        pl.len().alias("in_edges"),
+        ((pl.col("answered_rate") * pl.col("n_events")).sum() / pl.col("n_events").sum()).alias("responsiveness"),
+    )
+    per_person = (
+        per_person.join(out.rename({"s": "idx"}), on="idx", how="left")
+        .join(inc.rename({"d": "idx"}), on="idx", how="left")
+        .with_columns(pl.col("out_edges", "in_edges", "mutual").fill_null(0))
+    )
+    person_recip = 2 * pl.col("mutual") / (pl.col("out_edges") + pl.col("in_edges"))
+    return per_person.with_columns(
+        pl.when(pl.col("responsiveness").is_not_null())
+        .then((person_recip + pl.col("responsiveness")) / 2)
+        .otherwise(person_recip)
+        .alias("reciprocity")
+    )
+
+
+def _pct_text(share: pl.Expr) -> pl.Expr:
+    """0.0213 -> '2%', 0.004 -> '0.4%'."""
+    pct = share * 100
+    return pl.when(pct >= 1).then(pct.ceil().cast(pl.Int64).cast(pl.String)).otherwise(pct.round(1).cast(pl.String))
+
+
+def _days(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr >= 10).then(expr.round(0).cast(pl.Int64).cast(pl.String)).otherwise(expr.round(1).cast(pl.String))
+
+
+def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
+    """The one-line reason: influence, giving back, rhythm (and reach when known)."""
+    influence = pl.concat_str(pl.lit("top "), _pct_text(pl.col("influence_top_share")), pl.lit("% influence"))
+    reach = pl.concat_str(pl.lit("a share reaches ~"), pl.col("referral_reach").round(0).cast(pl.Int64).cast(pl.String), pl.lit(" people"))
+    if ego:
+        answers = pl.concat_str(pl.lit("answers you "), (pl.col("responsiveness") * 100).round(0).cast(pl.Int64).cast(pl.String), pl.lit("% of the time"))
+        giving = (
+            pl.when((pl.col("n_give") == 0) & (pl.col("n_get") > 0))
+            .then(pl.concat_str(pl.lit("gave you "), pl.col("n_get").cast(pl.String), pl.lit(" interactions, you never answered")))
+            .when((pl.col("n_get") == 0) & (pl.col("n_give") > 0))
+            .then(pl.concat_str(pl.lit("never gave back to your "), pl.col("n_give").cast(pl.String), pl.lit(" interactions")))
+            .when(pl.col("responsiveness").is_not_null())
+            .then(answers)
+        )
+    else:
+        giving = pl.concat_str(
+            pl.lit("reciprocates "),
+            pl.col("mutual").cast(pl.String),
+            pl.lit(" of "),
+            (pl.col("out_edges") + pl.col("in_edges") - pl.col("mutual")).cast(pl.String),
+            pl.lit(" ties"),
+        )
+    rhythm = (
+        pl.when(pl.col("status") == "one-off")
+        .then(pl.lit("only one-off contact"))
+        .when(pl.col("silence_days") > pl.col("usual_gap_days"))
+        .then(pl.concat_str(pl.lit("silent "), _days(pl.col("silence_days")), pl.lit(" days against a usual "), _days(pl.col("usual_gap_days"))))
+        .otherwise(pl.lit("in touch on the usual rhythm"))
+    )
+    parts = [influence]
+    if with_reach:
+        parts.append(pl.when(pl.col("referral_reach").is_not_null()).then(reach))
+    parts += [giving, rhythm]
+    if not ego:
+        parts.append(
+            pl.when(pl.col("n_fading") > 0).then(
+                pl.concat_str(pl.col("n_fading").cast(pl.String), pl.lit(" of "), pl.col("n_established").cast(pl.String), pl.lit(" ties fading"))
+            )
+        )
+    return pl.concat_list(parts).list.drop_nulls().list.join(", ")

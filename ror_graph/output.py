@@ -1,0 +1,140 @@
+"""Write result tables: aligned text on a terminal, CSV/JSON/Parquet/Markdown to files.
+
+Files are written atomically (a temporary file in the same folder, then a rename), so an
+interrupted or failed run never leaves a half-written output.
+
+Example
+-------
+>>> import polars as pl
+>>> print(to_text(pl.DataFrame({"rank": [1], "node_id": ["ana"], "priority": [0.91234]}), "md"), end="")
+| rank | node_id | priority |
+|---|---|---|
+| 1 | ana | 0.9123 |
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from ror_graph.errors import OptionError
+
+__all__ = ["FORMATS", "format_for", "write_table", "to_text", "display_frame"]
+
+FORMATS = ("table", "csv", "json", "ndjson", "parquet", "md")
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".md": "md", ".txt": "table"}
+DEFAULT_TERMINAL_ROWS = 20
+
+
+def format_for(path: str | None, fmt: str | None) -> str:
+    """The output format: ``fmt`` if given, else from the file extension, else ``table``."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise OptionError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return fmt
+    if path and path != "-":
+        ext = Path(path).suffix.lower()
+        if ext not in _EXTENSIONS:
+            raise OptionError(f"cannot tell the format of {path!r} from its extension; use --format ({', '.join(FORMATS)})")
+        return _EXTENSIONS[ext]
+    return "table"
+
+
+def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Datetimes as ISO-8601 text with Z, so every text format shows times the same way."""
+    return frame.with_columns(
+        pl.col(name).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def to_text(frame: pl.DataFrame, fmt: str) -> str:
+    """Render as ``csv``, ``json``, ``ndjson``, ``md`` or ``table`` text."""
+    shown = display_frame(frame)
+    if fmt == "csv":
+        return shown.write_csv()
+    if fmt == "json":
+        return shown.write_json() + "\n"
+    if fmt == "ndjson":
+        return shown.write_ndjson()
+    if fmt == "md":
+        lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * shown.width]
+        for row in shown.iter_rows():
+            lines.append("| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |")
+        return "\n".join(lines) + "\n"
+    if fmt == "table":
+        return _rich_table(shown, color=False)
+    raise OptionError(f"format {fmt!r} is not a text format")
+
+
+def _rich_table(frame: pl.DataFrame, *, color: bool, file: IO[str] | None = None) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold" if color else "", pad_edge=False, box=None)
+    for name, dtype in frame.schema.items():
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*(_cell(v) for v in row))
+    buffer = io.StringIO()
+    console = Console(file=file or buffer, color_system="auto" if color else None, width=max(80, min(250, 16 * frame.width)), force_terminal=color)
+    console.print(table)
+    return buffer.getvalue()
+
+
+def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = None, *, top: int | None = None) -> int:
+    """Write ``frame`` to ``path`` (None or ``-`` = stdout) and return the rows written.
+
+    ``top`` limits the rows; when it is None, stdout in ``table`` format shows the first
+    :data:`DEFAULT_TERMINAL_ROWS` rows and everything else gets every row.
+    """
+    fmt = format_for(path, fmt)
+    to_stdout = path is None or path == "-"
+    if top is None and to_stdout and fmt == "table":
+        top = DEFAULT_TERMINAL_ROWS
+    if top is not None:
+        if top < 0:
+            raise OptionError("--top must be >= 0")
+        frame = frame.head(top)
+    if to_stdout:
+        if fmt == "parquet":
+            buffer = io.BytesIO()
+            frame.write_parquet(buffer)
+            sys.stdout.buffer.write(buffer.getvalue())
+            sys.stdout.flush()
+        elif fmt == "table" and sys.stdout.isatty():
+            _rich_table(display_frame(frame), color=True, file=sys.stdout)
+        else:
+            sys.stdout.write(to_text(frame, fmt))
+            sys.stdout.flush()
+        return frame.height
+    target = Path(path)  # type: ignore[arg-type]
+    if not target.parent.exists():
+        raise OptionError(f"cannot write {path}: folder {target.parent} does not exist")
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            if fmt == "parquet":
+                frame.write_parquet(out)
+            else:
+                out.write(to_text(frame, fmt).encode("utf-8"))
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return frame.height

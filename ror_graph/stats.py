@@ -1,0 +1,101 @@
+"""The community at a glance: size, time span, reciprocity, components, kinds.
+
+Example
+-------
+>>> import polars as pl
+>>> from ror_graph.model import validate_events
+>>> from ror_graph.network import Network
+>>> raw = pl.DataFrame({"src": ["a", "b", "c"], "dst": ["b", "a", "d"], "kind": ["reply"] * 3, "ts": [1, 2, 3]})
+>>> s = network_stats(Network.from_dataset(validate_events(raw, source="doc")))
+>>> s.nodes, s.relationships, s.weak_components
+(4, 3, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import numpy as np
+import polars as pl
+
+from ror_graph.network import Network
+from ror_graph.reciprocity import reciprocity_summary
+
+__all__ = ["NetworkStats", "network_stats"]
+
+
+@dataclass(frozen=True)
+class NetworkStats:
+    """Graph-level figures; reciprocity definitions are in :mod:`ror_graph.reciprocity`."""
+
+    events: int
+    nodes: int
+    relationships: int
+    ties: int
+    first_event: datetime
+    last_event: datetime
+    as_of: datetime
+    span_days: float
+    edge_reciprocity: float
+    pair_reciprocity: float
+    rho: float
+    density: float
+    weak_components: int
+    largest_component: int
+    strong_components: int
+    kinds: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def to_frame(self) -> pl.DataFrame:
+        """Two columns, ``metric`` and ``value`` (as text), one row per figure."""
+        notes = {
+            "edge_reciprocity": "share of directed relationships whose reverse exists",
+            "pair_reciprocity": "share of connected pairs that are mutual",
+            "rho": "Garlaschelli-Loffredo: (r - density) / (1 - density)",
+            "relationships": "distinct directed pairs (src gave attention to dst)",
+            "ties": "distinct unordered pairs",
+        }
+        rows = []
+        for key, value in self.as_dict().items():
+            if isinstance(value, datetime):
+                text = value.isoformat().replace("+00:00", "Z")
+            elif isinstance(value, float):
+                text = f"{value:.6g}"
+            else:
+                text = f"{value:,}" if isinstance(value, int) else str(value)
+            rows.append((key, text, notes.get(key, "")))
+        return pl.DataFrame(rows, schema=["metric", "value", "meaning"], orient="row")
+
+
+def network_stats(net: Network) -> NetworkStats:
+    """Compute :class:`NetworkStats` (components by scipy's connected_components)."""
+    from scipy.sparse.csgraph import connected_components
+
+    adjacency = net.adjacency(None)
+    n_weak, weak = connected_components(adjacency, directed=True, connection="weak")
+    n_strong, _ = connected_components(adjacency, directed=True, connection="strong")
+    recip = reciprocity_summary(net)
+    kinds = net.events["kind"].value_counts(sort=True)
+    kinds_text = ", ".join(f"{k} {c:,}" for k, c in kinds.rows())
+    first, last = net.events["ts"].min(), net.events["ts"].max()
+    return NetworkStats(
+        events=net.events.height,
+        nodes=net.n,
+        relationships=net.relationships.height,
+        ties=net.ties.height,
+        first_event=first,  # type: ignore[arg-type]
+        last_event=last,  # type: ignore[arg-type]
+        as_of=net.as_of,
+        span_days=(last - first).total_seconds() / 86400,  # type: ignore[operator]
+        edge_reciprocity=recip.edge_reciprocity,
+        pair_reciprocity=recip.pair_reciprocity,
+        rho=recip.rho,
+        density=recip.density,
+        weak_components=int(n_weak),
+        largest_component=int(np.bincount(weak).max()),
+        strong_components=int(n_strong),
+        kinds=kinds_text,
+    )
