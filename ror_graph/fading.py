@@ -167,7 +167,8 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
     overdue, recent_per_30d, earlier_per_30d, rate_drop, silence_risk, n_events, n_ab, n_ba,
     strength, volume, first_interaction, embeddedness, bridge, cut_edge, evidence``. With
     ``me``, ``a`` is the ego and ``b`` the other person (n_ab = events from the ego).
-    Ranked by ``fade_risk``, then ``volume`` (bigger relationships first), then ids.
+    Ranked by ``fade_risk`` (to two decimals), then ``volume`` (bigger relationships first),
+    then ids.
     """
     scored = tie_fade_scores(net, params)
     if me is not None:
@@ -182,7 +183,9 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
         )
     scored = net.names(net.names(scored, "a", "a_id"), "b", "b_id")
     scored = scored.with_columns(_evidence().alias("evidence"))
-    scored = scored.sort(["fade_risk", "volume", "a_id", "b_id"], descending=[True, True, False, False])
+    # Risks within 0.01 of each other rank by volume: the bigger relationship first.
+    scored = scored.with_columns(pl.col("fade_risk").round(2).alias("_risk_band"))
+    scored = scored.sort(["_risk_band", "volume", "a_id", "b_id"], descending=[True, True, False, False])
     return scored.with_row_index("rank", offset=1).select(
         "rank",
         pl.col("a_id").alias("a"),
@@ -225,7 +228,7 @@ def _evidence() -> pl.Expr:
     parts = pl.concat_list(
         pl.when(pl.col("status") == "one-off").then(one_off),
         pl.when((pl.col("status") != "one-off") & (pl.col("overdue") > 1)).then(silence),
-        pl.when((pl.col("status") != "one-off") & (pl.col("rate_drop") >= 0.3)).then(drop),
+        pl.when((pl.col("status") != "one-off") & (pl.col("overdue") <= 1) & (pl.col("rate_drop") >= 0.3)).then(drop),
         pl.when(pl.col("cut_edge").fill_null(False)).then(pl.lit("its loss disconnects the network"))
         .when(pl.col("bridge")).then(pl.lit("a bridge: no shared contacts")),
         pl.when((pl.col("status") == "active") & (pl.col("overdue") <= 1)).then(pl.lit("on its usual rhythm")),

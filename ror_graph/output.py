@@ -91,8 +91,11 @@ def _rich_table(frame: pl.DataFrame, *, color: bool, file: IO[str] | None = None
         table.add_column(name, justify="right" if dtype.is_numeric() else "left", overflow="fold")
     for row in frame.iter_rows():
         table.add_row(*(_cell(v) for v in row))
+    import shutil
+
     buffer = io.StringIO()
-    console = Console(file=file or buffer, color_system="auto" if color else None, width=max(80, min(250, 16 * frame.width)), force_terminal=color)
+    width = shutil.get_terminal_size((200, 24)).columns if color else 200
+    console = Console(file=file or buffer, color_system="auto" if color else None, width=width, force_terminal=color)
     console.print(table)
     return buffer.getvalue()
 

@@ -56,8 +56,6 @@ def test_events_file_shape(events):
     assert events["ts"].max().date().isoformat() == "2026-06-30"
 
 
-@pytest.mark.xfail(raises=InputError, strict=False,
-                   reason="ror_graph.model._parse_iso does not yet accept a 'Z' suffix read as text")
 def test_events_validate_with_ts_as_text():
     raw = pl.read_csv(SAMPLE / "events.csv", schema_overrides={"ts": pl.String})
     validate_events(raw, source="sample_data/events.csv")

@@ -1,0 +1,340 @@
+"""ror: the command line of ror-graph. Thin: parse options, make one library call, write the result.
+
+Run as ``ror ...`` once installed, or ``python cli.py ...`` from a checkout.
+Data goes to stdout (or -o FILE); progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+# Heavy libraries (polars, numpy, igraph) are imported inside the commands, so --help is instant.
+
+HALF_LIFE_HELP = "Half-life of tie strength, e.g. 30d, 12w (default 60d)."
+NURTURE_BRIEF = ["rank", "node_id", "priority", "fade_risk", "status", "reason"]
+
+
+class RorGroup(click.Group):
+    """Turns a RorGraphError into a one-line message and exit code 1 (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ror_graph.errors import RorGraphError
+
+        try:
+            return super().invoke(ctx)
+        except RorGraphError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """KEY=VALUE options (repeatable, or comma-separated) -> dict."""
+    out: dict[str, str] = {}
+    for value in values:
+        for part in value.split(","):
+            key, sep, val = part.partition("=")
+            if not sep or not key.strip():
+                raise click.BadParameter(f"{part!r} is not KEY=VALUE", ctx=ctx, param=param)
+            out[key.strip()] = val.strip()
+    return out
+
+
+def input_options(command: Callable) -> Callable:
+    """EVENTS... and how to read them."""
+    decorators = [
+        click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=False)),
+        click.option("--loader", "loader", metavar="NAME", help="Input format (default: detected). See `ror loaders`."),
+        click.option("--map", "column_map", multiple=True, callback=_pairs, metavar="COLUMN=NAME",
+                     help="Canonical column -> column in your file, e.g. --map src=from,ts=time."),
+        click.option("--option", "loader_options", multiple=True, callback=_pairs, metavar="KEY=VALUE",
+                     help="A loader option, e.g. --option kind=email (see `ror loaders`)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def analysis_options(command: Callable) -> Callable:
+    """--me, --as-of, --half-life, --kind-weight."""
+    decorators = [
+        click.option("--me", metavar="ID", help="Analyse the relationships of this ego (a brand or a person)."),
+        click.option("--as-of", "as_of", metavar="T", help="'Now': ISO date/time or e.g. -30d (default: the last event)."),
+        click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP),
+        click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
+                     help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def output_options(command: Callable) -> Callable:
+    """-o, --format, --top."""
+    decorators = [
+        click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE (.csv .json .ndjson .parquet .md); '-' = stdout."),
+        click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson", "parquet", "md"]),
+                     help="Output format (default: from -o's extension, else an aligned table)."),
+        click.option("--top", type=click.IntRange(min=0), metavar="N",
+                     help="Keep the first N rows (default: 20 on a terminal table, all rows in files)."),
+        click.option("--wide", is_flag=True, help="Show every column in the terminal table (files always get every column)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _message(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def load_dataset(events: tuple[str, ...], loader: str | None, column_map: dict[str, str], loader_options: dict[str, str]):
+    """Read the input files with the loader registry; print loader notes on stderr."""
+    from ror_graph.loaders import load_events
+
+    options: dict[str, Any] = dict(loader_options)
+    if column_map:
+        options["column_map"] = column_map
+    dataset = load_events(list(events), loader=loader, **options)
+    for note in dataset.notes:
+        _message(f"note: {note}")
+    return dataset
+
+
+def build_network(ctx_params: dict[str, Any]):
+    """Load the inputs and build the in-memory Network from the shared options."""
+    from ror_graph.network import Network
+
+    dataset = load_dataset(ctx_params["events"], ctx_params["loader"], ctx_params["column_map"], ctx_params["loader_options"])
+    weights = {k: _number(v, f"--kind-weight {k}") for k, v in ctx_params.get("kind_weights", {}).items()}
+    me = ctx_params.get("me") or dataset.ego
+    net = Network.from_dataset(dataset, as_of=ctx_params.get("as_of"), half_life=ctx_params.get("half_life", "60d"), kind_weights=weights)
+    if me is not None:
+        net.index_of(me)  # fail early, with a hint, on an unknown ego
+    return net, me
+
+
+def _number(text: str, what: str) -> float:
+    from ror_graph.errors import OptionError
+
+    try:
+        return float(text)
+    except ValueError:
+        raise OptionError(f"{what} must be a number, got {text!r}") from None
+
+
+def emit(frame, params: dict[str, Any], brief: list[str] | None = None) -> None:
+    """Write the result; an aligned table on stdout shows only the ``brief`` columns unless --wide."""
+    from ror_graph.output import format_for, write_table
+
+    to_terminal_table = params.get("output") in (None, "-") and format_for(params.get("output"), params.get("fmt")) == "table"
+    if brief and to_terminal_table and not params.get("wide"):
+        frame = frame.select([c for c in brief if c in frame.columns])
+    rows = write_table(frame, params.get("output"), params.get("fmt"), top=params.get("top"))
+    if params.get("output") not in (None, "-"):
+        _message(f"wrote {rows:,} rows to {params['output']}")
+
+
+def _params(func: Callable) -> Callable:
+    """Pass the command's parameters as one dict (they are shared by the helpers above)."""
+
+    @functools.wraps(func)
+    def wrapper(**params: Any) -> Any:
+        return func(params)
+
+    return wrapper
+
+
+@click.group(cls=RorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="ror-graph", prog_name="ror")
+def main() -> None:
+    """ror-graph: who is valuable, who gives back, which relationships are fading, whom to nurture next.
+
+    \b
+    Quick start:
+      ror demo                                   # the nurture-next list of the demo community
+      ror nurture events.csv --me brand          # your own data
+      ror loaders                                # input formats
+    """
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@_params
+def stats(params: dict[str, Any]) -> None:
+    """Nodes, relationships, events, time span, reciprocity, components, kinds.
+
+    \b
+    Example:
+      ror stats ../shared/data/collegemsg/CollegeMsg.txt
+    """
+    from ror_graph.stats import network_stats
+
+    net, _ = build_network(params)
+    emit(network_stats(net).to_frame(), params)
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--seed", default=0, show_default=True, help="Seed for sampled betweenness on large graphs.")
+@_params
+def influencers(params: dict[str, Any]) -> None:
+    """Who is valuable: PageRank by tie strength (personalised from --me), in-degree, HITS,
+    k-core and betweenness (sampled on large graphs).
+
+    \b
+    Example:
+      ror influencers sample_data/events.csv --me brand --top 10
+    """
+    from ror_graph.influence import influencers as rank_influencers
+
+    net, me = build_network(params)
+    emit(rank_influencers(net, me=me, seed=params["seed"]), params,
+         brief=["rank", "node_id", "influence", "top_share", "pagerank", "in_degree", "out_degree", "hub", "authority", "core", "betweenness"])
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--by", "level", type=click.Choice(["relationship", "person"]), default="relationship", show_default=True,
+              help="One row per relationship (give/get balance, answer rates) or per person.")
+@_params
+def reciprocity(params: dict[str, Any]) -> None:
+    """Who gives back: edge reciprocity and Garlaschelli-Loffredo rho (on stderr), then per
+    relationship give/get balance, answer rate and median answer latency, or per person.
+
+    \b
+    Example:
+      ror reciprocity sample_data/events.csv --me brand
+    """
+    from ror_graph import reciprocity as rec
+
+    net, me = build_network(params)
+    summary = rec.reciprocity_summary(net)
+    _message(
+        f"edge reciprocity {summary.edge_reciprocity:.4f} ({summary.reciprocated_edges:,} of {summary.edges:,} "
+        f"directed relationships have a reverse), pair reciprocity {summary.pair_reciprocity:.4f}, "
+        f"rho {summary.rho:.4f} (Garlaschelli-Loffredo)"
+    )
+    if params["level"] == "person":
+        table = rec.person_reciprocity(net)
+        if me is not None:
+            table = table.filter(table["node_id"] == me)
+    else:
+        table = rec.relationship_reciprocity(net, me=me)
+    emit(table, params)
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@_params
+def fading(params: dict[str, Any]) -> None:
+    """Which relationships are going cold, each against its own rhythm (fade_risk in [0, 1]).
+
+    Ties seen on a single day have no rhythm yet: status one-off, fade_risk 0.
+
+    \b
+    Example:
+      ror fading sample_data/events.csv --me brand
+      ror fading ../shared/data/collegemsg/CollegeMsg.txt -o all.csv   # every relationship
+    """
+    from ror_graph.fading import fading_ties
+
+    net, me = build_network(params)
+    emit(fading_ties(net, me=me), params,
+         brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--weights", metavar="K=V,...", help="Priority weights: value=, bond=, reciprocity=, floor= (see README).")
+@_params
+def nurture(params: dict[str, Any]) -> None:
+    """The ranked nurture-next list: value x bond x reciprocity, made urgent by fade risk,
+    with a one-line reason per person.
+
+    \b
+    Example:
+      ror nurture sample_data/events.csv --me brand --top 15
+      ror nurture ../shared/data/email-eu-core-temporal/email-Eu-core-temporal.txt.gz --as-of -280d
+    """
+    from ror_graph.nurture import NurtureWeights, nurture_next
+
+    net, me = build_network(params)
+    emit(nurture_next(net, me=me, weights=NurtureWeights.parse(params["weights"])), params, brief=NURTURE_BRIEF)
+
+
+@main.command()
+@output_options
+@click.option("--me", default="brand", show_default=True, help="The demo ego.")
+@_params
+def demo(params: dict[str, Any]) -> None:
+    """The nurture-next list of the demo community in sample_data/ (synthetic; see its README)."""
+    from pathlib import Path
+
+    from ror_graph.errors import OptionError
+    from ror_graph.nurture import nurture_next
+
+    sample = Path(__file__).resolve().parent / "sample_data" / "events.csv"
+    if not sample.exists():
+        sample = Path.cwd() / "sample_data" / "events.csv"
+    if not sample.exists():
+        raise OptionError("sample_data/events.csv not found; run `ror demo` from a checkout of ror-graph")
+    _message(f"demo community: {sample}")
+    from ror_graph.network import Network
+
+    dataset = load_dataset((str(sample),), None, {}, {})
+    net = Network.from_dataset(dataset)
+    emit(nurture_next(net, me=params["me"]), params, brief=NURTURE_BRIEF)
+
+
+@main.command(name="loaders")
+@output_options
+@_params
+def list_loaders(params: dict[str, Any]) -> None:
+    """The input formats ror can read, with their options.
+
+    \b
+    Example:
+      ror loaders
+    """
+    import polars as pl
+
+    from ror_graph.loaders import REGISTRY
+
+    rows = [
+        (loader.name, loader.summary, " ".join(loader.extensions), "; ".join(f"{k}: {v}" for k, v in loader.options.items()))
+        for loader in REGISTRY.values()
+    ]
+    emit(pl.DataFrame(rows, schema=["name", "summary", "extensions", "options"], orient="row"), params)
+
+
+# --- neo4j (issue 3) ---
+
+
+# --- referral (issue 4) ---
+
+
+# --- report, plan, export, diff (issue 6) ---
+
+
+# --- backtest (issue 7) ---
+
+
+if __name__ == "__main__":
+    main()
