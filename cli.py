@@ -36,9 +36,11 @@ class RorGroup(click.Group):
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     """KEY=VALUE options (repeatable, or comma-separated) -> dict."""
+    import re
+
     out: dict[str, str] = {}
     for value in values:
-        for part in value.split(","):
+        for part in re.split(r",(?=[^,=]+=)", value):  # "a=1,b=2" but keep "delimiter=,"
             key, sep, val = part.partition("=")
             if not sep or not key.strip():
                 raise click.BadParameter(f"{part!r} is not KEY=VALUE", ctx=ctx, param=param)
@@ -328,6 +330,61 @@ def list_loaders(params: dict[str, Any]) -> None:
 
 
 # --- referral (issue 4) ---
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--seeds", metavar="ID,ID", help="Expected reach if these people share (Monte Carlo).")
+@click.option("--best", type=click.IntRange(min=1), metavar="K", help="The K people to nurture for the largest reach (IMM).")
+@click.option("--gain", is_flag=True, help="With --me: per person, how much the ego's reach grows if that tie is nurtured.")
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Independent cascade or linear threshold.")
+@click.option("--prob", default="strength", show_default=True, metavar="SPEC",
+              help="Edge probabilities: strength[:SCALE], wc, const:P or learned (see docs/referral.md).")
+@click.option("--sims", type=click.IntRange(min=1), metavar="N", help="Monte Carlo simulations (default 10000; with --precision, the batch size).")
+@click.option("--precision", type=float, metavar="R", help="Simulate until the 95% CI half-width is R x the estimate, e.g. 0.01.")
+@click.option("--epsilon", type=float, default=0.1, show_default=True, help="Accuracy of --best and of the per-person reach.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same answer.")
+@_params
+def referral(params: dict[str, Any]) -> None:
+    """How far a share or referral travels: expected reach per person (default), of --seeds,
+    the --best K people to nurture, or --me ID --gain.
+
+    \b
+    Influence flows against attention: if B shares A, A's message reaches B's audience.
+    \b
+    Example:
+      ror referral sample_data/events.csv --top 10
+      ror referral sample_data/events.csv --seeds brand --sims 20000 --seed 7
+      ror referral sample_data/events.csv --best 5 --prob wc
+      ror referral sample_data/events.csv --me brand --gain
+    """
+    from ror_graph import referral as ref
+    from ror_graph.errors import OptionError
+
+    net, me = build_network(params)
+    common = {"prob": params["prob"], "seed": params["seed"]}
+    modes = [m for m in ("seeds", "best", "gain") if params.get(m)]
+    if len(modes) > 1:
+        raise OptionError(f"choose one of --seeds, --best, --gain (got {', '.join('--' + m for m in modes)})")
+    if params["seeds"]:
+        est = ref.expected_reach(net, params["seeds"], model=params["model"], sims=params["sims"] or (None if params["precision"] else 10_000),
+                                 precision=params["precision"], **common)
+        emit(est.as_frame(seeds=params["seeds"], model=params["model"], prob=params["prob"]), params)
+    elif params["best"]:
+        emit(ref.best_seeds(net, params["best"], model=params["model"], epsilon=params["epsilon"], sims=params["sims"] or 1000, **common), params)
+    elif params["gain"]:
+        if me is None:
+            raise OptionError("--gain needs --me ID (the ego whose reach would grow)")
+        if params["model"] != "ic":
+            raise OptionError("--gain is computed for the independent cascade model (--model ic)")
+        emit(ref.ego_gain(net, me, **common), params,
+             brief=["rank", "node_id", "p", "p_nurtured", "reach_gain", "reach_gain_stderr", "ego_reach"])
+    else:
+        emit(ref.referral_reach(net, model=params["model"], epsilon=params["epsilon"], **common), params,
+             brief=["rank", "node_id", "referral_reach", "ci_low", "ci_high"])
 
 
 # --- report, plan, export, diff (issue 6) ---

@@ -519,6 +519,14 @@ class ReachEstimate:
         m = float(offset + scale * mean)
         return cls(mean=m, stderr=float(se), ci_low=m - _Z95 * se, ci_high=m + _Z95 * se, sims=int(count))
 
+    def as_frame(self, **extra: object) -> "pl.DataFrame":
+        """One row: ``extra`` columns first, then ``expected_reach, stderr, ci_low, ci_high, sims``."""
+        import polars as pl
+
+        row = {**extra, "expected_reach": self.mean, "stderr": self.stderr, "ci_low": self.ci_low,
+               "ci_high": self.ci_high, "sims": self.sims}
+        return pl.DataFrame([row])
+
     @property
     def rel_halfwidth(self) -> float:
         return _Z95 * self.stderr / self.mean if self.mean > 0 else math.inf
