@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +26,7 @@ import polars as pl
 from ror_graph.errors import InputError, OptionError
 
 __all__ = [
+    "looks_like",
     "LINE",
     "read_bytes",
     "check_text",
@@ -113,6 +115,15 @@ def data_lines(head: bytes, *, comment: str | None = "#", limit: int = 20) -> li
         if len(out) >= limit:
             break
     return out
+
+
+def looks_like(lines: list[str], pattern: re.Pattern[str]) -> bool:
+    """Detection on sampled lines: the first matches and at most one in ten does not (so a
+    file with a stray bad line is still recognised, and then fails with that line's number)."""
+    if not lines or not pattern.match(lines[0]):
+        return False
+    misses = sum(1 for line in lines if not pattern.match(line))
+    return misses * 10 <= len(lines)
 
 
 def parse_origin(origin: str | datetime | None) -> int:
@@ -214,7 +225,8 @@ def read_table(
     body = data[offset:]
     if not body.strip():
         raise InputError("no data lines", path=str(path), line=first_line)
-    frame = _fast_read(body, names, separator) if _is_regular(body, separator, comment) else None
+    fast = _fast_separator(body, separator, comment)
+    frame = _fast_read(body, names, fast) if fast else None
     if frame is not None:
         return frame.with_columns(
             (pl.int_range(pl.len(), dtype=pl.Int64) + first_line).alias(LINE)
@@ -223,26 +235,28 @@ def read_table(
                        first_line=first_line, path=path)
 
 
-def _is_regular(body: bytes, separator: str | None, comment: str | None) -> bool:
-    """Cheap byte checks: can polars' reader take this body as it is?"""
-    if b"\r" in body or b"\n\n" in body:
-        return False
-    if comment and b"\n" + comment.encode() in body:
-        return False
-    if separator is None or separator == " ":
-        return not any(
-            bad in body for bad in (b"\t", b"  ", b" \n", b"\n ")
-        ) and not body.startswith(b" ")
-    return b" " not in body and b"\t" not in body
+def _fast_separator(body: bytes, separator: str | None, comment: str | None) -> str | None:
+    """The separator polars' reader can use on this body as it is, or None (then the body is
+    split line by line). Only single-byte searches here (memchr-fast); doubled, leading or
+    trailing separators and blank lines show up as empty fields, which the caller checks."""
+    if b"\r" in body or (comment and comment.encode() in body):
+        return None
+    if separator is not None:
+        return separator if separator != "," or b" " not in body else None
+    if b"\t" not in body:
+        return " "
+    if b" " not in body:
+        return "\t"
+    return None
 
 
-def _fast_read(body: bytes, names: tuple[str, ...], separator: str | None) -> pl.DataFrame | None:
+def _fast_read(body: bytes, names: tuple[str, ...], separator: str) -> pl.DataFrame | None:
     """polars' reader on a regular body; None when anything looks off (the caller then
     splits lines itself and reports the exact line)."""
     try:
         frame = pl.read_csv(
             io.BytesIO(body),
-            separator=" " if separator is None else separator,
+            separator=separator,
             has_header=False,
             new_columns=list(names),
             schema={name: pl.String for name in names},
@@ -251,6 +265,8 @@ def _fast_read(body: bytes, names: tuple[str, ...], separator: str | None) -> pl
     except pl.exceptions.PolarsError:
         return None
     if frame.width != len(names) or frame.null_count().sum_horizontal().item():
+        return None
+    if frame.select(pl.any_horizontal(pl.col(n) == "" for n in names).any()).item():
         return None
     return frame
 

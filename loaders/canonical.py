@@ -276,7 +276,6 @@ def _read_text(
             has_header=True,
             infer_schema=False,
             quote_char='"',
-            missing_utf8_is_empty_string=False,
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"cannot read the table: {_first_line(exc)}", path=str(path)) from None
@@ -300,11 +299,14 @@ def _read_text(
 
 
 def _read_ndjson(path: Path, data: bytes) -> pl.DataFrame:
-    lines = _lines(data.decode("utf-8")).filter(pl.col("text").str.strip_chars() != "")
     try:
-        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        try:
+            frame = pl.read_ndjson(io.BytesIO(data))
+        except pl.exceptions.PolarsError:  # types that change after the first rows
+            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
     except pl.exceptions.PolarsError as exc:
         # error path only: find the first line that is not a JSON object
+        lines = _lines(data.decode("utf-8")).filter(pl.col("text").str.strip_chars() != "")
         for line, text in lines.iter_rows():
             try:
                 value = json.loads(text)
@@ -313,6 +315,10 @@ def _read_ndjson(path: Path, data: bytes) -> pl.DataFrame:
             if not isinstance(value, dict):
                 raise InputError("each line must be a JSON object", path=str(path), line=line) from None
         raise InputError(f"cannot read NDJSON: {_first_line(exc)}", path=str(path)) from None
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if frame.height == n_lines:  # no blank lines: row i is line i + 1
+        return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(LINE))
+    lines = _lines(data.decode("utf-8")).filter(pl.col("text").str.strip_chars() != "")
     if frame.height == lines.height:
         frame = frame.with_columns(lines[LINE])
     return frame

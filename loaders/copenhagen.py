@@ -6,7 +6,8 @@ comma-separated, one header line, timestamps in seconds from the start of the ob
 
 * ``calls.csv``, header ``timestamp,caller,callee,duration``: kind ``call``, caller -> callee,
   ``weight`` = duration in seconds. A missed call (duration ``-1``) is still an attempt to reach
-  someone, so it is kept, with weight 0; the notes say how many there were.
+  someone, so it is kept, with weight 0; the notes say how many there were (the real file
+  has 366 missed calls and another 580 calls of 0 seconds, which weigh 0 too).
 * ``sms.csv``, header ``timestamp,sender,recipient``: kind ``sms``, sender -> recipient, weight 1.
 
 ``fb_friends.csv`` and ``genders.csv`` from the same study are recognised but refused: they
@@ -96,7 +97,7 @@ def load(path: Path, *, origin: str | datetime | None = None) -> Dataset:
             origin_us=_common.parse_origin(origin),
         ),
     ]
-    missed = 0
+    missed = zero = 0
     if kind == "call":
         duration = raw["duration"].cast(pl.Int64, strict=False)
         bad = duration.is_null() | (duration < -1)
@@ -109,13 +110,14 @@ def load(path: Path, *, origin: str | datetime | None = None) -> Dataset:
                 field="duration",
             )
         missed = int((duration == -1).sum())
+        zero = int((duration == 0).sum())
         columns.append(duration.clip(lower_bound=0).cast(pl.Float64).alias("weight"))
     frame = raw.select(*columns, LINE)
     dataset = validate_events(frame, source=str(path), first_line=2, line_column=LINE)
     if missed:
-        note = (
-            f"{path}: kept {missed:,} missed call(s) (duration -1) as call attempts with weight 0"
-        )
+        note = f"{path}: kept {missed:,} missed call(s) (duration -1) as call attempts with weight 0"
+        if zero:
+            note += f"; {zero:,} other call(s) lasted 0 seconds and also weigh 0"
         dataset = replace(dataset, notes=(*dataset.notes, note))
     return dataset
 

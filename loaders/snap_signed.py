@@ -54,7 +54,7 @@ def detect(path: Path, head: bytes) -> bool:
     lines = _common.data_lines(head, comment=None)
     if _has_header(lines):
         lines = lines[1:]
-    return bool(lines) and all(_LINE_RE.match(line) for line in lines)
+    return _common.looks_like(lines, _LINE_RE)
 
 
 def load(path: Path) -> Dataset:

@@ -51,7 +51,7 @@ def detect(path: Path, head: bytes) -> bool:
     if not _common.is_text(head):
         return False
     lines = _common.data_lines(head)
-    return bool(lines) and all(_LINE_RE.match(line) for line in lines)
+    return _common.looks_like(lines, _LINE_RE)
 
 
 def default_kind(path: Path) -> str:

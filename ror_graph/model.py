@@ -250,15 +250,16 @@ def _to_timestamp(
         ts = col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
         bad = ts.is_null()
     elif col.dtype.is_numeric():
-        seconds = col.cast(pl.Float64)
-        bad = seconds.is_null() | seconds.is_nan() | (seconds.abs() > 1e11)
-        ts = (seconds.fill_nan(0).fill_null(0) * 1_000_000).cast(pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+        ts = _from_seconds(col)
+        bad = ts.is_null()
     else:
         text = col.cast(pl.String).str.strip_chars()
         numeric = text.cast(pl.Float64, strict=False)
         if numeric.is_not_null().all():
             return _to_timestamp(numeric, source=source, lines=lines, first_line=first_line)
         ts = _parse_iso(text)
+        if numeric.is_not_null().any():  # a column mixing ISO text and Unix seconds
+            ts = ts.fill_null(_from_seconds(numeric))
         bad = ts.is_null()
     if bad.any():
         row = _first_bad_row(bad)
@@ -271,23 +272,40 @@ def _to_timestamp(
     return ts.alias("ts")
 
 
+def _from_seconds(col: pl.Series) -> pl.Series:
+    """Unix seconds -> Datetime(us, UTC), rounded to the microsecond; null where the value is
+    missing, NaN, infinite or beyond year ~5000 (|s| > 1e11)."""
+    seconds = col.cast(pl.Float64)
+    ok = ~(seconds.is_null() | seconds.is_nan() | (seconds.abs() > 1e11))
+    frame = pl.DataFrame({"s": seconds, "ok": ok})
+    micros = frame.select(
+        pl.when(pl.col("ok")).then((pl.col("s") * 1_000_000).round()).otherwise(None).cast(pl.Int64)
+    ).to_series()
+    return micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
 def _parse_iso(text: pl.Series) -> pl.Series:
-    """ISO 8601 text with or without offset; naive times are taken as UTC."""
+    """ISO 8601 text with or without offset; naive times are taken as UTC.
+
+    Formats are tried in turn, each only while some value is still unparsed (most files use
+    one format, so this is usually a single pass)."""
     frame = pl.DataFrame({"t": text})
-    with_zone = frame.select(
+    parsers = [
         pl.col("t").str.to_datetime(format="%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit="us", time_zone="UTC")
-    )["t"]
-    attempts = [with_zone]
+    ]
     for fmt in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        attempts.append(
-            frame.select(pl.col("t").str.to_datetime(format=fmt, strict=False, time_unit="us"))["t"].dt.replace_time_zone("UTC")
+        parsers.append(
+            pl.col("t").str.to_datetime(format=fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
         )
-    attempts.append(
-        frame.select(pl.col("t").str.to_datetime(format="%Y-%m-%d %H:%M:%S%.f%#z", strict=False, time_unit="us", time_zone="UTC"))["t"]
+    parsers.append(
+        pl.col("t").str.to_datetime(format="%Y-%m-%d %H:%M:%S%.f%#z", strict=False, time_unit="us", time_zone="UTC")
     )
-    out = attempts[0]
-    for other in attempts[1:]:
-        out = out.fill_null(other)
+    out = None
+    for parser in parsers:
+        parsed = frame.select(parser)["t"]
+        out = parsed if out is None else out.fill_null(parsed)
+        if out.null_count() == text.null_count():
+            break
     return out
 
 
