@@ -80,7 +80,7 @@ def reciprocity_summary(net: Network) -> ReciprocitySummary:
     n = net.n
     r = mutual / edges if edges else 0.0
     a = edges / (n * (n - 1)) if n > 1 else 0.0
-    rho = (r - a) / (1 - a) if a < 1 else 0.0
+    rho = (r - a) / (1 - a) if a < 1 else float("nan")  # undefined on a complete graph
     return ReciprocitySummary(
         nodes=n,
         edges=edges,

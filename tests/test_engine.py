@@ -1,0 +1,246 @@
+"""The in-memory engine on small named graphs with hand-computed answers, and on the real
+datasets against networkx and the published statistics in ../shared/data/README.md."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+
+from ror_graph.errors import OptionError
+from ror_graph.fading import fading_ties
+from ror_graph.influence import influencers, pagerank
+from ror_graph.model import validate_events
+from ror_graph.network import Network
+from ror_graph.nurture import NurtureWeights, nurture_next
+from ror_graph.reciprocity import person_reciprocity, reciprocity_summary, relationship_reciprocity
+from ror_graph.stats import network_stats
+
+DAY = 86400
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def net_of(rows: list[tuple[str, str, float]], kind: str = "message", **options) -> Network:
+    """A Network from (src, dst, day) rows."""
+    frame = pl.DataFrame(
+        {
+            "src": [r[0] for r in rows],
+            "dst": [r[1] for r in rows],
+            "kind": [kind] * len(rows),
+            "ts": [T0 + timedelta(days=r[2]) for r in rows],
+        }
+    )
+    return Network.from_dataset(validate_events(frame, source="test"), **options)
+
+
+# -- small named graphs -----------------------------------------------------------------
+
+
+def test_mutual_pair_is_fully_reciprocal():
+    s = reciprocity_summary(net_of([("a", "b", 0), ("b", "a", 1)]))
+    assert (s.edges, s.reciprocated_edges) == (2, 2)
+    assert s.edge_reciprocity == 1.0 and s.pair_reciprocity == 1.0
+    assert s.rho != s.rho  # density 1: rho is undefined (NaN), not a number we could show
+    # With a one-way edge a -> c added: r = 2/3, density a = 3/6, rho = (2/3 - 1/2) / (1/2) = 1/3.
+    s = reciprocity_summary(net_of([("a", "b", 0), ("b", "a", 1), ("a", "c", 2)]))
+    assert s.edge_reciprocity == pytest.approx(2 / 3)
+    assert s.pair_reciprocity == pytest.approx(0.5)
+    assert s.rho == pytest.approx(1 / 3)
+
+
+def test_one_way_star_has_negative_rho_and_the_hub_leads():
+    leaves = ["l1", "l2", "l3", "l4"]
+    net = net_of([(leaf, "hub", i) for i, leaf in enumerate(leaves)])
+    s = reciprocity_summary(net)
+    density = 4 / (5 * 4)
+    assert s.edge_reciprocity == 0.0
+    assert s.rho == pytest.approx((0 - density) / (1 - density))  # -0.25
+    top = influencers(net)
+    assert top["node_id"][0] == "hub"
+    assert top.filter(pl.col("node_id") == "hub")["in_degree"][0] == 4
+    assert person_reciprocity(net).filter(pl.col("node_id") == "hub")["reciprocity"][0] == 0.0
+
+
+def test_answered_rate_and_latency():
+    frame = pl.DataFrame(
+        {
+            "src": ["a", "b", "a", "a"],
+            "dst": ["b", "a", "b", "b"],
+            "kind": ["message"] * 4,
+            "ts": [T0, T0 + timedelta(hours=2), T0 + timedelta(days=20), T0 + timedelta(days=40)],
+        }
+    )
+    net = Network.from_dataset(validate_events(frame, source="t"))
+    ab = net.relationships.filter((pl.col("src") == "a") & (pl.col("dst") == "b")).row(0, named=True)
+    # Three messages a -> b; only the first was answered (2 h later) within the 7-day window.
+    assert ab["n_events"] == 3
+    assert ab["answered_rate"] == pytest.approx(1 / 3)
+    assert ab["answer_latency_h"] == pytest.approx(2.0)
+    rel = relationship_reciprocity(net, me="a").row(0, named=True)
+    assert (rel["a"], rel["b"], rel["n_give"], rel["n_get"]) == ("a", "b", 3, 1)
+
+
+def test_a_tie_that_stops_is_dormant_against_its_own_rhythm():
+    weekly = [("me", "ana", 7 * i) for i in range(10)]  # days 0..63, then silence
+    busy = [("me", "bo", 0.5 * i) for i in range(2 * 140)]  # every half day until day 139.5
+    net = net_of(weekly + busy)
+    table = fading_ties(net, me="me")
+    ana = table.filter(pl.col("b") == "ana").row(0, named=True)
+    bo = table.filter(pl.col("b") == "bo").row(0, named=True)
+    assert ana["silence_days"] == pytest.approx(139.5 - 63)
+    assert 1 <= ana["usual_gap_days"] <= 7  # shrunk toward the community median (1 day)
+    assert ana["status"] == "dormant" and ana["fade_risk"] > 0.9
+    assert bo["status"] == "active" and bo["fade_risk"] < 0.25
+    assert table["b"][0] == "ana"
+
+
+def test_silence_within_the_usual_gap_is_not_fading():
+    rows = [("a", "b", 10 * i) for i in range(8)] + [("c", "d", 75)]  # every 10 days; as_of day 75
+    table = fading_ties(net_of(rows))
+    ab = table.filter(pl.col("a") == "a").row(0, named=True)
+    assert ab["silence_days"] == pytest.approx(5)
+    assert ab["usual_gap_days"] > 5
+    assert ab["silence_risk"] == 0.0
+    assert ab["status"] == "active"
+
+
+def test_one_off_ties_are_never_fading():
+    net = net_of([("a", "b", 0), ("a", "b", 0.1), ("c", "d", 0), ("c", "d", 5), ("c", "d", 10), ("e", "f", 100)])
+    table = fading_ties(net)
+    one_off = table.filter(pl.col("a") == "a").row(0, named=True)
+    assert one_off["status"] == "one-off" and one_off["fade_risk"] == 0.0
+    assert "one-off" in one_off["evidence"]
+
+
+def test_a_fading_bridge_is_flagged():
+    # Two triangles joined by x - y; every tie active early, then only the triangles keep talking.
+    tri1 = [("a", "b"), ("b", "c"), ("c", "a")]
+    tri2 = [("x", "y2"), ("y2", "y3"), ("y3", "x")]
+    rows = [(s, d, day) for s, d in tri1 + tri2 for day in range(0, 100, 2)]
+    rows += [("a", "x", day) for day in range(0, 30, 2)]
+    table = fading_ties(net_of(rows))
+    bridge = table.filter((pl.col("a") == "a") & (pl.col("b") == "x")).row(0, named=True)
+    assert bridge["status"] in ("fading", "dormant")
+    assert bridge["embeddedness"] == 0 and bridge["bridge"] and bridge["cut_edge"]
+    assert "disconnects" in bridge["evidence"]
+    inside = table.filter((pl.col("a") == "a") & (pl.col("b") == "b")).row(0, named=True)
+    assert not inside["bridge"] and not inside["cut_edge"]
+
+
+def test_nurture_puts_the_valuable_fading_tie_first():
+    rows = [("me", "star", 3 * i) for i in range(20)] + [("star", "me", 3 * i + 1) for i in range(20)]
+    rows += [(f"fan{i}", "star", 5 + i) for i in range(10)]  # star is influential
+    rows += [("me", "steady", 3 * i) for i in range(40)] + [("steady", "me", 3 * i + 1) for i in range(40)]
+    rows += [("me", "once", 100)]
+    table = nurture_next(net_of(rows), me="me")
+    assert table["node_id"].to_list()[0] == "star"
+    assert table["node_id"].to_list()[-1] == "once"
+    star = table.row(0, named=True)
+    assert "silent" in star["reason"] and "influence" in star["reason"]
+    assert set(table.columns) >= {"rank", "node_id", "priority", "fade_risk", "reason"}
+    assert table["rank"].to_list() == list(range(1, table.height + 1))
+
+
+def test_nurture_weights_parse_and_reject():
+    assert NurtureWeights.parse("value=1,floor=0").value == 1.0
+    with pytest.raises(OptionError):
+        NurtureWeights.parse("valu=1")
+    with pytest.raises(OptionError):
+        NurtureWeights.parse("floor=2")
+
+
+def test_as_of_ignores_later_events_and_unknown_ego_is_an_error():
+    rows = [("a", "b", 0), ("b", "a", 1), ("a", "c", 50)]
+    net = net_of(rows, as_of=(T0 + timedelta(days=10)).isoformat())
+    assert net.n == 2 and net.events.height == 2
+    with pytest.raises(OptionError, match="unknown id 'c'"):
+        net.index_of("c")
+    with pytest.raises(OptionError, match="no events on or before"):
+        net_of(rows, as_of="2000-01-01")
+
+
+def test_same_input_same_output():
+    rows = [(f"p{i % 7}", f"p{(i * 3 + 1) % 7}", i * 0.7) for i in range(200)]
+    first = nurture_next(net_of(rows))
+    second = nurture_next(net_of(rows))
+    assert first.equals(second)
+
+
+# -- real datasets against networkx and the published statistics ---------------------------
+
+REAL = {
+    # name: (path, loader kwargs, nodes, static edges, published edge reciprocity)
+    "collegemsg": ("collegemsg/CollegeMsg.txt", 1899, 20296, 0.6364),
+    "bitcoin-otc": ("bitcoin-otc/soc-sign-bitcoinotc.csv", 5881, 35592, 0.7923),
+    "bitcoin-alpha": ("bitcoin-alpha/soc-sign-bitcoinalpha.csv", 3783, 24186, 0.8321),
+    "email-eu-core": ("email-eu-core-temporal/email-Eu-core-temporal.txt.gz", 986, 24929, 0.711),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(REAL))
+def real(request, shared_data):
+    from ror_graph.loaders import load_events
+
+    path, nodes, edges, published = REAL[request.param]
+    dataset = load_events([shared_data / path])
+    graph = nx.DiGraph()
+    events = dataset.events
+    graph.add_edges_from(zip(events["src"].to_list(), events["dst"].to_list()))
+    return request.param, Network.from_dataset(dataset), graph, (nodes, edges, published)
+
+
+def test_counts_and_reciprocity_match_networkx_and_published(real):
+    name, net, graph, (nodes, edges, published) = real
+    stats = network_stats(net)
+    assert (stats.nodes, stats.relationships) == (nodes, edges) == (graph.number_of_nodes(), graph.number_of_edges())
+    assert stats.edge_reciprocity == pytest.approx(nx.overall_reciprocity(graph), abs=1e-12)
+    assert round(stats.edge_reciprocity, 4 if name != "email-eu-core" else 3) == published
+    assert stats.weak_components == nx.number_weakly_connected_components(graph)
+    assert stats.strong_components == nx.number_strongly_connected_components(graph)
+
+
+def test_degrees_and_person_reciprocity_match_networkx(real):
+    _, net, graph, _ = real
+    table = influencers(net).sort("node_id")
+    ids = table["node_id"].to_list()
+    assert table["in_degree"].to_list() == [graph.in_degree(v) for v in ids]
+    assert table["out_degree"].to_list() == [graph.out_degree(v) for v in ids]
+    per_person = dict(person_reciprocity(net).select("node_id", "reciprocity").iter_rows())
+    expected = nx.reciprocity(graph, ids)
+    assert max(abs(per_person[v] - (expected[v] or 0.0)) for v in ids) < 1e-12
+
+
+def test_pagerank_matches_networkx(real):
+    _, net, _, _ = real
+    rel = net.relationships
+    graph = nx.DiGraph()
+    graph.add_nodes_from(net.nodes["node_id"].to_list())
+    graph.add_weighted_edges_from(zip(rel["src"].to_list(), rel["dst"].to_list(), rel["strength"].to_list()))
+    expected = nx.pagerank(graph, alpha=0.85, weight="weight", tol=1e-13, max_iter=1000)
+    ours = pagerank(net)
+    ids = net.nodes["node_id"].to_list()
+    assert np.max(np.abs(ours - np.array([expected[v] for v in ids]))) < 1e-6
+    ego = ids[int(np.argmax(ours))]
+    expected_ppr = nx.pagerank(graph, alpha=0.85, weight="weight", personalization={ego: 1.0}, tol=1e-13, max_iter=1000)
+    ours_ppr = pagerank(net, me=ego)
+    assert np.max(np.abs(ours_ppr - np.array([expected_ppr[v] for v in ids]))) < 1e-6
+
+
+def test_core_numbers_and_betweenness_match_networkx(shared_data):
+    from ror_graph.loaders import load_events
+
+    net = Network.from_dataset(load_events([shared_data / "collegemsg/CollegeMsg.txt"]))
+    graph = nx.DiGraph()
+    graph.add_edges_from(net.relationships.select("src", "dst").iter_rows())
+    table = influencers(net)
+    expected = nx.core_number(graph)
+    assert all(core == expected[v] for v, core in table.select("node_id", "core").iter_rows())
+
+    small = net_of([("a", "b", 0), ("b", "c", 1), ("c", "d", 2), ("d", "b", 3), ("e", "c", 4)])
+    small_graph = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("d", "b"), ("e", "c")])
+    expected_b = nx.betweenness_centrality(small_graph, normalized=False)
+    ours_b = dict(influencers(small).select("node_id", "betweenness").iter_rows())
+    assert ours_b == pytest.approx(expected_b)
