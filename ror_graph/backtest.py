@@ -1,0 +1,399 @@
+"""Do the rankings predict? Score with the data up to ``as_of`` (T), then check what actually
+happened in (T, T + horizon].
+
+Every score is computed on ``Network.from_dataset(dataset, as_of=T)``, which drops every event
+after T, so nothing from the future leaks into a score; the future events are read only to
+build the outcomes. Several origins (``as_of`` dates) give a rolling-origin evaluation:
+:func:`summarize` reports the mean and the spread over them.
+
+Tasks, targets and signals (``role`` says which signal is the engine's and which are the
+baselines computed in the same run):
+
+* ``fading`` / ``silent``. Population: the *active* ties at T: established (interaction on at
+  least 2 different days, i.e. not one-off) and with an interaction within ``active_window``
+  before T (default: 3 x horizon; 90 days for a 30-day horizon). The population does not
+  depend on :class:`FadeParams`, so every setting is judged on the same ties. Positive: no
+  interaction either way in (T, T + horizon]. Signals: ``fade_risk`` (model); ``recency`` =
+  days since the last interaction (baseline); ``cadence`` = flagged once silent longer than N
+  days, N = ``cadence`` or, by default, the community's median gap between active days at T
+  (a fixed cadence, as personal CRMs use, set to the data's own typical rhythm). Metrics:
+  ROC AUC, precision at 10/50/100.
+* ``value`` / ``tie_volume``: every tie at T; outcome = number of events on the tie in the
+  horizon. ``value`` / ``gives_back``: every directed relationship src -> dst at T; positive
+  when dst gives src attention in the horizon (reciprocation). Signals: ``strength``
+  (recency-decayed, kind-weighted; model); ``count`` = events on the tie before T; ``recency``
+  = minus the days since the tie's last interaction. ``value`` / ``attention``: every person
+  at T; outcome = events they receive in the horizon. Signals: ``pagerank`` (model),
+  ``count`` = events received before T, ``recency``. Metrics: Spearman correlation and
+  precision at k (the share of the predicted top k that are positive, or, for counts, among
+  the actual top k).
+* ``referral`` / ``shares`` (only when the log has share-like events: share, quote,
+  referral): every person at T; outcome = times their content was shared in the horizon.
+  Signals: ``referral_reach`` (:func:`ror_graph.referral.referral_reach`, independent
+  cascade on tie strength; model), ``pagerank`` (model), ``count`` = shares received
+  before T, ``recency`` of the last share received.
+
+Ties in a score are handled without favour: AUC uses mid-ranks, precision at k is the
+expected precision when tied items are ordered at random. A metric that cannot be computed
+(one class only, fewer than k items, a constant column) is null.
+
+With ``me``, the fading and tie populations keep the ego's ties and the person populations
+the ego's contacts.
+
+Example
+-------
+>>> roc_auc([0.9, 0.8, 0.4, 0.4, 0.1], [1, 0, 1, 0, 0])
+0.75
+>>> precision_at_k([3, 2, 2, 1], [1, 1, 0, 0], 2)
+0.75
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+
+from ror_graph import strength
+from ror_graph.errors import OptionError
+from ror_graph.fading import FadeParams, tie_fade_scores
+from ror_graph.influence import pagerank
+from ror_graph.model import Dataset
+from ror_graph.network import Network
+from ror_graph.timeutil import format_duration, parse_as_of, parse_duration
+
+__all__ = [
+    "DEFAULT_HORIZON",
+    "DEFAULT_KS",
+    "SHARE_KINDS",
+    "backtest",
+    "summarize",
+    "roc_auc",
+    "precision_at_k",
+    "spearman",
+]
+
+DEFAULT_HORIZON = timedelta(days=30)
+DEFAULT_KS = (10, 50, 100)
+#: Event kinds that pass someone's content on (the referral task needs them).
+SHARE_KINDS = ("share", "quote", "referral")
+_DAY_US = 86_400e6
+
+_RESULT_SCHEMA = {
+    "task": pl.String,
+    "target": pl.String,
+    "signal": pl.String,
+    "role": pl.String,
+    "metric": pl.String,
+    "as_of": pl.Datetime("us", "UTC"),
+    "value": pl.Float64,
+    "n": pl.Int64,
+    "positives": pl.Int64,
+}
+
+
+# -- metrics ---------------------------------------------------------------------------------
+
+
+def roc_auc(scores: Sequence[float] | np.ndarray, labels: Sequence[int] | np.ndarray) -> float | None:
+    """ROC AUC (Mann-Whitney U / (P N)), ties counted one half; None with one class only."""
+    from scipy.stats import rankdata
+
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=bool)
+    pos = int(y.sum())
+    neg = y.size - pos
+    if pos == 0 or neg == 0:
+        return None
+    ranks = rankdata(s)
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def precision_at_k(
+    scores: Sequence[float] | np.ndarray, relevant: Sequence[int] | np.ndarray, k: int
+) -> float | None:
+    """Share of relevant items among the top ``k`` by score; items tied at the cut count by
+    their expected share (random order among ties). None when there are fewer than k items."""
+    s = np.asarray(scores, dtype=np.float64)
+    r = np.asarray(relevant, dtype=bool)
+    if k <= 0 or s.size < k:
+        return None
+    kth = np.sort(s)[::-1][k - 1]
+    above = s > kth
+    at = s == kth
+    taken_above = int(above.sum())
+    hits = float(r[above].sum()) + (k - taken_above) * float(r[at].sum()) / float(at.sum())
+    return hits / k
+
+
+def spearman(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float | None:
+    """Spearman rank correlation (scipy); None when either side is constant or too short."""
+    from scipy.stats import spearmanr
+
+    a = np.asarray(x, dtype=np.float64)
+    b = np.asarray(y, dtype=np.float64)
+    if a.size < 3 or np.all(a == a[0]) or np.all(b == b[0]):
+        return None
+    value = float(spearmanr(a, b).statistic)
+    return None if np.isnan(value) else value
+
+
+def _top_k_relevant(outcome: np.ndarray, k: int) -> np.ndarray:
+    """Items among the actual top ``k`` by a count (all items tied at the cut, and only > 0)."""
+    if outcome.size == 0:
+        return np.zeros(0, dtype=bool)
+    kth = np.sort(outcome)[::-1][min(k, outcome.size) - 1]
+    return (outcome >= kth) & (outcome > 0)
+
+
+# -- the back-test ---------------------------------------------------------------------------
+
+
+def backtest(
+    dataset: Dataset,
+    as_of: Sequence[str | datetime] | str | datetime,
+    *,
+    horizon: str | timedelta = DEFAULT_HORIZON,
+    me: str | None = None,
+    active_window: str | timedelta | None = None,
+    cadence: str | timedelta | None = None,
+    half_life: str | timedelta = strength.DEFAULT_HALF_LIFE,
+    kind_weights: Mapping[str, float] | None = None,
+    fade: FadeParams = FadeParams(),
+    tasks: Sequence[str] = ("fading", "value", "referral"),
+    ks: Sequence[int] = DEFAULT_KS,
+    rr_sets: int | None = None,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """Score at each origin T in ``as_of`` with data up to T; evaluate on (T, T + ``horizon``].
+
+    Returns one row per origin, task, target, signal and metric: ``task, target, signal,
+    role, metric, as_of, value, n, positives`` (``n`` the population, ``positives`` the
+    items with a positive outcome). See the module docstring for the definitions.
+    """
+    origins = [as_of] if isinstance(as_of, (str, datetime)) else list(as_of)
+    if not origins:
+        raise OptionError("give at least one --as-of")
+    unknown = sorted(set(tasks) - {"fading", "value", "referral"})
+    if unknown:
+        raise OptionError(f"unknown back-test task(s) {', '.join(unknown)}; use fading, value, referral")
+    span = parse_duration(horizon, name="--horizon")
+    window = parse_duration(active_window, name="--active-window") if active_window is not None else 3 * span
+    fixed = parse_duration(cadence, name="--cadence") if cadence is not None else None
+    last = dataset.last_ts
+    if last is None:
+        raise OptionError("there are no events to back-test")
+    frames = []
+    for raw in origins:
+        t = parse_as_of(raw, reference=last)
+        if t + span > last:
+            raise OptionError(
+                f"--as-of {t.isoformat()} plus --horizon {format_duration(span.total_seconds() / 86400)} ends after "
+                f"the last event ({last.isoformat()}): the outcome would be cut short; use an earlier --as-of"
+            )
+        net = Network.from_dataset(dataset, as_of=t, half_life=half_life, kind_weights=kind_weights)
+        ego = net.index_of(me) if me is not None else None
+        future = dataset.events.filter((pl.col("ts") > t) & (pl.col("ts") <= t + span))
+        rows: list[dict] = []
+        if "fading" in tasks:
+            rows += _fading(net, future, ego, window, fixed, fade, ks)
+        if "value" in tasks:
+            rows += _value(net, future, ego, ks)
+        if "referral" in tasks:
+            rows += _referral(net, future, ego, ks, rr_sets, seed)
+        frame = pl.DataFrame(rows, schema={k: v for k, v in _RESULT_SCHEMA.items() if k != "as_of"})
+        frames.append(frame.with_columns(pl.lit(t, dtype=pl.Datetime("us", "UTC")).alias("as_of")))
+    return pl.concat(frames).select(list(_RESULT_SCHEMA))
+
+
+def _rows(
+    task: str, target: str, signals: dict[str, tuple[str, np.ndarray]], outcome: np.ndarray, *,
+    binary: bool, ks: Sequence[int],
+) -> list[dict]:
+    """Metrics of every signal against one outcome."""
+    n = int(outcome.size)
+    positives = int((outcome > 0).sum())
+    out = []
+    for name, (role, score) in signals.items():
+        def add(metric: str, value: float | None) -> None:
+            out.append({"task": task, "target": target, "signal": name, "role": role, "metric": metric,
+                        "value": value, "n": n, "positives": positives})
+
+        if binary:
+            add("auc", roc_auc(score, outcome > 0))
+        else:
+            add("spearman", spearman(score, outcome))
+        for k in ks:
+            relevant = (outcome > 0) if binary else _top_k_relevant(outcome, k)
+            add(f"p@{k}", precision_at_k(score, relevant, k))
+    return out
+
+
+def _pair_ids(net: Network, frame: pl.DataFrame) -> pl.DataFrame:
+    return net.names(net.names(frame, "a", "a_id"), "b", "b_id")
+
+
+def _future_pairs(future: pl.DataFrame) -> pl.DataFrame:
+    """Events per unordered pair (ids a_id < b_id) in the horizon."""
+    return future.group_by(
+        pl.min_horizontal("src", "dst").alias("a_id"), pl.max_horizontal("src", "dst").alias("b_id")
+    ).agg(pl.len().cast(pl.Int64).alias("future_events"))
+
+
+def _fading(
+    net: Network, future: pl.DataFrame, ego: int | None, window: timedelta, fixed: timedelta | None,
+    fade: FadeParams, ks: Sequence[int],
+) -> list[dict]:
+    scored = tie_fade_scores(net, fade)
+    if ego is not None:
+        scored = scored.filter((pl.col("a") == ego) | (pl.col("b") == ego))
+    established = scored.filter(pl.col("active_periods") >= 2)
+    if fixed is not None:
+        threshold = fixed.total_seconds() / 86400
+    else:
+        gaps = established["own_gap_days"].drop_nulls()
+        threshold = float(gaps.median()) if gaps.len() else 30.0
+    active = established.filter(pl.col("silence_days") <= window.total_seconds() / 86400)
+    active = _pair_ids(net, active).join(_future_pairs(future), on=["a_id", "b_id"], how="left")
+    silent = active["future_events"].fill_null(0).to_numpy() == 0
+    silence = active["silence_days"].to_numpy()
+    signals = {
+        "fade_risk": ("model", active["fade_risk"].to_numpy()),
+        "recency": ("baseline", silence),
+        "cadence": ("baseline", (silence > threshold).astype(np.float64)),
+    }
+    return _rows("fading", "silent", signals, silent.astype(np.int64), binary=True, ks=ks)
+
+
+def _value(net: Network, future: pl.DataFrame, ego: int | None, ks: Sequence[int]) -> list[dict]:
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    age = (as_of_us - pl.col("last_ts").dt.epoch("us")) / _DAY_US
+    rows: list[dict] = []
+    # Ties: future volume.
+    ties = net.ties
+    if ego is not None:
+        ties = ties.filter((pl.col("a") == ego) | (pl.col("b") == ego))
+    ties = _pair_ids(net, ties).join(_future_pairs(future), on=["a_id", "b_id"], how="left")
+    ties = ties.with_columns(age.alias("age_days"))
+    signals = {
+        "strength": ("model", ties["strength"].to_numpy()),
+        "count": ("baseline", ties["n_events"].to_numpy().astype(np.float64)),
+        "recency": ("baseline", -ties["age_days"].to_numpy()),
+    }
+    rows += _rows("value", "tie_volume", signals, ties["future_events"].fill_null(0).to_numpy(), binary=False, ks=ks)
+    # Directed relationships: does the other side give back in the horizon?
+    rel = net.relationships
+    if ego is not None:
+        rel = rel.filter((pl.col("s") == ego) | (pl.col("d") == ego))
+    pair = net.ties.select(
+        "a", "b", pl.col("strength").alias("tie_strength"), pl.col("n_events").alias("tie_events"), "last_ts"
+    )
+    rel = rel.drop("last_ts").with_columns(
+        pl.min_horizontal("s", "d").alias("a"), pl.max_horizontal("s", "d").alias("b")
+    ).join(pair, on=["a", "b"], how="left")
+    back = future.group_by(pl.col("dst").alias("src"), pl.col("src").alias("dst")).agg(
+        pl.len().cast(pl.Int64).alias("gave_back")
+    )
+    rel = rel.join(back, on=["src", "dst"], how="left").with_columns(age.alias("age_days"))
+    signals = {
+        "strength": ("model", rel["tie_strength"].to_numpy()),
+        "count": ("baseline", rel["tie_events"].to_numpy().astype(np.float64)),
+        "recency": ("baseline", -rel["age_days"].to_numpy()),
+    }
+    rows += _rows("value", "gives_back", signals, rel["gave_back"].fill_null(0).to_numpy(), binary=True, ks=ks)
+    # People: attention received in the horizon.
+    people = _with_pagerank(net, _people(net, ego))
+    received = net.events.group_by(pl.col("d").alias("idx")).agg(
+        pl.len().cast(pl.Int64).alias("received"), pl.col("ts").max().alias("last_ts")
+    )
+    got = future.group_by(pl.col("dst").alias("node_id")).agg(pl.len().cast(pl.Int64).alias("future"))
+    people = people.join(received, on="idx", how="left").join(got, on="node_id", how="left").with_columns(
+        age.fill_null(float("inf")).alias("age_days")
+    )
+    signals = {
+        "pagerank": ("model", people["pagerank"].to_numpy()),
+        "count": ("baseline", people["received"].fill_null(0).to_numpy().astype(np.float64)),
+        "recency": ("baseline", -people["age_days"].to_numpy()),
+    }
+    rows += _rows("value", "attention", signals, people["future"].fill_null(0).to_numpy(), binary=False, ks=ks)
+    return rows
+
+
+def _people(net: Network, ego: int | None) -> pl.DataFrame:
+    """Everyone at T, or the ego's contacts."""
+    if ego is None:
+        return net.nodes
+    ties = net.ties.filter((pl.col("a") == ego) | (pl.col("b") == ego))
+    contacts = pl.concat([ties["a"], ties["b"]]).unique()
+    return net.nodes.filter(pl.col("idx").is_in(contacts.implode()) & (pl.col("idx") != ego))
+
+
+def _with_pagerank(net: Network, people: pl.DataFrame) -> pl.DataFrame:
+    scores = pagerank(net)
+    return people.with_columns(pl.Series("pagerank", scores[people["idx"].to_numpy().astype(np.int64)]))
+
+
+def _referral(
+    net: Network, future: pl.DataFrame, ego: int | None, ks: Sequence[int], rr_sets: int | None, seed: int
+) -> list[dict]:
+    share = pl.col("kind").cast(pl.String).is_in(list(SHARE_KINDS))
+    past = net.events.filter(share)
+    coming = future.filter(share)
+    if past.height == 0 or coming.height == 0:
+        return []
+    from ror_graph.referral import referral_reach
+
+    reach = referral_reach(net, rr_sets=rr_sets, seed=seed).select("node_id", "referral_reach")
+    people = _with_pagerank(net, _people(net, ego))
+    shared = past.group_by(pl.col("d").alias("idx")).agg(
+        pl.len().cast(pl.Int64).alias("shared"), pl.col("ts").max().alias("last_ts")
+    )
+    got = coming.group_by(pl.col("dst").alias("node_id")).agg(pl.len().cast(pl.Int64).alias("future"))
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    people = (
+        people.join(reach, on="node_id", how="left")
+        .join(shared, on="idx", how="left")
+        .join(got, on="node_id", how="left")
+        .with_columns(((as_of_us - pl.col("last_ts").dt.epoch("us")) / _DAY_US).fill_null(float("inf")).alias("age_days"))
+    )
+    signals = {
+        "referral_reach": ("model", people["referral_reach"].fill_null(1.0).to_numpy()),
+        "pagerank": ("model", people["pagerank"].to_numpy()),
+        "count": ("baseline", people["shared"].fill_null(0).to_numpy().astype(np.float64)),
+        "recency": ("baseline", -people["age_days"].to_numpy()),
+    }
+    return _rows("referral", "shares", signals, people["future"].fill_null(0).to_numpy(), binary=False, ks=ks)
+
+
+# -- summary ---------------------------------------------------------------------------------
+
+
+def summarize(results: pl.DataFrame) -> pl.DataFrame:
+    """Mean and spread over the origins, per task, target, signal and metric.
+
+    Columns: ``task, target, metric, signal, role, mean, std, min, max, origins, n, positives,
+    margin``; ``origins`` counts the origins where the metric could be computed, ``n`` and
+    ``positives`` are means over origins, ``margin`` (model rows) is the model's mean minus
+    the best baseline's mean on the same task, target and metric.
+    """
+    keys = ["task", "target", "metric", "signal", "role"]
+    summary = results.group_by(keys, maintain_order=True).agg(
+        pl.col("value").mean().alias("mean"),
+        pl.col("value").std().alias("std"),
+        pl.col("value").min().alias("min"),
+        pl.col("value").max().alias("max"),
+        pl.col("value").count().cast(pl.Int64).alias("origins"),
+        pl.col("n").mean().alias("n"),
+        pl.col("positives").mean().alias("positives"),
+    )
+    best = (
+        summary.filter(pl.col("role") == "baseline")
+        .group_by("task", "target", "metric")
+        .agg(pl.col("mean").max().alias("_best"))
+    )
+    summary = summary.join(best, on=["task", "target", "metric"], how="left", maintain_order="left")
+    return summary.with_columns(
+        pl.when(pl.col("role") == "model").then(pl.col("mean") - pl.col("_best")).alias("margin")
+    ).drop("_best")
