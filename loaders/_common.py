@@ -26,7 +26,6 @@ import polars as pl
 from ror_graph.errors import InputError, OptionError
 
 __all__ = [
-    "looks_like",
     "LINE",
     "read_bytes",
     "check_text",
@@ -36,6 +35,7 @@ __all__ = [
     "read_table",
     "is_text",
     "data_lines",
+    "looks_like",
 ]
 
 #: Name of the column holding each row's file line (handed to ``validate_events``).

@@ -2,7 +2,8 @@
 
 Follows the format of SNAP's temporal networks (https://snap.stanford.edu/data/#temporal),
 e.g. ``CollegeMsg.txt`` and ``email-Eu-core-temporal.txt(.gz)``: fields separated by spaces or
-tabs (any run of them), optional ``#`` comment lines, no header, optionally gzip-compressed.
+tabs (any run of them), optional ``#`` comment lines, no header (a header line of three
+words, such as ``SRC DST TS`` added by some copies, is skipped), optionally gzip-compressed.
 SRC sent something to DST at UNIXTS, an integer (or decimal) number of seconds.
 
 * ``kind``: the event kind; default ``email`` when the file name contains "email", else
@@ -40,6 +41,7 @@ from ror_graph.model import KINDS, Dataset, validate_events
 __all__ = ["LOADER", "load", "detect"]
 
 _LINE_RE = re.compile(r"^\s*[^\s,;]+[ \t]+[^\s,;]+[ \t]+-?\d+(\.\d+)?\s*$")
+_HEADER_RE = re.compile(r"^\s*#?\s*[A-Za-z_][^\s,;]*[ \t]+[A-Za-z_][^\s,;]*[ \t]+[A-Za-z_][^\s,;]*\s*$")
 _NAMES = ("src", "dst", "ts")
 
 
@@ -51,6 +53,8 @@ def detect(path: Path, head: bytes) -> bool:
     if not _common.is_text(head):
         return False
     lines = _common.data_lines(head)
+    if lines and _HEADER_RE.match(lines[0]):  # copies that added a header line
+        lines = lines[1:]
     return _common.looks_like(lines, _LINE_RE)
 
 
@@ -70,7 +74,12 @@ def load(
     if kind not in KINDS:
         raise OptionError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
     origin_us = _common.parse_origin(origin)
-    raw = _common.read_table(path, _NAMES, separator=None, what="a SNAP temporal edge list")
+    data = _common.check_text(_common.read_bytes(path), path, what="a SNAP temporal edge list")
+    offset, line = _common.first_data_lines(data)
+    first = data[offset : data.find(b"\n", offset) if b"\n" in data[offset:] else len(data)]
+    skip = line if _HEADER_RE.match(first.decode("utf-8")) else 0
+    raw = _common.read_table(path, _NAMES, separator=None, skip=skip, data=data,
+                             what="a SNAP temporal edge list")
     frame = raw.with_columns(
         pl.lit(kind).alias("kind"),
         _common.seconds_to_ts(raw["ts"], path=path, lines=raw[LINE], origin_us=origin_us),
@@ -81,7 +90,7 @@ def load(
 LOADER = Loader(
     name="snap_temporal",
     summary="SNAP temporal edge list: SRC DST UNIXTS per line (CollegeMsg, email-Eu-core-temporal)",
-    extensions=(".txt", ".txt.gz", ".edges", ".tsv"),
+    extensions=(".txt", ".txt.gz", ".edges"),
     detect=detect,
     load=load,
     options={

@@ -243,6 +243,7 @@ CANONICAL = (
         ("ratings_header.csv", "SOURCE,TARGET,RATING,TIME\n1,2,3,100\n", "snap_signed"),
         ("msgs.txt", "# SNAP\n1 2 100\n2 1 200\n", "snap_temporal"),
         ("msgs.tsv", "1\t2\t100\n2\t1\t200\n", "snap_temporal"),
+        ("msgs_header.txt", "SRC DST UNIXTS\r\n1 2 100\r\n2 1 200\r\n", "snap_temporal"),
         ("activity.txt", "1 2 100 RT\n2 3 200 MT\n3 1 300 RE\n", "higgs"),
         ("calls.csv", "timestamp,caller,callee,duration\n1,2,3,60\n", "copenhagen"),
         ("sms.csv", "timestamp,sender,recipient\n1,2,3\n", "copenhagen"),
@@ -472,6 +473,13 @@ def test_snap_temporal_whitespace_comments_and_lines(tmp_path: Path) -> None:
     expect_error(bad, line=4, field="ts", match="expected 3", loader="snap_temporal")
     bad_ts = write(tmp_path, "bad_ts.txt", "1 2 100\n3 4 soon\n")
     expect_error(bad_ts, line=2, field="ts", match="not a number", loader="snap_temporal")
+
+
+def test_snap_temporal_header_line_is_skipped(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.txt", "# c\nsource target timestamp\n1 2 100\n2 1 x\n")
+    expect_error(path, line=4, field="ts", match="not a number", loader="snap_temporal")
+    path.write_text("# c\nsource target timestamp\n1 2 100\n2 1 200\n")
+    assert load_events([path]).events["dst"].to_list() == ["2", "1"]
 
 
 def test_snap_temporal_options(tmp_path: Path) -> None:
