@@ -180,3 +180,19 @@ def test_help_is_instant_and_every_command_has_an_example():
 def test_python_cli_py_works_from_a_checkout():
     done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "ror" in done.stdout
+
+
+def test_self_loops_are_dropped_and_repeated_event_ids_kept_once(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "src,dst,kind,ts,event_id\n"
+        "a,b,reply,2024-01-01T10:00:00Z,e1\n"
+        "a,b,reply,2024-01-01T10:00:00Z,e1\n"
+        "a,a,mention,2024-01-01T11:00:00Z,e2\n"
+        "b,a,reply,2024-01-02T10:00:00Z,e3\n"
+    )
+    result = run("stats", str(path), "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "dropped 1 self-loop" in result.stderr and "repeated event_id" in result.stderr
+    stats = dict(pl.read_csv(result.stdout.encode()).select("metric", "value").iter_rows())
+    assert (stats["events"], stats["nodes"], stats["relationships"]) == ("2", "2", "2")
