@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import polars as pl
 
@@ -141,23 +142,41 @@ def _flag_bridges(net: Network, scored: pl.DataFrame, params: FadeParams) -> pl.
         (scored["fade_risk"].to_numpy() >= params.bridge_min_risk) & (scored["status"].to_numpy() != "one-off")
     )
     embedded = np.full(a.size, -1, dtype=np.int64)
-    for start in range(0, candidates.size, 100_000):
-        rows = candidates[start : start + 100_000]
-        common = adj[a[rows]].multiply(adj[b[rows]]).sum(axis=1)
-        embedded[rows] = np.asarray(common).ravel().astype(np.int64)
+    if candidates.size:
+        adj.sort_indices()
+        embedded[candidates] = common_neighbour_counts(adj.indptr, adj.indices, a[candidates], b[candidates])
     is_bridge = (embedded == 0) & (degree[a] > 1) & (degree[b] > 1)
     cut = np.zeros(a.size, dtype=bool)
     cut_known = a.size <= params.cut_edge_max_ties
     if cut_known and a.size:
         import igraph as ig
 
-        graph = ig.Graph(n=n, edges=np.column_stack([a, b]), directed=False)
+        graph = ig.Graph(n=n, edges=list(zip(a.tolist(), b.tolist())), directed=False)  # fastest input form
         cut[np.asarray(graph.bridges(), dtype=np.int64)] = True
     return scored.with_columns(
         pl.Series("embeddedness", embedded).replace(-1, None),
         pl.Series("bridge", is_bridge),
         pl.Series("cut_edge", cut) if cut_known else pl.lit(None, dtype=pl.Boolean).alias("cut_edge"),
     )
+
+
+@numba.njit(cache=True)
+def common_neighbour_counts(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For each pair (u[i], v[i]): how many neighbours they share, from a CSR adjacency with
+    sorted indices. Walks the shorter neighbour list and binary-searches the longer one."""
+    out = np.zeros(u.size, dtype=np.int64)
+    for i in range(u.size):
+        x, y = u[i], v[i]
+        if indptr[x + 1] - indptr[x] > indptr[y + 1] - indptr[y]:
+            x, y = y, x
+        long_list = indices[indptr[y] : indptr[y + 1]]
+        count = 0
+        for k in range(indptr[x], indptr[x + 1]):
+            pos = np.searchsorted(long_list, indices[k])
+            if pos < long_list.size and long_list[pos] == indices[k]:
+                count += 1
+        out[i] = count
+    return out
 
 
 def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = FadeParams()) -> pl.DataFrame:

@@ -46,7 +46,7 @@ def pagerank(
     damping: float = DEFAULT_DAMPING,
     me: str | None = None,
     weight: str | None = "strength",
-    tol: float = 1e-12,
+    tol: float = 1e-10,
     max_iter: int = 1000,
 ) -> np.ndarray:
     """PageRank scores indexed like ``net.nodes`` (they sum to 1); personalised to ``me`` if given.

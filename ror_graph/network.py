@@ -239,7 +239,7 @@ class Network:
             import igraph as ig
 
             rel = self.relationships
-            edges = np.column_stack([rel["s"].to_numpy(), rel["d"].to_numpy()]).astype(np.int64)
+            edges = list(zip(rel["s"].to_list(), rel["d"].to_list()))  # igraph's fastest input form
             graph = ig.Graph(n=self.n, edges=edges, directed=True)
             graph.es["strength"] = rel["strength"].to_numpy()
             self._cache["igraph"] = graph
