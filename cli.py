@@ -16,7 +16,7 @@ import click
 # Heavy libraries (polars, numpy, igraph) are imported inside the commands, so --help is instant.
 
 HALF_LIFE_HELP = "Half-life of tie strength, e.g. 30d, 12w (default 60d)."
-NURTURE_BRIEF = ["rank", "node_id", "priority", "fade_risk", "status", "reason"]
+NURTURE_BRIEF = ["rank", "node_id", "priority", "fade_risk", "status", "referral_reach", "reason"]
 
 
 class RorGroup(click.Group):
@@ -265,6 +265,9 @@ def fading(params: dict[str, Any]) -> None:
 @analysis_options
 @output_options
 @click.option("--weights", metavar="K=V,...", help="Priority weights: value=, bond=, reciprocity=, floor= (see README).")
+@click.option("--reach/--no-reach", default=True, show_default=True,
+              help="Estimate each person's referral reach and use it in value (see `ror referral`).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the referral-reach estimate.")
 @_params
 def nurture(params: dict[str, Any]) -> None:
     """The ranked nurture-next list: value x bond x reciprocity, made urgent by fade risk,
@@ -278,7 +281,8 @@ def nurture(params: dict[str, Any]) -> None:
     from ror_graph.nurture import NurtureWeights, nurture_next
 
     net, me = build_network(params)
-    emit(nurture_next(net, me=me, weights=NurtureWeights.parse(params["weights"])), params, brief=NURTURE_BRIEF)
+    table = nurture_next(net, me=me, weights=NurtureWeights.parse(params["weights"]), estimate_reach=params["reach"], seed=params["seed"])
+    emit(table, params, brief=NURTURE_BRIEF)
 
 
 @main.command()

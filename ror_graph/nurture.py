@@ -2,9 +2,9 @@
 
 Each component lies in [0, 1]:
 
-* ``value``: how far the person's voice carries. The PageRank percentile (1 = the most
-  influential person); when referral-reach estimates are given (see :mod:`referral`), the
-  mean of that percentile and the reach percentile.
+* ``value``: how far the person's voice carries: the mean of the PageRank percentile
+  (1 = the most influential person) and the referral-reach percentile (expected people
+  reached if they share; see :mod:`referral`).
 * ``bond``: what the relationship has built: the percentile of its undecayed, kind-weighted
   volume among the ego's ties (or, for the whole community, of the person's total volume).
   Intensity and the mix of kinds are tie-strength dimensions in Gilbert and Karahalios,
@@ -95,14 +95,23 @@ def nurture_next(
     weights: NurtureWeights = NurtureWeights(),
     fade: FadeParams = FadeParams(),
     reach: pl.DataFrame | None = None,
+    estimate_reach: bool = True,
+    seed: int = 0,
 ) -> pl.DataFrame:
     """The ranked nurture-next list, for the ego ``me`` or for the whole community.
 
     Columns: ``rank, node_id, priority, fade_risk, reason, value, bond, reciprocity, worth,
     urgency, influence_top_share, status, n_events, n_give, n_get, last_interaction,
-    silence_days, usual_gap_days, [referral_reach]``. ``reach`` is an optional table
-    ``node_id, referral_reach`` (expected people reached if that person shares).
+    silence_days, usual_gap_days, referral_reach``. ``referral_reach`` is the expected number
+    of people reached if that person shares (independent cascade, strength probabilities;
+    :func:`ror_graph.referral.referral_reach` at 25% relative error for reaches of at least
+    max(50, n/100), which is enough to rank). Pass a precomputed ``reach`` table
+    (``node_id, referral_reach``), or ``estimate_reach=False`` to leave reach out.
     """
+    if reach is None and estimate_reach:
+        from ror_graph.referral import referral_reach
+
+        reach = referral_reach(net, epsilon=0.25, min_reach=max(50.0, net.n / 100), seed=seed)
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
         _percentile(pl.col("pagerank")).alias("influence_pct"),

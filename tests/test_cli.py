@@ -196,3 +196,12 @@ def test_self_loops_are_dropped_and_repeated_event_ids_kept_once(tmp_path):
     assert "dropped 1 self-loop" in result.stderr and "repeated event_id" in result.stderr
     stats = dict(pl.read_csv(result.stdout.encode()).select("metric", "value").iter_rows())
     assert (stats["events"], stats["nodes"], stats["relationships"]) == ("2", "2", "2")
+
+
+def test_nurture_uses_referral_reach_unless_told_not_to():
+    with_reach = pl.read_csv(run("nurture", str(SAMPLE), "--me", "brand", "--format", "csv").stdout.encode())
+    assert with_reach["referral_reach"].min() >= 1.0
+    assert "a share reaches ~" in with_reach["reason"][0]
+    without = pl.read_csv(run("nurture", str(SAMPLE), "--me", "brand", "--no-reach", "--format", "csv").stdout.encode())
+    assert "referral_reach" not in without.columns
+    assert "a share reaches" not in without["reason"][0]
