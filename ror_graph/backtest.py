@@ -80,6 +80,8 @@ DEFAULT_KS = (10, 50, 100)
 #: Event kinds that pass someone's content on (the referral task needs them).
 SHARE_KINDS = ("share", "quote", "referral")
 _DAY_US = 86_400e6
+#: A tie is *regular* when its own median gap fits this many times into the horizon.
+REGULAR_VISITS = 3
 
 _RESULT_SCHEMA = {
     "task": pl.String,
@@ -198,7 +200,7 @@ def backtest(
         future = dataset.events.filter((pl.col("ts") > t) & (pl.col("ts") <= t + span))
         rows: list[dict] = []
         if "fading" in tasks:
-            rows += _fading(net, future, ego, window, fixed, fade, ks)
+            rows += _fading(net, future, ego, span, window, fixed, fade, ks)
         if "value" in tasks:
             rows += _value(net, future, ego, ks)
         if "referral" in tasks:
@@ -243,7 +245,7 @@ def _future_pairs(future: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fading(
-    net: Network, future: pl.DataFrame, ego: int | None, window: timedelta, fixed: timedelta | None,
+    net: Network, future: pl.DataFrame, ego: int | None, horizon: timedelta, window: timedelta, fixed: timedelta | None,
     fade: FadeParams, ks: Sequence[int],
 ) -> list[dict]:
     scored = tie_fade_scores(net, fade)
@@ -264,7 +266,13 @@ def _fading(
         "recency": ("baseline", silence),
         "cadence": ("baseline", (silence > threshold).astype(np.float64)),
     }
-    return _rows("fading", "silent", signals, silent.astype(np.int64), binary=True, ks=ks)
+    rows = _rows("fading", "silent", signals, silent.astype(np.int64), binary=True, ks=ks)
+    # Regular ties only: their own rhythm (raw median gap before T) promises several
+    # interactions in the horizon, so a silent horizon is a break, not a slow rhythm.
+    regular = (active["own_gap_days"].fill_null(np.inf).to_numpy() * REGULAR_VISITS) <= horizon.total_seconds() / 86400
+    signals = {name: (role, score[regular]) for name, (role, score) in signals.items()}
+    rows += _rows("fading", "silent_regular", signals, silent[regular].astype(np.int64), binary=True, ks=ks)
+    return rows
 
 
 def _value(net: Network, future: pl.DataFrame, ego: int | None, ks: Sequence[int]) -> list[dict]:
