@@ -46,6 +46,14 @@ class Loader:
 
 #: Loader modules, in the order detection tries them (most specific first).
 _MODULES = (
+    # platform exports (folders and zips first; their detection is specific, and it must run
+    # before the generic CSV loader claims LinkedIn's .csv files)
+    "x_archive",
+    "mastodon",
+    "slack",
+    "linkedin",
+    "email",
+    "graphml",
     "higgs",
     "copenhagen",
     "snap_signed",
