@@ -47,7 +47,7 @@ from ror_graph.model import Dataset
 from ror_graph.network import Network
 from ror_graph.timeutil import parse_as_of
 
-__all__ = ["CHANGES", "DIFF_COLUMNS", "networks_at", "what_changed"]
+__all__ = ["CHANGES", "DIFF_COLUMNS", "network_before", "networks_at", "what_changed"]
 
 CHANGES = ("rose", "fell", "faded", "revived", "new_fan", "new_fans")
 DIFF_COLUMNS = ("change", "node_id", "peer", "metric", "before", "after", "delta", "detail")
@@ -57,19 +57,24 @@ _SCHEMA = {
 }
 
 
-def networks_at(dataset: Dataset, *, since: str | datetime, as_of: str | datetime | None = None, **options) -> tuple[Network, Network]:
-    """The network at ``since`` and at ``as_of`` (default: the last event), built with the same
-    ``options`` (``half_life``, ``kind_weights``, ...). A relative ``since`` (``-90d``) counts
-    back from ``as_of``."""
-    later = Network.from_dataset(dataset, as_of=as_of, **options)
+def network_before(later: Network, since: str | datetime) -> Network:
+    """``later``'s events cut at ``since``, with the same options (half-life, weights, ...).
+    A relative ``since`` (``-90d``) counts back from ``later.as_of``."""
     cutoff = parse_as_of(since, reference=later.as_of)
     if cutoff >= later.as_of:
         raise OptionError(
             f"--since {cutoff.isoformat()} must be before --as-of {later.as_of.isoformat()}; e.g. --since -90d"
         )
-    earlier = Network.from_dataset(dataset, as_of=cutoff, half_life=later.half_life, kind_weights=later.kind_weights,
-                                   reply_window=later.reply_window, resolution=later.resolution)
-    return earlier, later
+    return Network.from_dataset(later.dataset, as_of=cutoff, half_life=later.half_life, kind_weights=later.kind_weights,
+                                reply_window=later.reply_window, resolution=later.resolution)
+
+
+def networks_at(dataset: Dataset, *, since: str | datetime, as_of: str | datetime | None = None, **options) -> tuple[Network, Network]:
+    """The network at ``since`` and at ``as_of`` (default: the last event), built with the same
+    ``options`` (``half_life``, ``kind_weights``, ...). A relative ``since`` (``-90d``) counts
+    back from ``as_of``."""
+    later = Network.from_dataset(dataset, as_of=as_of, **options)
+    return network_before(later, since), later
 
 
 def _ranks(net: Network, me: str | None) -> pl.DataFrame:

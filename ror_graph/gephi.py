@@ -106,10 +106,10 @@ def _node_table(net: Network, me: str | None, reach: pl.DataFrame | None) -> pl.
     if me is not None:
         table = table.with_columns(pl.Series("personal_pagerank", pagerank(net, me=me)))
     recip = person_reciprocity(net).select("node_id", "reciprocity", "mutual", "give", "get", "answers_rate")
-    community = nurture_next(net).select("node_id", "priority", "fade_risk", "status", "value", "bond", "worth")
+    community = nurture_next(net, reach=reach).select("node_id", "priority", "fade_risk", "status", "value", "bond", "worth")
     table = table.join(recip, on="node_id", how="left").join(community, on="node_id", how="left")
     if me is not None:
-        mine = nurture_next(net, me=me).select(
+        mine = nurture_next(net, me=me, reach=reach).select(
             "node_id",
             pl.col("priority").alias("ego_priority"),
             pl.col("fade_risk").alias("ego_fade_risk"),

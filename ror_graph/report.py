@@ -376,6 +376,15 @@ def _one_sided(net: Network, me: str | None, top: int) -> _Section:
     return _Section("one-sided", "One-sided fans and follows", howto, "".join(parts))
 
 
+def _referral_function() -> Callable[..., pl.DataFrame] | None:
+    """:func:`ror_graph.referral.referral_reach`, or None when this install lacks it."""
+    try:
+        from ror_graph.referral import referral_reach
+    except ImportError:
+        return None
+    return referral_reach
+
+
 def _referral(net: Network, top: int, enabled: bool) -> _Section:
     howto = (
         "Expected number of people a share by this person would reach (themselves included), from an independent "
@@ -384,9 +393,8 @@ def _referral(net: Network, top: int, enabled: bool) -> _Section:
     title = "Referral reach"
     if not enabled:
         return _Section("referral", title, howto, _note("Skipped (--no-referral)."))
-    try:
-        from ror_graph.referral import referral_reach
-    except ImportError:
+    referral_reach = _referral_function()
+    if referral_reach is None:
         return _Section("referral", title, howto, _note("Referral-reach estimates are not available in this version of ror-graph."))
     try:
         table = referral_reach(net, seed=0).sort("rank").head(top)
