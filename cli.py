@@ -290,7 +290,12 @@ def nurture(params: dict[str, Any]) -> None:
 @click.option("--me", default="brand", show_default=True, help="The demo ego.")
 @_params
 def demo(params: dict[str, Any]) -> None:
-    """The nurture-next list of the demo community in sample_data/ (synthetic; see its README)."""
+    """The nurture-next list of the demo community in sample_data/ (synthetic; see its README).
+
+    \b
+    Example:
+      ror demo --top 10
+    """
     from pathlib import Path
 
     from ror_graph.errors import OptionError
@@ -392,6 +397,142 @@ def referral(params: dict[str, Any]) -> None:
 
 
 # --- report, plan, export, diff (issue 6) ---
+
+
+def _progress(text: str):
+    """A spinner on stderr while ``text`` runs, on a terminal only; yields ``step(name)``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def spinner():
+        if not sys.stderr.isatty():
+            yield lambda _name: None
+            return
+        from rich.console import Console
+
+        with Console(stderr=True).status(text) as status:
+            yield lambda name: status.update(f"{text}: {name}")
+
+    return spinner()
+
+
+@main.command()
+@input_options
+@analysis_options
+@click.option("-o", "--output", default="report.html", show_default=True, metavar="FILE", help="The HTML file; '-' = stdout.")
+@click.option("--top", default=15, show_default=True, type=click.IntRange(min=1), metavar="N", help="Rows per table.")
+@click.option("--timelines", default=6, show_default=True, type=click.IntRange(min=0), metavar="N",
+              help="Fading relationships to draw a timeline for.")
+@click.option("--no-referral", is_flag=True, help="Leave out the referral-reach section (Monte Carlo; slowest on big graphs).")
+@_params
+def report(params: dict[str, Any]) -> None:
+    """One self-contained HTML report (figures inlined, opens offline): the community at a
+    glance, nurture next, fading relationships with timelines, influencers, one-sided fans and
+    follows, referral reach; each section says how to read it.
+
+    \b
+    Example:
+      ror report sample_data/events.csv --me brand -o report.html
+      ror report ../shared/data/collegemsg/CollegeMsg.txt -o college.html --top 25
+    """
+    from ror_graph.report import build_report, write_report
+
+    with _progress("building the report") as step:
+        step("loading")
+        net, me = build_network(params)
+        page = build_report(net, me=me, top=params["top"], timelines=params["timelines"],
+                            referral=not params["no_referral"], progress=step)
+    write_report(page, params["output"])
+    if params["output"] != "-":
+        _message(f"wrote {params['output']} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--weights", metavar="K=V,...", help="Priority weights: value=, bond=, reciprocity=, floor= (as `ror nurture`).")
+@_params
+def plan(params: dict[str, Any]) -> None:
+    """An outreach plan for --me: who, why, what to do (reply, reach_out, thank_fan,
+    ask_referral, reconnect_bridge, keep_in_touch) and a due date from each relationship's
+    own rhythm. CSV for CRMs and spreadsheets (UTF-8, ISO dates), or JSON/Markdown/Parquet.
+
+    \b
+    Example:
+      ror plan sample_data/events.csv --me brand --top 20
+      ror plan sample_data/events.csv --me brand -o plan.csv
+    """
+    from ror_graph.nurture import NurtureWeights
+    from ror_graph.plan import outreach_plan
+
+    with _progress("planning"):
+        net, me = build_network(params)
+        table = outreach_plan(net, me=me, weights=NurtureWeights.parse(params["weights"]))
+    emit(table, params, brief=["rank", "contact_id", "action", "due_date", "suggestion"])
+
+
+@main.command()
+@input_options
+@analysis_options
+@click.option("-o", "--output", required=True, metavar="FILE", help="FILE.gexf (Gephi) or FILE.graphml; '-' = stdout with --format.")
+@click.option("--format", "fmt", type=click.Choice(["gexf", "graphml"]), help="Default: from the extension of -o.")
+@click.option("--no-referral", is_flag=True, help="Leave out referral_reach (Monte Carlo; slowest on big graphs).")
+@_params
+def export(params: dict[str, Any]) -> None:
+    """The graph with every score as node and edge attributes, for Gephi (GEXF) or any
+    GraphML tool; no empty values (undefined numbers are -1).
+
+    \b
+    Example:
+      ror export sample_data/events.csv --me brand -o brand.gexf
+      ror export ../shared/data/collegemsg/CollegeMsg.txt -o college.graphml
+    """
+    from ror_graph.gephi import graph_format_for, to_networkx, write_graph
+
+    fmt = graph_format_for(params["output"], params["fmt"])  # fail before the work
+    with _progress("exporting") as step:
+        step("loading")
+        net, me = build_network(params)
+        reach = None
+        if not params["no_referral"]:
+            step("referral reach")
+            from ror_graph.referral import referral_reach
+
+            reach = referral_reach(net, seed=0)
+        step("scores")
+        graph = to_networkx(net, me=me, reach=reach)
+        step("writing")
+        write_graph(graph, params["output"], fmt)
+    if params["output"] != "-":
+        _message(f"wrote {graph.number_of_nodes():,} people and {graph.number_of_edges():,} relationships to {params['output']}")
+
+
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--since", required=True, metavar="T",
+              help="The earlier moment: ISO date/time, or e.g. -90d (before --as-of).")
+@click.option("--per-change", "per_change", default=20, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="At most N rows of each kind of change.")
+@_params
+def diff(params: dict[str, Any]) -> None:
+    """What changed between --since and --as-of: who rose or fell in influence, which
+    relationships faded or revived, new one-sided fans.
+
+    \b
+    Example:
+      ror diff sample_data/events.csv --me brand --since -90d
+      ror diff ../shared/data/collegemsg/CollegeMsg.txt --since 2004-05-01 --as-of 2004-07-01
+    """
+    from ror_graph.diff import network_before, what_changed
+
+    with _progress("comparing"):
+        later, me = build_network(params)
+        earlier = network_before(later, params["since"])
+        table = what_changed(earlier, later, me=me, top=params["per_change"])
+    emit(table, params, brief=["change", "node_id", "peer", "before", "after", "detail"])
 
 
 # --- backtest (issue 7) ---
