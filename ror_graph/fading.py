@@ -58,7 +58,7 @@ class FadeParams:
 
     min_active_periods: int = 2
     prior_gaps: float = 1.0
-    recent_gaps: float = 3.0
+    recent_gaps: float = 1.0  # calibrated by docs/backtest.md (was 3.0)
     silence_weight: float = 0.75
     bridge_min_risk: float = 0.25
     cut_edge_max_ties: int = 2_000_000
