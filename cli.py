@@ -51,7 +51,7 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 def input_options(command: Callable) -> Callable:
     """EVENTS... and how to read them."""
     decorators = [
-        click.argument("events", nargs=-1, required=True, type=click.Path(dir_okay=True, allow_dash=False)),
+        click.argument("events", nargs=-1, required=False, type=click.Path(dir_okay=True, allow_dash=False)),
         click.option("--loader", "loader", metavar="NAME", help="Input format (default: detected). See `ror loaders`."),
         click.option("--map", "column_map", multiple=True, callback=_pairs, metavar="COLUMN=NAME",
                      help="Canonical column -> column in your file, e.g. --map src=from,ts=time."),
@@ -64,13 +64,29 @@ def input_options(command: Callable) -> Callable:
 
 
 def analysis_options(command: Callable) -> Callable:
-    """--me, --as-of, --half-life, --kind-weight."""
+    """--me, --as-of, --half-life, --kind-weight, --backend (and the Neo4j connection)."""
     decorators = [
         click.option("--me", metavar="ID", help="Analyse the relationships of this ego (a brand or a person)."),
         click.option("--as-of", "as_of", metavar="T", help="'Now': ISO date/time or e.g. -30d (default: the last event)."),
         click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP),
         click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
                      help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2."),
+        click.option("--backend", type=click.Choice(["memory", "neo4j"]), default="memory", show_default=True,
+                     help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS)."),
+        neo4j_options,
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def neo4j_options(command: Callable) -> Callable:
+    """--neo4j-uri, --neo4j-user, --neo4j-password, --neo4j-database (default: NEO4J_* variables)."""
+    decorators = [
+        click.option("--neo4j-uri", metavar="URI", help="Neo4j server (default: $NEO4J_URI, else bolt://127.0.0.1:7687)."),
+        click.option("--neo4j-user", metavar="NAME", help="Neo4j user (default: $NEO4J_USERNAME, else neo4j)."),
+        click.option("--neo4j-password", metavar="PW", help="Neo4j password (default: $NEO4J_PASSWORD; prefer the variable)."),
+        click.option("--neo4j-database", metavar="DB", help="Neo4j database (default: $NEO4J_DATABASE, else neo4j)."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -100,6 +116,8 @@ def load_dataset(events: tuple[str, ...], loader: str | None, column_map: dict[s
     """Read the input files with the loader registry; print loader notes on stderr."""
     from ror_graph.loaders import load_events
 
+    if not events:
+        raise click.UsageError("Missing argument 'EVENTS...'.")
     options: dict[str, Any] = dict(loader_options)
     if column_map:
         options["column_map"] = column_map
@@ -113,10 +131,14 @@ def build_network(ctx_params: dict[str, Any]):
     """Load the inputs and build the in-memory Network from the shared options."""
     from ror_graph.network import Network
 
-    dataset = load_dataset(ctx_params["events"], ctx_params["loader"], ctx_params["column_map"], ctx_params["loader_options"])
     weights = {k: _number(v, f"--kind-weight {k}") for k, v in ctx_params.get("kind_weights", {}).items()}
+    if ctx_params.get("backend") == "neo4j":
+        net = _neo4j_network(ctx_params, weights)
+        dataset = net.dataset
+    else:
+        dataset = load_dataset(ctx_params["events"], ctx_params["loader"], ctx_params["column_map"], ctx_params["loader_options"])
+        net = Network.from_dataset(dataset, as_of=ctx_params.get("as_of"), half_life=ctx_params.get("half_life", "60d"), kind_weights=weights)
     me = ctx_params.get("me") or dataset.ego
-    net = Network.from_dataset(dataset, as_of=ctx_params.get("as_of"), half_life=ctx_params.get("half_life", "60d"), kind_weights=weights)
     if me is not None:
         net.index_of(me)  # fail early, with a hint, on an unknown ego
     return net, me
@@ -336,6 +358,147 @@ def list_loaders(params: dict[str, Any]) -> None:
 
 
 # --- neo4j (issue 3) ---
+
+
+def _neo4j_settings(params: dict[str, Any]):
+    from ror_graph.backends.neo4j import Neo4jSettings
+
+    return Neo4jSettings.resolve(uri=params.get("neo4j_uri"), user=params.get("neo4j_user"),
+                                 password=params.get("neo4j_password"), database=params.get("neo4j_database"))
+
+
+def _neo4j_network(params: dict[str, Any], weights: dict[str, float]):
+    """--backend neo4j: the Network of the graph stored in Neo4j (no EVENTS arguments)."""
+    from ror_graph.backends.neo4j import network_from_neo4j
+    from ror_graph.errors import OptionError
+
+    if params.get("events"):
+        raise OptionError("--backend neo4j reads the graph stored in Neo4j: drop the EVENTS arguments "
+                          "(store them with `ror neo4j load EVENTS...`)")
+    return network_from_neo4j(_neo4j_settings(params), as_of=params.get("as_of"),
+                              half_life=params.get("half_life", "60d"), kind_weights=weights)
+
+
+@main.group(name="neo4j")
+def neo4j_group() -> None:
+    """Neo4j: load the graph, write scores back, run the Browser queries in cypher/.
+
+    Connection: NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE or --neo4j-* flags.
+    The analysis commands read the stored graph with --backend neo4j.
+
+    \b
+    Example:
+      ror neo4j load sample_data/events.csv
+      ror neo4j write-scores --me brand
+      ror neo4j query nurture_next --param ego=brand
+    """
+
+
+@neo4j_group.command(name="load")
+@input_options
+@click.option("--as-of", "as_of", metavar="T", help="Store events up to T; strength is decayed to T (default: the last event).")
+@click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP)
+@click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
+              help="Weight of one event of a kind, for the stored strength.")
+@click.option("--keep-events", is_flag=True, help="Also store each interaction as [:INTERACTION {kind, ts, weight}].")
+@click.option("--replace", is_flag=True, help="First delete everything a previous load stored.")
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND transaction.")
+@neo4j_options
+@output_options
+@_params
+def neo4j_load(params: dict[str, Any]) -> None:
+    """Store people and relationships in Neo4j (idempotent: rerun it, or resume a load that died).
+
+    \b
+    Example:
+      ror neo4j load ../shared/data/collegemsg/CollegeMsg.txt --keep-events
+    """
+    from ror_graph.backends.neo4j import connect
+
+    dataset = load_dataset(params["events"], params["loader"], params["column_map"], params["loader_options"])
+    weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
+    with connect(_neo4j_settings(params)) as graph:
+        report = graph.load(dataset, as_of=params["as_of"], half_life=params["half_life"], kind_weights=weights,
+                            keep_events=params["keep_events"], replace=params["replace"], batch_size=params["batch_size"])
+    _message(f"loaded {report.people:,} people, {report.relationships:,} relationships, {report.events:,} events "
+             f"into {graph.settings.uri} in {report.seconds:.1f} s")
+    emit(report.to_frame(), params)
+
+
+@neo4j_group.command(name="write-scores")
+@click.option("--me", metavar="ID", help="Also write this ego's nurture-next list as [:NURTURE_NEXT].")
+@click.option("--as-of", "as_of", metavar="T", help="Score as of T (default: the load's as_of).")
+@click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP)
+@click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
+              help="Weight of one event of a kind, e.g. --kind-weight reply=4.")
+@neo4j_options
+@output_options
+@_params
+def neo4j_write_scores(params: dict[str, Any]) -> None:
+    """Write influence, reciprocity, strength, fade risk, priority and reason onto people and relationships.
+
+    \b
+    Example:
+      ror neo4j write-scores --me brand
+    """
+    from ror_graph.backends.neo4j import connect
+
+    weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
+    with connect(_neo4j_settings(params)) as graph:
+        net = graph.network(as_of=params["as_of"], half_life=params["half_life"], kind_weights=weights)
+        if params["me"] is not None:
+            net.index_of(params["me"])
+        report = graph.write_scores(net, me=params["me"])
+    emit(report.to_frame(), params)
+
+
+@neo4j_group.command(name="query")
+@click.argument("name")
+@click.option("--param", "query_params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable), e.g. --param ego=brand.")
+@neo4j_options
+@output_options
+@_params
+def neo4j_query(params: dict[str, Any]) -> None:
+    """Run a shipped query (see `ror neo4j queries`) and print its result; nothing is written.
+
+    Parameters not given take the example value in the query's header.
+
+    \b
+    Example:
+      ror neo4j query top_influencers --param limit=5
+    """
+    from ror_graph.backends.neo4j import coerce_param, connect, evaluate_examples, get_query, lists_as_text
+
+    query = get_query(params["name"])
+    given: dict[str, Any] = {}
+    for pair in params["query_params"]:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--param")
+        given[key.strip()] = coerce_param(query, key.strip(), value)
+    with connect(_neo4j_settings(params)) as graph:
+        values = {**evaluate_examples(graph, query), **given}
+        frame = graph.query_frame(query.name, values)
+    emit(lists_as_text(frame), params)
+
+
+@neo4j_group.command(name="queries")
+@output_options
+@_params
+def neo4j_queries(params: dict[str, Any]) -> None:
+    """The shipped Cypher files: name, purpose, parameters (with examples) and result columns.
+
+    \b
+    Example:
+      ror neo4j queries
+    """
+    import polars as pl
+
+    from ror_graph.backends.neo4j import queries
+
+    rows = [(q.name, q.purpose, ", ".join(f"{k}={v}" for k, v in q.params.items()), ", ".join(q.columns))
+            for q in queries().values()]
+    emit(pl.DataFrame(rows, schema=["name", "purpose", "params", "columns"], orient="row"), params)
 
 
 # --- referral (issue 4) ---

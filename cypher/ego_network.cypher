@@ -1,0 +1,13 @@
+// Purpose: an ego network to visualise in Browser: the person, their $limit strongest ties,
+//   and every relationship among those people.
+// :param person => "brand"
+// :param limit => 25
+// Columns: x, r, y
+MATCH (e:Person {id: $person})-[t:INTERACTS]-(o:Person)
+WITH e, o, max(t.tie_strength) AS tie_strength
+ORDER BY tie_strength DESC, o.id
+LIMIT $limit
+WITH e, collect(o) + [e] AS people
+MATCH (x:Person)-[r:INTERACTS]->(y:Person)
+WHERE x IN people AND y IN people
+RETURN x, r, y

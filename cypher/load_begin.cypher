@@ -1,0 +1,6 @@
+// Purpose: mark a load as started (complete = false) before any person or relationship is
+//   written, so a reader can tell a finished load from one that died half-way.
+// Columns: key, complete
+MERGE (m:RorGraphLoad {key: 'current'})
+SET m.complete = false
+RETURN m.key AS key, m.complete AS complete

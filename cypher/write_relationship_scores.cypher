@@ -1,0 +1,8 @@
+// Purpose: write a batch of relationship scores (strength, tie strength, fade risk, balance,
+//   ...) as properties of the existing [:INTERACTS].
+// :param rows => [{src: "ana", dst: "bo", scores: {fade_risk: 0.8, fade_status: "fading", balance: 0.2}}]
+// Columns: relationships
+UNWIND $rows AS row
+MATCH (a:Person {id: row.src})-[r:INTERACTS]->(b:Person {id: row.dst})
+SET r += row.scores
+RETURN count(r) AS relationships
