@@ -66,10 +66,11 @@ def _zip_names(path: str, mtime: float, size: int) -> tuple[str, ...]:
         raise InputError(f"not a readable zip archive (truncated or damaged?): {exc}", path=path) from None
 
 
-def member_names(path: Path, head: bytes = b"", *, limit: int = 200_000) -> tuple[str, ...]:
+def member_names(path: Path, head: bytes = b"", *, limit: int | None = 5000) -> tuple[str, ...]:
     """Relative POSIX names of the files in a folder or zip (for ``detect``); () for a plain
     file. A broken zip raises :class:`InputError` (so the user hears why, not "unknown
-    format")."""
+    format"). A folder walk stops after ``limit`` files (None: all); detection only needs
+    the top levels, and a Maildir may hold millions of files."""
     path = Path(path)
     if path.is_dir():
         out: list[str] = []
@@ -78,7 +79,7 @@ def member_names(path: Path, head: bytes = b"", *, limit: int = 200_000) -> tupl
             rel = Path(root).relative_to(path)
             for name in sorted(files):
                 out.append((rel / name).as_posix() if str(rel) != "." else name)
-                if len(out) >= limit:
+                if limit is not None and len(out) >= limit:
                     return tuple(out)
         return tuple(out)
     if path.is_file() and looks_zip(path, head or _head(path)):
@@ -115,7 +116,7 @@ class Archive:
         if self.kind == "file":
             self.names: tuple[str, ...] = (self.path.name,)
         else:
-            self.names = member_names(self.path)
+            self.names = member_names(self.path, limit=None)
         if self.kind == "zip":
             try:
                 self._zip = zipfile.ZipFile(self.path)
@@ -308,7 +309,7 @@ def iso_time(text: Any) -> datetime | None:
         return None
     try:
         return utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -360,12 +361,12 @@ class Rows:
         event_id: str | None = None,
         text: str | None = None,
     ) -> None:
-        self.src.append(src)
-        self.dst.append(dst)
+        self.src.append(sys.intern(src))  # ids repeat: keep one copy of each
+        self.dst.append(sys.intern(dst))
         self.kind.append(kind)
         self.ts.append(ts)
         self.weight.append(weight)
-        self.channel.append(channel)
+        self.channel.append(sys.intern(channel) if channel is not None else None)
         self.event_id.append(event_id)
         if self.text is not None:
             self.text.append(text)

@@ -30,6 +30,7 @@ half of them (a personal mailbox); otherwise none (pass ``--me``).
 
 from __future__ import annotations
 
+import email.errors
 import email.header
 import email.parser
 import email.policy
@@ -152,13 +153,16 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, email.header.Header):
         parts = []
-        for chunk, charset in email.header.decode_header(value):
-            if isinstance(chunk, bytes):
-                try:
-                    chunk = chunk.decode(charset if charset and charset != "unknown-8bit" else "utf-8")
-                except (LookupError, UnicodeError):
-                    chunk = chunk.decode("utf-8", "replace")
-            parts.append(chunk)
+        try:
+            for chunk, charset in email.header.decode_header(value):
+                if isinstance(chunk, bytes):
+                    try:
+                        chunk = chunk.decode(charset if charset and charset != "unknown-8bit" else "utf-8")
+                    except (LookupError, UnicodeError):
+                        chunk = chunk.decode("utf-8", "replace")
+                parts.append(chunk)
+        except (LookupError, UnicodeError, ValueError, email.errors.MessageError):
+            return str(value)
         return "".join(parts)
     text = str(value)
     try:
@@ -193,7 +197,7 @@ def _parse(where: str, line: int | None, header: bytes) -> _Message:
     if msg.get("Subject") is not None:
         try:
             subject = str(email.header.make_header(email.header.decode_header(_text(msg.get("Subject")))))
-        except (ValueError, LookupError, UnicodeError):
+        except (ValueError, LookupError, UnicodeError, email.errors.MessageError):
             subject = _text(msg.get("Subject"))
     return _Message(where, line, sender, tuple(recipients), ts, ids[0] if ids else None, parent[0] if parent else None, is_list, subject)
 

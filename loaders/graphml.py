@@ -9,8 +9,8 @@ networkx does not know, is read as text). A ``.gz`` file is fine.
 Each edge becomes one event, ``src`` -> ``dst`` (an undirected graph gives both directions):
 
 * **time**: the first edge attribute among ``timestamp``, ``ts``, ``time``, ``date``,
-  ``datetime``, ``start`` (GEXF dynamic edges), else the first spell's start; ISO 8601 or
-  Unix seconds. A graph without edge times is a snapshot: every edge gets ``default_ts``
+  ``datetime``, ``start`` (GEXF dynamic edges), ``last_ts`` (ror-graph's own ``ror export``,
+  one edge per relationship), else the first spell's start; ISO 8601 or Unix seconds. A graph without edge times is a snapshot: every edge gets ``default_ts``
   (option; default the Unix epoch, with a note), so influence and reciprocity work while
   fading has nothing to say.
 * **weight**: ``weight`` (default 1; GEXF's weight attribute).
@@ -39,7 +39,7 @@ from ror_graph.model import KINDS, Dataset
 
 __all__ = ["LOADER", "load", "detect"]
 
-_TIME_KEYS = ("timestamp", "ts", "time", "date", "datetime", "start")
+_TIME_KEYS = ("timestamp", "ts", "time", "date", "datetime", "start", "last_ts")
 _KIND_KEYS = ("kind", "type", "interaction", "relation", "label")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -105,7 +105,7 @@ def load(path: Path, *, default_ts: str | None = None, default_kind: str | None 
             graph = nx.read_graphml(io.BytesIO(raw), force_multigraph=True)
     except ET.ParseError as exc:
         raise InputError(f"not well-formed XML: {exc}", path=str(path)) from None
-    except (nx.NetworkXError, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+    except Exception as exc:  # noqa: BLE001 - networkx's XML readers raise many types on bad input
         what = "GEXF" if is_gexf else "GraphML"
         raise InputError(f"not a readable {what} graph: {type(exc).__name__}: {exc}", path=str(path)) from None
     rows = ar.Rows()

@@ -161,8 +161,8 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
                 raise InputError(f"entry {index}: cannot read ts {msg.get('ts')!r} (Unix seconds as text)", path=label, field="ts")
             msg_ts = str(msg.get("ts"))
             thread = msg.get("thread_ts") if isinstance(msg.get("thread_ts"), str) else None
-            if thread is None or thread == msg_ts:
-                thread_author[(folder, msg_ts)] = author
+            if thread == msg_ts or msg.get("reply_count") or msg.get("replies"):
+                thread_author[(folder, msg_ts)] = author  # thread parents only
             text = msg.get("text") if isinstance(msg.get("text"), str) else ""
             kept = text if keep else None
             base = f"slack:{folder}:{msg_ts}"

@@ -115,16 +115,19 @@ def _created_at(value: Any) -> datetime | None:
         try:
             offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
             local = datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
-        except ValueError:
+            return local.astimezone(timezone.utc)
+        except (ValueError, OverflowError):
             return None
-        return local.astimezone(timezone.utc)
     return ar.iso_time(value)
 
 
 def _snowflake_time(tweet_id: str) -> datetime | None:
-    if not tweet_id.isdigit() or int(tweet_id) < (1 << 22) * 10**9:  # before 2010-11: not a snowflake
+    if not tweet_id.isascii() or not tweet_id.isdigit() or len(tweet_id) > 20:
         return None
-    return datetime.fromtimestamp(((int(tweet_id) >> 22) + _TWEPOCH_MS) / 1000, tz=timezone.utc)
+    value = int(tweet_id)
+    if value < (1 << 22) * 10**9 or value >= 1 << 63:  # before 2010-11, or not a 64-bit id
+        return None
+    return datetime.fromtimestamp(((value >> 22) + _TWEPOCH_MS) / 1000, tz=timezone.utc)
 
 
 class _People:

@@ -553,3 +553,19 @@ def test_json_of_any_shape(value, target: str) -> None:
             text = f"window.YTD.{Path(member).stem.replace('-', '_')}.part0 = {text}"
         (folder / member).write_text(text)
         _check(folder)
+
+
+def test_reads_back_ror_export(tmp_path: Path) -> None:
+    """ror's own Gephi export (one edge per relationship, weight = strength, last_ts) loads
+    back with the same relationships."""
+    from ror_graph.gephi import to_networkx, write_graph
+    from ror_graph.network import Network
+
+    net = Network.from_dataset(load_events([FIXTURES / "slack"]))
+    for name in ("scores.gexf", "scores.graphml"):
+        write_graph(to_networkx(net), str(tmp_path / name))
+        back = load_events([tmp_path / name])
+        assert_canonical(back)
+        pairs = set(back.events.select("src", "dst").iter_rows())
+        assert pairs == set(net.relationships.select("src", "dst").iter_rows())
+        assert back.events["ts"].min() > utc(2024, 1, 1)
