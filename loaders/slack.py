@@ -61,7 +61,8 @@ _TURN_SECONDS = 3600.0
 def detect(path: Path, head: bytes) -> bool:
     """A folder/zip with users.json and channels.json at its top."""
     names = {n.lower() for n in ar.member_names(path, head)}
-    return "users.json" in names and ("channels.json" in names or "dms.json" in names or "groups.json" in names)
+    roots = [n[: -len("users.json")] for n in names if n == "users.json" or n.endswith("/users.json")]
+    return any(f"{r}channels.json" in names or f"{r}dms.json" in names or f"{r}groups.json" in names for r in roots)
 
 
 def _ts(value: Any) -> datetime | None:
@@ -96,9 +97,12 @@ def _list_file(archive: ar.Archive, name: str) -> list[dict[str, Any]]:
 
 def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
     source = str(archive.path)
-    top = {n.lower(): n for n in archive.names if "/" not in n}
-    if "users.json" not in top:
-        raise InputError("no users.json at the top (is this a Slack export?)", path=source)
+    found = sorted((n for n in archive.names if ar.basename(n).lower() == "users.json"), key=lambda n: (n.count("/"), n))
+    if not found:
+        raise InputError("no users.json (is this a Slack export?)", path=source)
+    root = found[0][: -len("users.json")]  # "" or one wrapping folder ("My Workspace Slack export/")
+    inside = [n[len(root):] for n in archive.names if n.startswith(root)]
+    top = {n.lower(): root + n for n in inside if "/" not in n}
     users: dict[str, dict[str, Any]] = {}
     for user in _list_file(archive, top["users.json"]):
         uid = user.get("id")
@@ -132,10 +136,10 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
                         convs.setdefault(conv["name"], (conv_kind, members))
 
     days: dict[str, list[str]] = {}
-    for name in archive.names:
+    for name in inside:
         parts = name.split("/")
         if len(parts) == 2 and _DAY.fullmatch(parts[1]):
-            days.setdefault(parts[0], []).append(name)
+            days.setdefault(parts[0], []).append(root + name)
     if not days:
         raise InputError("no channel folders with YYYY-MM-DD.json day files", path=source)
 

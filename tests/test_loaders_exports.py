@@ -245,6 +245,8 @@ def test_slack_export(tmp_path: Path) -> None:
             ("ana", "bob", "message"),
         }
     assert ds.ego is None
+    wrapped = zip_folder(folder, tmp_path / "wrapped.zip", prefix="Roastery Slack export/")
+    assert detect_loader(wrapped).name == "slack" and load_events([wrapped]).events.height == ds.events.height
     turns = load_events([folder], channel_messages="previous")
     assert ("dee", "ana", "message") in triples(turns.events)  # lunch? after ana's post
     by_id = load_events([folder], ids="id")
@@ -512,6 +514,7 @@ def _mutated_copy(fixture: str, member: str, ops, tmp: Path) -> Path:
         ("linkedin", ["Connections.csv", "messages.csv", "Invitations.csv", "Profile.csv"]),
         ("slack", ["users.json", "channels.json", "general/2024-01-08.json", "general/2024-01-09.json", "dms.json"]),
         ("email/inbox.mbox", [""]),
+        ("email/maildir", ["cur/1705312800.M101P4242Q1.mail.example.org:2,S", "new/1705400000.M202P4242Q2.mail.example.org"]),
         ("graph/community.graphml", [""]),
         ("graph/community.gexf", [""]),
     ],
