@@ -22,7 +22,8 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from array import array
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, TypeVar
@@ -48,6 +49,7 @@ __all__ = [
 
 T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def looks_zip(path: Path, head: bytes | None = None) -> bool:
@@ -343,8 +345,8 @@ class Rows:
         self.src: list[str] = []
         self.dst: list[str] = []
         self.kind: list[str] = []
-        self.ts: list[datetime] = []
-        self.weight: list[float] = []
+        self.ts = array("q")  # microseconds since the epoch, UTC: 8 bytes a row
+        self.weight = array("d")
         self.channel: list[str | None] = []
         self.event_id: list[str | None] = []
         self.text: list[str | None] | None = [] if keep_text else None
@@ -364,7 +366,8 @@ class Rows:
         self.src.append(sys.intern(src))  # ids repeat: keep one copy of each
         self.dst.append(sys.intern(dst))
         self.kind.append(kind)
-        self.ts.append(ts)
+        delta = ts - _EPOCH
+        self.ts.append((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
         self.weight.append(weight)
         self.channel.append(sys.intern(channel) if channel is not None else None)
         self.event_id.append(event_id)
@@ -374,13 +377,17 @@ class Rows:
     def __len__(self) -> int:
         return len(self.src)
 
+    def last_time(self) -> datetime | None:
+        """The latest time added so far, or None."""
+        return _EPOCH + timedelta(microseconds=max(self.ts)) if self.ts else None
+
     def frame(self) -> pl.DataFrame:
         return pl.DataFrame(
             {
                 "src": pl.Series(self.src, dtype=pl.String),
                 "dst": pl.Series(self.dst, dtype=pl.String),
                 "kind": pl.Series(self.kind, dtype=pl.String),
-                "ts": pl.Series(self.ts, dtype=pl.Datetime("us", "UTC")),
+                "ts": pl.Series(self.ts, dtype=pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
                 "weight": pl.Series(self.weight, dtype=pl.Float64),
                 "channel": pl.Series(self.channel, dtype=pl.String),
                 "event_id": pl.Series(self.event_id, dtype=pl.String),

@@ -165,7 +165,7 @@ def _load(archive: ar.Archive, undated: str, keep: bool) -> Dataset:
     if skipped:
         notes.append(f"{source}: skipped {skipped:,} outbox activit(ies) that are not a reply, mention or boost of someone")
 
-    last: datetime | None = max(rows.ts) if rows.ts else None
+    last: datetime | None = rows.last_time()
     undated_rows = 0
     for name in archive.find(r"likes\.json"):
         label, items = _collection(archive, name)

@@ -303,7 +303,7 @@ def _load(archive: ar.Archive, ids: str, with_follows: bool, keep: bool) -> Data
                     rows.add(sender, target, "message", ts, weight=1.0 / max(1, len(targets)) if group else 1.0,
                              channel=f"x:dm:{conv_id}", event_id=f"x:dm:{create.get('id', '')}:{target}", text=kept)
 
-    dated = max(rows.ts) if rows.ts else None
+    dated = rows.last_time()
     undated_time = export_time or dated
 
     # likes
