@@ -32,13 +32,16 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import numba
 import numpy as np
 from numba import njit, prange
 
 from ror_graph.errors import OptionError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "PropagationGraph",
@@ -519,7 +522,7 @@ class ReachEstimate:
         m = float(offset + scale * mean)
         return cls(mean=m, stderr=float(se), ci_low=m - _Z95 * se, ci_high=m + _Z95 * se, sims=int(count))
 
-    def as_frame(self, **extra: object) -> "pl.DataFrame":
+    def as_frame(self, **extra: object) -> pl.DataFrame:
         """One row: ``extra`` columns first, then ``expected_reach, stderr, ci_low, ci_high, sims``."""
         import polars as pl
 
