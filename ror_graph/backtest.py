@@ -13,11 +13,17 @@ baselines computed in the same run):
   least 2 different days, i.e. not one-off) and with an interaction within ``active_window``
   before T (default: 3 x horizon; 90 days for a 30-day horizon). The population does not
   depend on :class:`FadeParams`, so every setting is judged on the same ties. Positive: no
-  interaction either way in (T, T + horizon]. Signals: ``fade_risk`` (model); ``recency`` =
-  days since the last interaction (baseline); ``cadence`` = flagged once silent longer than N
-  days, N = ``cadence`` or, by default, the community's median gap between active days at T
-  (a fixed cadence, as personal CRMs use, set to the data's own typical rhythm). Metrics:
-  ROC AUC, precision at 10/50/100.
+  interaction either way in (T, T + horizon]. Model signals (both from
+  :func:`ror_graph.fading.tie_fade_scores`): ``fade_risk`` = P(the tie has stopped) and
+  ``p_silent`` = P(no interaction in the next ``horizon``), computed with
+  ``FadeParams.horizon_days`` set to the back-test's horizon. ``p_silent`` is the model's
+  literal answer to this question (a slow tie that is alive is often silent for a horizon
+  too); ``fade_risk`` is the score users see and the one the defaults are calibrated on.
+  Baselines: ``recency`` = days since the last interaction; ``cadence`` = flagged once silent
+  longer than N days, N = ``cadence`` or, by default, the community's median gap between
+  active days at T (a fixed cadence, as personal CRMs use, set to the data's own typical
+  rhythm). Metrics: ROC AUC, precision at 10/50/100. ``silent_regular``: the same on the
+  active ties whose own median gap fits ``REGULAR_VISITS`` times into the horizon.
 * ``value`` / ``tie_volume``: every tie at T; outcome = number of events on the tie in the
   horizon. ``value`` / ``gives_back``: every directed relationship src -> dst at T; positive
   when dst gives src attention in the horizon (reciprocation). Signals: ``strength``
@@ -51,6 +57,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -248,7 +255,8 @@ def _fading(
     net: Network, future: pl.DataFrame, ego: int | None, horizon: timedelta, window: timedelta, fixed: timedelta | None,
     fade: FadeParams, ks: Sequence[int],
 ) -> list[dict]:
-    scored = tie_fade_scores(net, fade)
+    # p_silent over the back-test's own horizon.
+    scored = tie_fade_scores(net, replace(fade, horizon_days=horizon.total_seconds() / 86400))
     if ego is not None:
         scored = scored.filter((pl.col("a") == ego) | (pl.col("b") == ego))
     established = scored.filter(pl.col("active_periods") >= 2)
@@ -263,6 +271,8 @@ def _fading(
     silence = active["silence_days"].to_numpy()
     signals = {
         "fade_risk": ("model", active["fade_risk"].to_numpy()),
+        # Null only for ties below FadeParams.min_active_periods, whose fade_risk is 0 too.
+        "p_silent": ("model", active["p_silent"].fill_null(0.0).to_numpy()),
         "recency": ("baseline", silence),
         "cadence": ("baseline", (silence > threshold).astype(np.float64)),
     }

@@ -3,7 +3,7 @@
 A tie is the pair of people, whatever the direction of each event. Its rhythm is the gap
 between consecutive *active periods* (days by default, so a burst of messages is one visit).
 
-* ``usual_gap_days``: the tie's median gap, shrunk toward the community's median gap when
+* ``usual_gap_days`` (g): the tie's median gap, shrunk toward the community's median gap when
   the tie has few gaps (geometric mean of the two, weighted by the tie's number of gaps and
   ``prior_gaps`` pseudo-gaps), so two lucky interactions do not set a rhythm alone.
 * ``silence_risk`` = 1 - 0.5 ** max(0, silence / usual_gap - 1): nothing while the silence is
@@ -11,10 +11,33 @@ between consecutive *active periods* (days by default, so a burst of messages is
   ordinary pause (0.5 at twice the usual gap, 0.75 at three times, 0.94 at five).
 * ``rate_drop`` = 1 - recent rate / earlier rate, clipped to [0, 1], where "recent" is the last
   ``recent_gaps`` usual gaps before ``as_of`` and "earlier" is the tie's life before that.
-* ``fade_risk`` = ``silence_weight`` * silence_risk + (1 - ``silence_weight``) * rate_drop.
+* ``fade_risk`` = ``silence_weight`` * silence_risk + (1 - ``silence_weight``) * rate_drop: how
+  far the tie has fallen behind *its own rhythm* (the status score; see ``fade_score``).
+
+The stopping model (``p_alive``, ``p_silent``). The tie is either *alive*, with active periods
+arriving as a Poisson process at rate 1 / (``mean_wait_gaps`` * g), or it has *stopped*. As in
+the beta-geometric model of customer-base analysis (BG/NBD: Fader, Hardie and Lee, "Counting
+your customers the easy way", Marketing Science 2005, after Schmittlein, Morrison and Colombo's
+Pareto/NBD, Management Science 1987), a tie may stop right after any active period, with a
+probability drawn from Beta(``death_prior_a``, ``death_prior_b``); a tie that has come back
+n = active_periods - 1 times is therefore less likely to have stopped. After a silence s, Bayes
+gives (the BG/NBD formula with the rate known)::
+
+    P(alive)  = 1 / (1 + a / (b + n - 1) * exp(s / (mean_wait_gaps * g)))
+    p_silent  = 1 - P(alive) * (1 - exp(-H / (mean_wait_gaps * g)))
+
+``p_silent`` is the probability of no interaction in the next H = ``horizon_days``: the
+model's answer to "will this tie be silent?", which the back-test (docs/backtest.md) scores
+against days-since-last-interaction and a fixed cadence. ``mean_wait_gaps`` is an alive tie's
+mean wait in usual gaps: a median gap understates the mean of long-tailed pauses (a Poisson
+process would give 1 / ln 2 = 1.44). With ``fade_score="stopped"``, ``fade_risk`` is
+1 - P(alive) instead of the rhythm score: it predicts silence better on the real datasets but
+ranks short-lived ties (2-5 active days, whose stopping is likely) above long relationships
+that stalled, so it is not the default (docs/backtest.md).
 
 Ties active in fewer than ``min_active_periods`` periods have no rhythm to fall behind: they
-are reported with status ``one-off`` and ``fade_risk`` 0, never as fading.
+are reported with status ``one-off`` and ``fade_risk`` 0, never as fading (``p_alive`` and
+``p_silent`` null).
 
 Status: ``active`` (< 0.25), ``cooling`` (< 0.5), ``fading`` (< 0.9), ``dormant`` (>= 0.9).
 
@@ -32,10 +55,10 @@ Example
 >>> from ror_graph.network import Network
 >>> days = [0, 7, 14, 21, 28, 35]                  # weekly, then silence
 >>> raw = pl.DataFrame({"src": ["me"] * 6 + ["x"], "dst": ["ana"] * 6 + ["y"],
-...                     "kind": ["message"] * 7, "ts": [d * 86400 for d in days] + [120 * 86400]})
+...                     "kind": ["message"] * 7, "ts": [d * 86400 for d in days] + [160 * 86400]})
 >>> row = fading_ties(Network.from_dataset(validate_events(raw, source="doc")), me="me").row(0, named=True)
->>> row["b"], row["status"], round(row["silence_days"]), round(row["usual_gap_days"])
-('ana', 'dormant', 85, 7)
+>>> row["b"], row["status"], round(row["silence_days"]), round(row["usual_gap_days"]), round(row["p_silent"], 2)
+('ana', 'dormant', 125, 7, 1.0)
 """
 
 from __future__ import annotations
@@ -60,6 +83,12 @@ class FadeParams:
     prior_gaps: float = 1.0
     recent_gaps: float = 1.0  # calibrated by docs/backtest.md (was 3.0)
     silence_weight: float = 0.75
+    #: The stopping model (p_alive, p_silent); calibrated by docs/backtest.md.
+    mean_wait_gaps: float = 2.0  # an alive tie's mean wait between active periods, in usual gaps
+    death_prior_a: float = 1.0  # Beta(a, b) prior on the chance of stopping after an active period
+    death_prior_b: float = 1.5
+    horizon_days: float = 30.0  # H of p_silent
+    fade_score: str = "rhythm"  # fade_risk: "rhythm" (behind its own rhythm) or "stopped" (1 - p_alive)
     bridge_min_risk: float = 0.25
     cut_edge_max_ties: int = 2_000_000
 
@@ -105,16 +134,31 @@ def tie_fade_scores(net: Network, params: FadeParams = FadeParams()) -> pl.DataF
     rate_drop = pl.when(earlier_rate > 0).then((1 - recent_rate / earlier_rate).clip(0.0, 1.0)).otherwise(0.0)
     overdue = pl.col("silence_days") / pl.col("usual_gap_days")
     silence_risk = 1 - pl.lit(0.5) ** (overdue - 1).clip(lower_bound=0.0)
+    # The stopping model: log odds that the tie has stopped = log(a / (b + n - 1)) + s / mean wait.
+    wait = params.mean_wait_gaps * pl.col("usual_gap_days")
+    repeats = (pl.col("active_periods") - 1).cast(pl.Float64)
+    prior_log_odds = math.log(params.death_prior_a) - (params.death_prior_b + repeats - 1).clip(lower_bound=1e-9).log()
+    log_odds = prior_log_odds + pl.col("silence_days") / wait
+    p_alive = 1 / (1 + log_odds.exp())
     scored = scored.with_columns(
         overdue.alias("overdue"),
         silence_risk.fill_null(0.0).alias("silence_risk"),
         rate_drop.fill_null(0.0).alias("rate_drop"),
         (recent_rate * 30).alias("recent_per_30d"),
         (earlier_rate * 30).alias("earlier_per_30d"),
+        pl.when(established).then(p_alive).alias("p_alive"),
+        pl.when(established).then(1 / (1 + (-log_odds).exp())).alias("_stopped"),  # 1 - p_alive, exact near 0
+        pl.when(established).then(1 - p_alive * (1 - (-params.horizon_days / wait).exp())).alias("p_silent"),
     )
-    w = params.silence_weight
-    risk = pl.when(established).then(w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")).otherwise(0.0)
-    scored = scored.with_columns(risk.alias("fade_risk")).with_columns(
+    if params.fade_score == "rhythm":
+        w = params.silence_weight
+        score = w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")
+    elif params.fade_score == "stopped":
+        score = pl.col("_stopped")
+    else:
+        raise ValueError(f"FadeParams.fade_score must be 'rhythm' or 'stopped', not {params.fade_score!r}")
+    risk = pl.when(established).then(score).otherwise(0.0)
+    scored = scored.with_columns(risk.alias("fade_risk")).drop("_stopped").with_columns(
         pl.when(~established)
         .then(pl.lit("one-off"))
         .when(pl.col("fade_risk") < 0.25)
@@ -184,7 +228,8 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
 
     Columns: ``rank, a, b, fade_risk, status, last_interaction, silence_days, usual_gap_days,
     overdue, recent_per_30d, earlier_per_30d, rate_drop, silence_risk, n_events, n_ab, n_ba,
-    strength, volume, first_interaction, embeddedness, bridge, cut_edge, evidence``. With
+    strength, volume, first_interaction, embeddedness, bridge, cut_edge, evidence, p_alive,
+    p_silent`` (``p_silent`` over ``params.horizon_days``). With
     ``me``, ``a`` is the ego and ``b`` the other person (n_ab = events from the ego).
     Ranked by ``fade_risk`` (to two decimals), then ``volume`` (bigger relationships first),
     then ids.
@@ -229,6 +274,8 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
         "bridge",
         "cut_edge",
         "evidence",
+        "p_alive",
+        "p_silent",
     )
 
 

@@ -148,8 +148,26 @@ def test_fading_metrics_on_the_small_log():
     # only 16 > 7 is won, 1 pair of 6.
     assert value[("recency", "auc")] == pytest.approx(1 / 6)
     assert value[("recency", "p@1")] == 0.0
+    assert {"fade_risk", "p_silent", "recency", "cadence"} == {s for s, _ in value}
     for (signal, metric), v in value.items():
         assert v is None or 0.0 <= v <= 1.0, (signal, metric)
+
+
+def test_p_silent_uses_the_backtest_horizon():
+    """The back-test scores p_silent over its own horizon, computed with data up to T only."""
+    from dataclasses import replace
+
+    from ror_graph.fading import FadeParams
+
+    net = Network.from_dataset(_log(), as_of=T)
+    for days in (7, 30):
+        res = backtest(_log(), [T], horizon=f"{days}d", tasks=("fading",), ks=(1,))
+        auc = res.filter((pl.col("signal") == "p_silent") & (pl.col("metric") == "auc") & (pl.col("target") == "silent"))
+        scored = tie_fade_scores(net, replace(FadeParams(), horizon_days=days))
+        assert auc.height == 1 and scored["p_silent"].drop_nulls().is_between(0, 1).all()
+    week = tie_fade_scores(net, replace(FadeParams(), horizon_days=7))["p_silent"]
+    month = tie_fade_scores(net, replace(FadeParams(), horizon_days=30))["p_silent"]
+    assert (week.drop_nulls() >= month.drop_nulls()).all()
 
 
 def test_ego_keeps_only_the_egos_ties():
