@@ -15,7 +15,8 @@ import click
 
 # Heavy libraries (polars, numpy, igraph) are imported inside the commands, so --help is instant.
 
-HALF_LIFE_HELP = "Half-life of tie strength, e.g. 30d, 12w (default 60d)."
+DEFAULT_HALF_LIFE = "60d"  # equals ror_graph.strength.DEFAULT_HALF_LIFE (tested); kept as text so --help stays instant
+HALF_LIFE_HELP = "Half-life of tie strength, e.g. 30d, 12w."
 NURTURE_BRIEF = ["rank", "node_id", "priority", "fade_risk", "status", "referral_reach", "reason"]
 
 
@@ -68,7 +69,7 @@ def analysis_options(command: Callable) -> Callable:
     decorators = [
         click.option("--me", metavar="ID", help="Analyse the relationships of this ego (a brand or a person)."),
         click.option("--as-of", "as_of", metavar="T", help="'Now': ISO date/time or e.g. -30d (default: the last event)."),
-        click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP),
+        click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP),
         click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
                      help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2."),
         click.option("--backend", type=click.Choice(["memory", "neo4j"]), default="memory", show_default=True,
@@ -137,7 +138,7 @@ def build_network(ctx_params: dict[str, Any]):
         dataset = net.dataset
     else:
         dataset = load_dataset(ctx_params["events"], ctx_params["loader"], ctx_params["column_map"], ctx_params["loader_options"])
-        net = Network.from_dataset(dataset, as_of=ctx_params.get("as_of"), half_life=ctx_params.get("half_life", "60d"), kind_weights=weights)
+        net = Network.from_dataset(dataset, as_of=ctx_params.get("as_of"), half_life=ctx_params.get("half_life", DEFAULT_HALF_LIFE), kind_weights=weights)
     me = ctx_params.get("me") or dataset.ego
     if me is not None:
         net.index_of(me)  # fail early, with a hint, on an unknown ego
@@ -376,7 +377,7 @@ def _neo4j_network(params: dict[str, Any], weights: dict[str, float]):
         raise OptionError("--backend neo4j reads the graph stored in Neo4j: drop the EVENTS arguments "
                           "(store them with `ror neo4j load EVENTS...`)")
     return network_from_neo4j(_neo4j_settings(params), as_of=params.get("as_of"),
-                              half_life=params.get("half_life", "60d"), kind_weights=weights)
+                              half_life=params.get("half_life", DEFAULT_HALF_LIFE), kind_weights=weights)
 
 
 @main.group(name="neo4j")
@@ -397,7 +398,7 @@ def neo4j_group() -> None:
 @neo4j_group.command(name="load")
 @input_options
 @click.option("--as-of", "as_of", metavar="T", help="Store events up to T; strength is decayed to T (default: the last event).")
-@click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP)
+@click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP)
 @click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
               help="Weight of one event of a kind, for the stored strength.")
 @click.option("--keep-events", is_flag=True, help="Also store each interaction as [:INTERACTION {kind, ts, weight}].")
@@ -428,7 +429,7 @@ def neo4j_load(params: dict[str, Any]) -> None:
 @neo4j_group.command(name="write-scores")
 @click.option("--me", metavar="ID", help="Also write this ego's nurture-next list as [:NURTURE_NEXT].")
 @click.option("--as-of", "as_of", metavar="T", help="Score as of T (default: the load's as_of).")
-@click.option("--half-life", "half_life", default="60d", show_default=True, help=HALF_LIFE_HELP)
+@click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP)
 @click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
               help="Weight of one event of a kind, e.g. --kind-weight reply=4.")
 @neo4j_options

@@ -205,3 +205,11 @@ def test_nurture_uses_referral_reach_unless_told_not_to():
     without = pl.read_csv(run("nurture", str(SAMPLE), "--me", "brand", "--no-reach", "--format", "csv").stdout.encode())
     assert "referral_reach" not in without.columns
     assert "a share reaches" not in without["reason"][0]
+
+
+def test_cli_half_life_default_is_the_library_default():
+    from ror_graph import cli
+    from ror_graph.strength import DEFAULT_HALF_LIFE
+    from ror_graph.timeutil import parse_duration
+
+    assert parse_duration(cli.DEFAULT_HALF_LIFE) == DEFAULT_HALF_LIFE
