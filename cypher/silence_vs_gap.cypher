@@ -1,7 +1,7 @@
 // Purpose: silence versus usual gap for each tie of a person, in plain Cypher: days since the
 //   last interaction either way against the tie's own median gap between active days (from the
-//   active_days lists stored on [:INTERACTS]); overdue = silence / usual gap. $as_of defaults to
-//   the load's as_of. Engine twin: Network.ties (active_periods, usual_gap_days) and the
+//   active_days lists stored on [:INTERACTS], in days since 1970-01-01); overdue = silence /
+//   usual gap. $as_of defaults to the load's as_of. Engine twin: Network.ties (active_periods, usual_gap_days) and the
 //   silence_days of ror_graph.fading (whose fade score further shrinks the gap toward the
 //   community's; see docs/neo4j.md).
 // :param person => "brand"
@@ -17,7 +17,7 @@ WITH as_of, e, o,
      reduce(t = null, r IN rels | CASE WHEN t IS NULL OR r.last_ts > t THEN r.last_ts ELSE t END) AS last_ts,
      COLLECT { UNWIND rels AS r UNWIND r.active_days AS day RETURN DISTINCT day ORDER BY day } AS days
 WITH as_of, e, o, n_events, last_ts, days,
-     [i IN range(1, size(days) - 1) | duration.inDays(days[i - 1], days[i]).days] AS gaps
+     [i IN range(1, size(days) - 1) | days[i] - days[i - 1]] AS gaps
 WITH as_of, e, o, n_events, last_ts, days, COLLECT { UNWIND gaps AS g RETURN g ORDER BY g } AS s
 WITH e, o, n_events, last_ts, size(days) AS active_days,
      duration.inSeconds(last_ts, as_of) AS silence,

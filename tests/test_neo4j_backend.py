@@ -181,3 +181,33 @@ def test_params_are_typed_like_the_examples():
     assert coerce_param(q, "limit", "7") == 7
     with pytest.raises(Exception, match="has no parameter 'nope'"):
         coerce_param(q, "nope", "1")
+
+
+def test_stored_relationship_properties(neo4j_clean, sample):
+    """Times become UTC datetimes on the server (sent as epoch seconds + nanoseconds), active
+    days are days since 1970-01-01, and the aggregates are the engine's."""
+    net = Network.from_dataset(sample)
+    with graph_of(neo4j_clean) as graph:
+        graph.load(sample, progress=False)
+        records = graph._driver.execute_query(
+            "MATCH (a:Person)-[r:INTERACTS]->(b:Person) RETURN a.id AS src, b.id AS dst, r.first_ts AS first_ts, "
+            "r.last_ts AS last_ts, r.first_ts.timezone AS zone, r.active_days AS active_days, r.n_events AS n_events",
+            database_=graph.settings.database,
+        ).records
+    stored = pl.DataFrame(
+        [{**dict(r), "first_ts": r["first_ts"].to_native(), "last_ts": r["last_ts"].to_native()} for r in records]
+    )
+    assert set(stored["zone"]) == {"UTC"}
+    days = (
+        net.events.group_by("src", "dst")
+        .agg(pl.col("ts").dt.date().unique().sort().alias("days"))
+        .with_columns(pl.col("days").list.eval(pl.element().cast(pl.Int32).cast(pl.Int64)))
+    )
+    engine = net.relationships.select("src", "dst", "first_ts", "last_ts", pl.col("n_events").cast(pl.Int64)).join(
+        days, on=["src", "dst"]
+    )
+    both = engine.join(stored.with_columns(pl.col("first_ts", "last_ts").dt.convert_time_zone("UTC")), on=["src", "dst"])
+    assert both.height == engine.height == stored.height
+    assert (both["first_ts"] == both["first_ts_right"]).all() and (both["last_ts"] == both["last_ts_right"]).all()
+    assert (both["n_events"] == both["n_events_right"]).all()
+    assert both["days"].to_list() == both["active_days"].to_list()

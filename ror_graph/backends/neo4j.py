@@ -9,10 +9,10 @@ Graph model (details in docs/neo4j.md):
   dst) with the aggregates of :attr:`Network.relationships` (``n_events``, ``n_<kind>``,
   ``weight_sum``, ``first_ts``, ``last_ts``, ``strength``, ``answered_rate``,
   ``answer_latency_h``), the tie's ``tie_strength`` and ``tie_volume``, this direction's
-  ``volume`` and ``active_days`` (dates), and the interactions as parallel lists
-  ``event_us`` / ``event_kinds`` / ``event_weights`` (a 1-element kind or weight list stands
-  for every interaction), from which :meth:`Neo4jGraph.read_dataset` rebuilds the event
-  table exactly.
+  ``volume`` and ``active_days`` (integers: days since 1970-01-01), and the interactions as
+  parallel lists ``event_us`` (Unix microseconds) / ``event_kinds`` / ``event_weights`` (a
+  1-element kind or weight list stands for every interaction), from which
+  :meth:`Neo4jGraph.read_dataset` rebuilds the event table exactly.
 * ``(:Person)-[:INTERACTION {key, kind, ts, weight, channel}]->(:Person)``: one per
   interaction, only with ``keep_events=True``, for time-window questions in Cypher.
 * ``(:RorGraphLoad {key: 'current'})``: the load's parameters and a ``complete`` flag.
@@ -401,13 +401,28 @@ class Neo4jGraph:
             seconds=time.perf_counter() - started,
         )
 
-    def _write_batches(self, bar: Any, label: str, query: str, frame: pl.DataFrame, size: int) -> None:
+    def _write_batches(
+        self, bar: Any, label: str, query: str, frame: pl.DataFrame, size: int, params: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write ``frame`` in batches of ``size`` rows, one ``query`` transaction each, one after
+        another. The next batch's row dicts are built in a helper thread while the current one
+        is sent and written: building them holds the GIL, waiting for the server does not, so
+        the client's work overlaps the server's."""
+        from concurrent.futures import ThreadPoolExecutor
+
         task = bar.add_task(label, total=frame.height) if bar is not None else None
-        for start in range(0, frame.height, size):
-            rows = frame.slice(start, size).to_dicts()
-            self.run(query, {"rows": rows}, write=True)
-            if bar is not None:
-                bar.advance(task, len(rows))
+        starts = range(0, frame.height, size)
+        if not starts:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ror-neo4j-rows") as pool:
+            pending = pool.submit(_row_dicts, frame, starts[0], size)
+            for i in range(len(starts)):
+                rows = pending.result()
+                if i + 1 < len(starts):
+                    pending = pool.submit(_row_dicts, frame, starts[i + 1], size)
+                self.run(query, {**(params or {}), "rows": rows}, write=True)
+                if bar is not None:
+                    bar.advance(task, len(rows))
 
     # -- read back
 
@@ -492,8 +507,9 @@ class Neo4jGraph:
         rels = relationship_scores(net)
         nurture = ego_nurture_rows(net, me) if me is not None else None
         with _progress(progress) as bar:
-            self._write_batches(bar, "person scores", "write_person_scores", people, batch_size)
-            self._write_batches(bar, "relationship scores", "write_relationship_scores", rels, batch_size)
+            scored = {"scored_as_of": net.as_of}  # one parameter, not one datetime per row
+            self._write_batches(bar, "person scores", "write_person_scores", people, batch_size, scored)
+            self._write_batches(bar, "relationship scores", "write_relationship_scores", rels, batch_size, scored)
             if nurture is not None:
                 self.run("clear_nurture_next", {"ego": me}, write=True)
                 for start in range(0, nurture.height, batch_size):
@@ -588,15 +604,20 @@ def people_frame(net: Network) -> pl.DataFrame:
 
 
 def relationship_frame(net: Network) -> pl.DataFrame:
-    """``src, dst, props`` per directed relationship: aggregates, tie figures, active days and
-    the interactions as parallel lists."""
+    """``src, dst, first_s, first_ns, last_s, last_ns, props`` per directed relationship:
+    aggregates, tie figures, active days (epoch days) and the interactions as parallel lists.
+
+    Only integers, floats and strings (and lists of them) are sent: the first and last times
+    travel as epoch seconds + nanoseconds and become datetimes in Cypher, because turning
+    Python datetime / date objects into Bolt values costs more client time than the rest of
+    the row (see docs/neo4j.md, Performance)."""
     rel = net.relationships
     per = net.events.group_by("s", "d", maintain_order=True).agg(
         pl.col("ts").dt.epoch("us").alias("event_us"),
         pl.col("kind").cast(pl.String).alias("event_kinds"),
         pl.col("weight").alias("event_weights"),
         pl.col("intensity").sum().alias("volume"),
-        pl.col("ts").dt.date().unique().sort().alias("active_days"),
+        pl.col("ts").dt.date().cast(pl.Int32).cast(pl.Int64).unique().sort().alias("active_days"),
     )
     ties = net.ties.select("a", "b", pl.col("strength").alias("tie_strength"), pl.col("volume").alias("tie_volume"))
     rel = (
@@ -615,16 +636,25 @@ def relationship_frame(net: Network) -> pl.DataFrame:
     counts = ["n_events", *[f"n_{k}" for k in net.kinds_present]]
     props = [
         *[pl.col(c).cast(pl.Int64) for c in counts],
-        "weight_sum", "first_ts", "last_ts", "strength", "tie_strength", "volume", "tie_volume",
+        "weight_sum", "strength", "tie_strength", "volume", "tie_volume",
         "answered_rate", "answer_latency_h", "n_active_days", "active_days",
         "event_us", "event_kinds", "event_weights",
     ]
-    return rel.select("src", "dst", pl.struct(props).alias("props"))
+    return rel.select("src", "dst", *_epoch_parts("first_ts", "first"), *_epoch_parts("last_ts", "last"), pl.struct(props).alias("props"))
+
+
+def _epoch_parts(column: str, prefix: str) -> list[pl.Expr]:
+    """A datetime column as ``<prefix>_s`` (epoch seconds, floored) and ``<prefix>_ns``
+    (0..999,999,999), what Cypher's ``datetime({epochSeconds, nanosecond, timezone: 'UTC'})``
+    takes; exact to the microsecond, also before 1970."""
+    us = pl.col(column).dt.epoch("us")
+    return [(us // 1_000_000).alias(f"{prefix}_s"), ((us % 1_000_000) * 1_000).alias(f"{prefix}_ns")]
 
 
 def interaction_frame(net: Network) -> pl.DataFrame:
     """One row per interaction with a stable ``key``: ``id:<event_id>`` when the event has
-    one, else src|dst|kind|time(us)|weight|occurrence (the n-th identical event)."""
+    one, else src|dst|kind|time(us)|weight|occurrence (the n-th identical event). The time is
+    sent as ``ts_s`` / ``ts_ns`` (see :func:`_epoch_parts`) and stored as a datetime."""
     ev = net.events.select("src", "dst", pl.col("kind").cast(pl.String), "ts", "weight", "channel", "event_id")
     occurrence = pl.int_range(pl.len()).over(["src", "dst", "kind", "ts", "weight"])
     generated = pl.concat_str(
@@ -633,7 +663,7 @@ def interaction_frame(net: Network) -> pl.DataFrame:
         pl.lit("|"), occurrence.cast(pl.String),
     )
     key = pl.when(pl.col("event_id").is_not_null()).then(pl.concat_str(pl.lit("id:"), "event_id")).otherwise(generated)
-    return ev.with_columns(key.alias("key")).select("src", "dst", "key", "kind", "ts", "weight", "channel")
+    return ev.with_columns(key.alias("key")).select("src", "dst", "key", "kind", *_epoch_parts("ts", "ts"), "weight", "channel")
 
 
 def person_scores(net: Network) -> pl.DataFrame:
@@ -654,7 +684,6 @@ def person_scores(net: Network) -> pl.DataFrame:
         "reason", "value", "bond", pl.col("reciprocity").alias("nurture_reciprocity"),
     )
     table = inf.join(rec, on="node_id", how="left").join(nur, on="node_id", how="left")
-    table = table.with_columns(pl.lit(net.as_of).alias("scored_as_of"))
     return table.select(pl.col("node_id").alias("id"), pl.struct(pl.exclude("node_id")).alias("scores"))
 
 
@@ -676,7 +705,6 @@ def relationship_scores(net: Network) -> pl.DataFrame:
     rel = rel.join(fade, on=["lo", "hi"], how="left").join(recip, on=["lo", "hi"], how="left")
     rel = rel.with_columns(
         pl.when(pl.col("src") == pl.col("lo")).then(pl.col("balance")).otherwise(-pl.col("balance")).alias("balance"),
-        pl.lit(net.as_of).alias("scored_as_of"),
     )
     return rel.select("src", "dst", pl.struct(pl.exclude("src", "dst", "lo", "hi")).alias("scores"))
 
@@ -690,6 +718,10 @@ def ego_nurture_rows(net: Network, me: str) -> pl.DataFrame:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def _row_dicts(frame: pl.DataFrame, start: int, size: int) -> list[dict[str, Any]]:
+    return frame.slice(start, size).to_dicts()
 
 
 def _first_line(value: object) -> str:
