@@ -13,9 +13,10 @@ What it does:
 
 1. The back-test (``ror_graph.backtest.backtest``) with the library's current defaults on
    every dataset and its origins (below); the headline table.
-2. A grid over :class:`FadeParams` (silence_weight, recent_gaps, prior_gaps,
-   min_active_periods) on the fading task, scored by ROC AUC averaged over the datasets where
-   fading is defined (each dataset weighs the same), with precision at 50 next to it.
+2. A grid over the stopping model's :class:`FadeParams` (mean_wait_gaps, death_prior_a,
+   death_prior_b, prior_gaps) on the fading task, scored by the ROC AUC of ``p_silent`` averaged
+   over the datasets where fading is defined (each dataset weighs the same), with precision at
+   50 and the AUC of ``fade_risk`` under both ``fade_score`` settings next to it.
 3. A grid over the strength half-life on the value tasks (Spearman with the future volume of
    each tie, AUC of "the other side gives back").
 
@@ -89,11 +90,13 @@ DATASETS = (
 # Grids (each value is tried with the others at their current default; then the best
 # combination of the per-knob winners is checked).
 FADE_GRID: dict[str, list] = {
-    "silence_weight": [0.25, 0.5, 0.6, 0.75, 0.9, 1.0],
-    "recent_gaps": [1.0, 2.0, 3.0, 5.0, 8.0],
-    "prior_gaps": [0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
-    "min_active_periods": [2, 3, 4],
+    "mean_wait_gaps": [1.44, 2.0, 3.0, 4.0],
+    "death_prior_a": [0.5, 1.0, 2.0],
+    "death_prior_b": [1.0, 1.5, 2.0, 4.0],
+    "prior_gaps": [0.0, 1.0, 2.0, 4.0],
 }
+#: The signal the grid maximises (the model's answer to "silent in the horizon?").
+GRID_SIGNAL = "p_silent"
 HALF_LIVES = ["3d", "7d", "14d", "30d", "60d", "90d", "180d", "365d"]
 
 
@@ -134,8 +137,11 @@ def _cell(frame: pl.DataFrame, task: str, target: str, metric: str, signal: str)
 
 COMPARISONS = (
     # task, target, metric, model signal, baselines
+    ("fading", "silent", "auc", "p_silent", ("recency", "cadence")),
     ("fading", "silent", "auc", "fade_risk", ("recency", "cadence")),
+    ("fading", "silent", "p@50", "p_silent", ("recency", "cadence")),
     ("fading", "silent", "p@50", "fade_risk", ("recency", "cadence")),
+    ("fading", "silent_regular", "auc", "p_silent", ("recency", "cadence")),
     ("fading", "silent_regular", "auc", "fade_risk", ("recency", "cadence")),
     ("value", "tie_volume", "spearman", "strength", ("count", "recency")),
     ("value", "tie_volume", "p@50", "strength", ("count", "recency")),
@@ -189,16 +195,22 @@ def fade_grid(datasets: dict[str, tuple[Spec, object]], base: FadeParams) -> tup
     """Coordinate search over FadeParams on the fading task; returns the table and the best."""
     fading = {n: v for n, v in datasets.items() if v[0].fading}
 
-    def score(params: FadeParams) -> tuple[float, float, dict[str, float]]:
-        aucs, p50s, per = [], [], {}
+    def score(params: FadeParams) -> tuple[float, float, float, float, dict[str, float]]:
+        """Mean AUC and p@50 of p_silent, mean AUC of fade_risk (rhythm, stopped), per-dataset AUC."""
+        aucs, p50s, rhythm, stop, per = [], [], [], [], {}
         for name, (spec, ds) in fading.items():
-            s = summarize(backtest(ds, list(spec.origins), horizon=spec.horizon, fade=params, tasks=("fading",)))
-            auc, _, _ = _ms(s, "fading", "silent", "auc", "fade_risk")
-            p50, _, _ = _ms(s, "fading", "silent", "p@50", "fade_risk")
+            both = [params, replace(params, fade_score="stopped")]
+            s1, s2 = (summarize(backtest(ds, list(spec.origins), horizon=spec.horizon, fade=p, tasks=("fading",)))
+                      for p in both)
+            auc, _, _ = _ms(s1, "fading", "silent", "auc", GRID_SIGNAL)
+            p50, _, _ = _ms(s1, "fading", "silent", "p@50", GRID_SIGNAL)
             aucs.append(auc)
             p50s.append(p50 if p50 is not None else float("nan"))
+            rhythm.append(_ms(s1, "fading", "silent", "auc", "fade_risk")[0])
+            stop.append(_ms(s2, "fading", "silent", "auc", "fade_risk")[0])
             per[name] = auc
-        return sum(aucs) / len(aucs), sum(p50s) / len(p50s), per
+        n = len(aucs)
+        return sum(aucs) / n, sum(p50s) / n, sum(rhythm) / n, sum(stop) / n, per
 
     tried: list[tuple] = []
     best_per_knob: dict[str, object] = {}
@@ -207,25 +219,28 @@ def fade_grid(datasets: dict[str, tuple[Spec, object]], base: FadeParams) -> tup
         for value in values:
             params = replace(base, **{knob: value})
             t = time.time()
-            auc, p50, per = score(params)
-            _log(f"  {knob}={value}: auc {auc:.4f}, p@50 {p50:.4f} ({time.time() - t:.1f}s)")
-            tried.append((knob, value, auc, p50, per))
+            auc, p50, rh, st, per = score(params)
+            _log(f"  {knob}={value}: {GRID_SIGNAL} auc {auc:.4f}, p@50 {p50:.4f}; fade_risk {rh:.4f} / {st:.4f} "
+                 f"({time.time() - t:.1f}s)")
+            tried.append((knob, value, auc, p50, rh, st, per))
             if best is None or auc > best[0] + 1e-9:
                 best = (auc, value)
         best_per_knob[knob] = best[1]  # type: ignore[index]
     combined = replace(base, **best_per_knob)  # type: ignore[arg-type]
-    auc, p50, per = score(combined)
-    tried.append(("combined", ", ".join(f"{k}={v}" for k, v in best_per_knob.items()), auc, p50, per))
-    base_auc, base_p50, base_per = score(base)
+    auc, p50, rh, st, per = score(combined)
+    tried.append(("combined", ", ".join(f"{k}={v}" for k, v in best_per_knob.items()), auc, p50, rh, st, per))
+    base_auc = score(base)[0]
     names = list(fading)
     lines = [
-        "| knob | value | mean AUC | mean p@50 | " + " | ".join(names) + " |",
-        "|---|---|---|---|" + "---|" * len(names),
+        f"| knob | value | mean AUC {GRID_SIGNAL} | mean p@50 {GRID_SIGNAL} | mean AUC fade_risk (rhythm) "
+        "| mean AUC fade_risk (stopped) | " + " | ".join(f"{n} ({GRID_SIGNAL})" for n in names) + " |",
+        "|---|---|---|---|---|---|" + "---|" * len(names),
     ]
-    for knob, value, a, p, per_ds in tried:
+    for knob, value, a, p, rh_, st_, per_ds in tried:
         mark = " (default)" if knob != "combined" and getattr(base, knob) == value else ""
         lines.append(
-            f"| {knob} | {value}{mark} | {a:.4f} | {p:.4f} | " + " | ".join(f"{per_ds[n]:.3f}" for n in names) + " |"
+            f"| {knob} | {value}{mark} | {a:.4f} | {p:.4f} | {rh_:.4f} | {st_:.4f} | "
+            + " | ".join(f"{per_ds[n]:.3f}" for n in names) + " |"
         )
     best_params = combined if auc > base_auc + 1e-9 else base
     return "\n".join(lines), best_params, tried
@@ -299,9 +314,12 @@ def main() -> int:
     parts = [
         BEGIN,
         "",
-        f"Defaults under test: `FadeParams(silence_weight={defaults.silence_weight}, recent_gaps={defaults.recent_gaps}, "
-        f"prior_gaps={defaults.prior_gaps}, min_active_periods={defaults.min_active_periods})`, "
-        f"half-life {strength.DEFAULT_HALF_LIFE.days}d.",
+        f"Defaults under test: `FadeParams(mean_wait_gaps={defaults.mean_wait_gaps}, "
+        f"death_prior_a={defaults.death_prior_a}, death_prior_b={defaults.death_prior_b}, "
+        f"prior_gaps={defaults.prior_gaps}, fade_score={defaults.fade_score!r}, silence_weight={defaults.silence_weight}, "
+        f"recent_gaps={defaults.recent_gaps}, min_active_periods={defaults.min_active_periods})`, "
+        f"half-life {strength.DEFAULT_HALF_LIFE.days}d. The fading rows score `p_silent` (P(no interaction in the "
+        "horizon), the stopping model's answer to the question) and `fade_risk` (the status score users see).",
         "",
         "### Datasets and origins (all of them were used to choose the defaults)",
         "",
@@ -325,10 +343,12 @@ def main() -> int:
         _log("2. FadeParams grid (fading task)")
         grid_table, best, _ = fade_grid(datasets, defaults)
         parts += [
-            "### Calibration of FadeParams (fading task, ROC AUC of fade_risk)",
+            "### Calibration of the stopping model (fading task, ROC AUC of p_silent)",
             "",
             "Each knob varied with the others at their default; `combined` puts the per-knob winners together. "
-            "Mean over the datasets where fading is defined (each weighs the same).",
+            "Mean over the datasets where fading is defined (each weighs the same). The fade_risk columns show the "
+            "same setting's fade_risk with `fade_score='rhythm'` (the default; it does not use these knobs, only "
+            "prior_gaps) and `fade_score='stopped'` (fade_risk = 1 - p_alive).",
             "",
             grid_table,
             "",

@@ -86,7 +86,7 @@ class FadeParams:
     #: The stopping model (p_alive, p_silent); calibrated by docs/backtest.md.
     mean_wait_gaps: float = 2.0  # an alive tie's mean wait between active periods, in usual gaps
     death_prior_a: float = 1.0  # Beta(a, b) prior on the chance of stopping after an active period
-    death_prior_b: float = 1.5
+    death_prior_b: float = 1.0  # Beta(1, 1): a uniform prior
     horizon_days: float = 30.0  # H of p_silent
     fade_score: str = "rhythm"  # fade_risk: "rhythm" (behind its own rhythm) or "stopped" (1 - p_alive)
     bridge_min_risk: float = 0.25
