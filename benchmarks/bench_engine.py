@@ -53,10 +53,22 @@ REAL = {
     "bitcoin-otc": "bitcoin-otc/soc-sign-bitcoinotc.csv",
     "Higgs activity": "higgs-twitter/higgs-activity_time.txt.gz",
 }
-STEPS = ("load", "from_dataset", "relationships", "ties", "pagerank", "fading", "nurture")
+STEPS = ("load", "from_dataset", "relationships", "ties", "pagerank", "fading", "referral_reach", "nurture")
 TARGET_S = 60.0
 TARGET_BYTES = 6e9
 GIB = 1024**3
+
+
+def git_head() -> str:
+    """Commit of the engine being measured (+ "-dirty" when engine files have local edits)."""
+    try:
+        head = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--", "ror_graph", "loaders", "cli.py"],
+                               capture_output=True, text=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def log(message: str) -> None:
@@ -147,11 +159,31 @@ def run_steps(path: Path, repeats: int, keep: bool = False) -> tuple[dict[str, f
         saved = nurture_mod.pagerank, nurture_mod.tie_fade_scores
         nurture_mod.pagerank = lambda _net, **_kw: pr
         nurture_mod.tie_fade_scores = lambda _net, _params=None: fade
+        reach_s = [0.0]
+        try:  # nurture_next estimates referral reach (ror_graph.referral) itself: time that call apart
+            from ror_graph import referral as referral_mod
+        except ImportError:
+            referral_mod = None
+        saved_reach = getattr(referral_mod, "referral_reach", None)
+        if saved_reach is not None:
+
+            def timed_reach(*a, **k):
+                t0 = time.perf_counter()
+                try:
+                    return saved_reach(*a, **k)
+                finally:
+                    reach_s[0] += time.perf_counter() - t0
+
+            referral_mod.referral_reach = timed_reach
         try:
             ranked = nurture_mod.nurture_next(net)
         finally:
             nurture_mod.pagerank, nurture_mod.tie_fade_scores = saved
+            if saved_reach is not None:
+                referral_mod.referral_reach = saved_reach
         tick("nurture")
+        times["referral_reach"].append(reach_s[0])
+        times["nurture"][-1] -= reach_s[0]
         sizes = {"events": net.events.height, "nodes": net.n, "relationships": rel.height, "ties": ties.height}
         log(f"  steps {i + 1}/{repeats}: " + ", ".join(f"{s} {times[s][-1]:.2f}" for s in STEPS))
         del dataset, rel, ties, pr, fade, ranked
@@ -420,12 +452,13 @@ def main(argv: list[str] | None = None) -> int:
         versions[module] = __import__(module).__version__
     results["versions"] = versions
     load_before = os.getloadavg()
+    results["git_start"] = git_head()
     results["loadavg_start"] = load_before
     report: list[str] = [
         f"ror-graph engine benchmark: size={args.size}, median of {repeats} run(s), seed {args.seed}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
-        + f"; load average at start {load_before[0]:.1f} (other jobs on the machine inflate times)"
+        + f"; engine at {results['git_start']}; load average at start {load_before[0]:.1f} (other jobs on the machine inflate times)"
     ]
 
     if args.only_prototypes:
@@ -569,6 +602,10 @@ def finish(args, results: dict[str, Any], report: list[str], paths: dict[str, Pa
         report.append(table(["hot spot: current -> proposed", "current s", "proposed s", "speed-up"], rows,
                             f"4. Prototyped engine fixes on the synthetic {args.size} log (same results, checked)"))
     results["loadavg_end"] = os.getloadavg()
+    results["git_end"] = git_head()
+    if results["git_end"] != results.get("git_start"):
+        report.append(f"\nNOTE: the engine changed during the run ({results.get('git_start')} -> {results['git_end']}); "
+                      "each subprocess ran the code of its start time.")
     report.append(f"\nload average at end {results['loadavg_end'][0]:.1f} (1 min), {results['loadavg_end'][1]:.1f} (5 min)")
     text = "\n".join(report)
     print(text)
