@@ -209,13 +209,13 @@ def validate_events(
             )
         out["weight"] = as_float.fill_null(1.0)
     else:
-        out["weight"] = pl.Series("weight", [1.0] * frame.height, dtype=pl.Float64)
+        out["weight"] = pl.repeat(1.0, frame.height, dtype=pl.Float64, eager=True).alias("weight")
 
     for name in ("channel", "event_id"):
         if name in frame.columns:
             out[name] = frame[name].cast(pl.String)
         else:
-            out[name] = pl.Series(name, [None] * frame.height, dtype=pl.String)
+            out[name] = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
 
     events = pl.DataFrame({name: out[name].alias(name) for name in EVENTS_SCHEMA})
     notes: list[str] = []
