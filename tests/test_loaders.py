@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import importlib
-import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,19 +35,10 @@ def span_days(events: pl.DataFrame) -> float:
 # --- the shared datasets ------------------------------------------------------------------
 
 
-def shared_data_dir() -> Path | None:
-    """../shared/data next to the repository, or $ROR_SHARED_DATA; None when absent."""
-    env = os.environ.get("ROR_SHARED_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-    return path.resolve() if path.is_dir() else None
-
-
 @pytest.fixture(scope="module")
-def data() -> Path:
-    path = shared_data_dir()
-    if path is None:
-        pytest.skip("shared data folder (../shared/data or $ROR_SHARED_DATA) not found")
-    return path
+def data(shared_data: Path) -> Path:
+    """The shared datasets (tests/conftest.py: fails in CI when they are missing)."""
+    return shared_data.resolve()
 
 
 @pytest.fixture(scope="module")
