@@ -3,7 +3,7 @@ community's planted story, and the CLI."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl

@@ -6,10 +6,8 @@ feed each loader mutated inputs."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import random
 import shutil
 import tempfile
 import tracemalloc

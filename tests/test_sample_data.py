@@ -11,7 +11,6 @@ import networkx as nx
 import polars as pl
 import pytest
 
-from ror_graph.errors import InputError
 from ror_graph.model import validate_events
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
