@@ -35,9 +35,7 @@ Example
 from __future__ import annotations
 
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +43,7 @@ import polars as pl
 
 from ror_graph.errors import OptionError
 from ror_graph.network import Network
+from ror_graph.output import atomic_write
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -180,15 +179,5 @@ def write_graph(graph: nx.DiGraph, path: str | None, fmt: str | None = None) -> 
         write(sys.stdout.buffer)
         sys.stdout.flush()
         return fmt
-    target = Path(path)
-    if not target.parent.exists():
-        raise OptionError(f"cannot write {path}: folder {target.parent} does not exist")
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, write)
     return fmt

@@ -19,13 +19,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO
 
 import polars as pl
 
 from ror_graph.errors import OptionError
 
-__all__ = ["FORMATS", "format_for", "write_table", "to_text", "display_frame"]
+__all__ = ["FORMATS", "format_for", "write_table", "atomic_write", "to_text", "display_frame"]
 
 FORMATS = ("table", "csv", "json", "ndjson", "parquet", "md")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".md": "md", ".txt": "table"}
@@ -126,18 +127,31 @@ def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = 
             sys.stdout.write(to_text(frame, fmt))
             sys.stdout.flush()
         return frame.height
-    target = Path(path)  # type: ignore[arg-type]
+    def write(out: IO[bytes]) -> None:
+        if fmt == "parquet":
+            frame.write_parquet(out)
+        else:
+            out.write(to_text(frame, fmt).encode("utf-8"))
+
+    atomic_write(path, write)  # type: ignore[arg-type]
+    return frame.height
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it into place, so a
+    failed or interrupted run never leaves a half-written file. The file gets the usual
+    permissions (0666 less the umask), not the temporary file's 0600."""
+    target = Path(path)
     if not target.parent.exists():
         raise OptionError(f"cannot write {path}: folder {target.parent} does not exist")
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            if fmt == "parquet":
-                frame.write_parquet(out)
-            else:
-                out.write(to_text(frame, fmt).encode("utf-8"))
+            write(out)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return frame.height

@@ -35,9 +35,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +47,7 @@ import polars as pl
 from ror_graph import plots
 from ror_graph.errors import OptionError, RorGraphError
 from ror_graph.network import Network
+from ror_graph.output import atomic_write
 
 __all__ = [
     "SECTIONS",
@@ -498,17 +497,4 @@ def write_report(page: str, path: str | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    _atomic_write(Path(path), data)
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    if not target.parent.exists():
-        raise OptionError(f"cannot write {target}: folder {target.parent} does not exist")
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda out: out.write(data))

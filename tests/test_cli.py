@@ -213,3 +213,13 @@ def test_cli_half_life_default_is_the_library_default():
     from ror_graph.timeutil import parse_duration
 
     assert parse_duration(cli.DEFAULT_HALF_LIFE) == DEFAULT_HALF_LIFE
+
+
+def test_output_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    out = tmp_path / "n.csv"
+    assert run("nurture", str(SAMPLE), "--me", "brand", "--no-reach", "-o", str(out)).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
