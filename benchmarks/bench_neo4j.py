@@ -11,6 +11,8 @@ one from neo4j_server/ for the run. The database is WIPED. Prints a table (media
 * load: `Neo4jGraph.load` (batched UNWIND + MERGE, one [:INTERACTS] per relationship, the
   interactions as lists on it): interactions/s and relationships/s, wall time including the
   Python side (polars aggregation, packing) and the server.
+* aggregates only: `Neo4jGraph.load(aggregates_only=True)`, the same without the interaction
+  lists (what the Browser queries need; --backend neo4j refuses such a graph).
 * naive: the same statement with one row per transaction, timed on a sample of --naive-rows
   relationships and EXTRAPOLATED to all of them (running it in full would take too long).
 * analysis: nurture-next for the whole community, memory backend (read the file, build the
@@ -33,7 +35,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ror_graph.backends.neo4j import Neo4jGraph, Neo4jSettings, relationship_frame  # noqa: E402
+from ror_graph.backends.neo4j import DEFAULT_BATCH, Neo4jGraph, Neo4jSettings, relationship_frame  # noqa: E402
 from ror_graph.loaders import load_events  # noqa: E402
 from ror_graph.model import validate_events  # noqa: E402
 from ror_graph.network import Network  # noqa: E402
@@ -72,15 +74,22 @@ def naive_seconds(graph: Neo4jGraph, dataset, sample: int) -> tuple[float, int]:
     return (time.perf_counter() - start) / len(rows), len(rows)
 
 
-def bench(graph: Neo4jGraph, name: str, dataset, repeats: int, naive_rows: int, source: Path | None) -> list[dict]:
+def bench(
+    graph: Neo4jGraph, name: str, dataset, repeats: int, naive_rows: int, source: Path | None, batch_size: int
+) -> list[dict]:
     net = Network.from_dataset(dataset)
     n_events, n_rels = net.events.height, net.relationships.height
-    loads = []
-    for _ in range(repeats):  # each on an empty database; the wipe is not timed
-        graph.wipe()
-        loads.append(graph.load(dataset, progress=False).seconds)
-    load_s = statistics.median(loads)
-    rerun_s = median_time(lambda: graph.load(dataset, progress=False), 1)  # idempotent rerun over existing data
+
+    def fresh_loads(**options) -> float:  # each on an empty database; the wipe is not timed
+        seconds = []
+        for _ in range(repeats):
+            graph.wipe()
+            seconds.append(graph.load(dataset, progress=False, batch_size=batch_size, **options).seconds)
+        return statistics.median(seconds)
+
+    aggregates_s = fresh_loads(aggregates_only=True)
+    load_s = fresh_loads()
+    rerun_s = median_time(lambda: graph.load(dataset, progress=False, batch_size=batch_size), 1)  # idempotent rerun
     per_row, timed = naive_seconds(graph, dataset, naive_rows)
     graph.load(dataset, replace=True, progress=False)
     if source is not None:
@@ -92,7 +101,10 @@ def bench(graph: Neo4jGraph, name: str, dataset, repeats: int, naive_rows: int, 
     return [
         {"dataset": name, "measure": "load (batched UNWIND)", "seconds": load_s,
          "interactions_per_s": n_events / load_s, "relationships_per_s": n_rels / load_s, "ratio": 1.0,
-         "note": f"{n_events:,} interactions, {n_rels:,} relationships, median of {repeats}"},
+         "note": f"{n_events:,} interactions, {n_rels:,} relationships, median of {repeats}, batch {batch_size:,}"},
+        {"dataset": name, "measure": "load, aggregates only", "seconds": aggregates_s,
+         "interactions_per_s": n_events / aggregates_s, "relationships_per_s": n_rels / aggregates_s,
+         "ratio": aggregates_s / load_s, "note": f"no interaction lists, median of {repeats}"},
         {"dataset": name, "measure": "rerun over loaded graph", "seconds": rerun_s,
          "interactions_per_s": n_events / rerun_s, "relationships_per_s": n_rels / rerun_s, "ratio": rerun_s / load_s,
          "note": "MERGE + SET of the same properties"},
@@ -115,6 +127,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200_000, help="people in the synthetic log")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--naive-rows", type=int, default=2_000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="rows per UNWIND transaction")
     args = parser.parse_args()
 
     server = None
@@ -136,10 +149,12 @@ def main() -> None:
         with Neo4jGraph(Neo4jSettings.resolve()) as graph:
             print(f"# Neo4j {graph.version} {graph.edition} at {graph.settings.uri}", file=sys.stderr)
             email = args.data / EMAIL
-            rows += bench(graph, "email-Eu-core-temporal", load_events([str(email)]), args.repeats, args.naive_rows, email)
+            rows += bench(graph, "email-Eu-core-temporal", load_events([str(email)]), args.repeats, args.naive_rows,
+                          email, args.batch_size)
             if args.synthetic:
                 data = synthetic(args.synthetic, args.people)
-                rows += bench(graph, f"synthetic {args.synthetic:,}", data, max(1, args.repeats - 2), args.naive_rows, None)
+                rows += bench(graph, f"synthetic {args.synthetic:,}", data, max(1, args.repeats - 2), args.naive_rows, None,
+                              args.batch_size)
             graph.wipe()
     finally:
         if server is not None:

@@ -211,3 +211,21 @@ def test_stored_relationship_properties(neo4j_clean, sample):
     assert (both["first_ts"] == both["first_ts_right"]).all() and (both["last_ts"] == both["last_ts_right"]).all()
     assert (both["n_events"] == both["n_events_right"]).all()
     assert both["days"].to_list() == both["active_days"].to_list()
+
+
+def test_aggregates_only_load_is_refused_by_the_readers(neo4j_clean, sample):
+    with graph_of(neo4j_clean) as graph:
+        full = graph.load(sample, progress=False)
+        graph.load(sample, aggregates_only=True, progress=False)  # over a full load: the lists go away
+        props = graph._driver.execute_query(
+            "MATCH ()-[r:INTERACTS]->() RETURN count(r) AS n, count(r.event_us) AS with_lists, "
+            "count(r.active_days) AS with_days", database_=graph.settings.database,
+        ).records[0]
+        assert (props["n"], props["with_lists"], props["with_days"]) == (full.relationships, 0, full.relationships)
+        assert graph.query_frame("silence_vs_gap", {"person": "brand", "as_of": None, "limit": 5}).height == 5
+        with pytest.raises(BackendError) as err:
+            graph.read_dataset()
+        message = str(err.value)
+        assert len(message.splitlines()) == 1 and "reload without --aggregates-only" in message
+        graph.load(sample, progress=False)  # a full reload makes it readable again
+        assert graph.read_dataset().events.height == sample.events.height

@@ -67,7 +67,7 @@ __all__ = [
 #: COLLECT {} subqueries (5.3 / 5.6).
 MIN_VERSION: tuple[int, ...] = (5, 7)
 DEFAULT_URI = "bolt://127.0.0.1:7687"
-DEFAULT_BATCH = 5_000
+DEFAULT_BATCH = 1_000  # rows per UNWIND transaction: fastest on the benchmark (docs/neo4j.md)
 SCHEMA = ("schema_person_id", "schema_interaction_key", "schema_load_key", "schema_interacts_strength")
 
 
@@ -344,6 +344,7 @@ class Neo4jGraph:
         half_life: str | timedelta = "60d",
         kind_weights: Mapping[str, float] | None = None,
         keep_events: bool = False,
+        aggregates_only: bool = False,
         replace: bool = False,
         batch_size: int = DEFAULT_BATCH,
         progress: bool = True,
@@ -355,6 +356,11 @@ class Neo4jGraph:
         individual interactions when ``keep_events``. Every write is a MERGE plus a SET of the
         full property set, so running it again, or again after it died half-way, leaves the
         same graph. ``replace`` first deletes everything a previous load wrote.
+
+        ``aggregates_only`` leaves out the interaction lists (``event_us``, ``event_kinds``,
+        ``event_weights``): enough for the Browser queries in ``cypher/`` and about half the
+        load time, but ``--backend neo4j`` (:meth:`read_dataset`) then refuses the graph and
+        asks for a reload without it.
         """
         from ror_graph.network import Network
 
@@ -365,7 +371,7 @@ class Neo4jGraph:
         if net.resolution != timedelta(days=1):
             raise OptionError("the Neo4j backend stores active days; it needs a resolution of one day")
         people = people_frame(net)
-        rels = relationship_frame(net)
+        rels = relationship_frame(net, interactions=not aggregates_only)
         interactions = interaction_frame(net) if keep_events else None
         self.ensure_schema()
         if replace:
@@ -388,6 +394,7 @@ class Neo4jGraph:
             "relationships": rels.height,
             "interactions": interactions.height if interactions is not None else 0,
             "keep_events": keep_events,
+            "aggregates_only": aggregates_only,
             "sources": list(dataset.sources),
             "ego": dataset.ego,
         }
@@ -441,8 +448,13 @@ class Neo4jGraph:
         from ror_graph.model import validate_actors, validate_events
 
         record = self.load_record()
-        rows = self.run("read_events")
         source = f"neo4j:{self.settings.database}"
+        if record.get("aggregates_only"):
+            raise BackendError(
+                f"database {self.settings.database!r} at {self.settings.uri} holds aggregates only (loaded with "
+                "--aggregates-only): reload without --aggregates-only to use --backend neo4j"
+            )
+        rows = self.run("read_events")
         frame = pl.DataFrame(
             {
                 "src": [r["src"] for r in rows],
@@ -603,9 +615,10 @@ def people_frame(net: Network) -> pl.DataFrame:
     return people.with_columns(pl.struct(pl.lit(None, dtype=pl.String).alias("name")).alias("props"))
 
 
-def relationship_frame(net: Network) -> pl.DataFrame:
+def relationship_frame(net: Network, *, interactions: bool = True) -> pl.DataFrame:
     """``src, dst, first_s, first_ns, last_s, last_ns, props`` per directed relationship:
-    aggregates, tie figures, active days (epoch days) and the interactions as parallel lists.
+    aggregates, tie figures, active days (epoch days) and, with ``interactions``, the
+    interactions as parallel lists.
 
     Only integers, floats and strings (and lists of them) are sent: the first and last times
     travel as epoch seconds + nanoseconds and become datetimes in Cypher, because turning
@@ -638,7 +651,7 @@ def relationship_frame(net: Network) -> pl.DataFrame:
         *[pl.col(c).cast(pl.Int64) for c in counts],
         "weight_sum", "strength", "tie_strength", "volume", "tie_volume",
         "answered_rate", "answer_latency_h", "n_active_days", "active_days",
-        "event_us", "event_kinds", "event_weights",
+        *(["event_us", "event_kinds", "event_weights"] if interactions else []),
     ]
     return rel.select("src", "dst", *_epoch_parts("first_ts", "first"), *_epoch_parts("last_ts", "last"), pl.struct(props).alias("props"))
 
