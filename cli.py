@@ -403,7 +403,10 @@ def neo4j_group() -> None:
               help="Weight of one event of a kind, for the stored strength.")
 @click.option("--keep-events", is_flag=True, help="Also store each interaction as [:INTERACTION {kind, ts, weight}].")
 @click.option("--replace", is_flag=True, help="First delete everything a previous load stored.")
-@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND transaction.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND transaction.")
+@click.option("--aggregates-only", is_flag=True,
+              help="Store only the aggregated relationship properties (faster; enough for the Browser queries, "
+                   "not for --backend neo4j).")
 @neo4j_options
 @output_options
 @_params
@@ -420,7 +423,8 @@ def neo4j_load(params: dict[str, Any]) -> None:
     weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
     with connect(_neo4j_settings(params)) as graph:
         report = graph.load(dataset, as_of=params["as_of"], half_life=params["half_life"], kind_weights=weights,
-                            keep_events=params["keep_events"], replace=params["replace"], batch_size=params["batch_size"])
+                            keep_events=params["keep_events"], replace=params["replace"], batch_size=params["batch_size"],
+                            aggregates_only=params["aggregates_only"])
     _message(f"loaded {report.people:,} people, {report.relationships:,} relationships, {report.events:,} events "
              f"into {graph.settings.uri} in {report.seconds:.1f} s")
     emit(report.to_frame(), params)

@@ -3,7 +3,7 @@ interactions kept, scores written back, and the graph read back equal to the inp
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -229,3 +229,21 @@ def test_aggregates_only_load_is_refused_by_the_readers(neo4j_clean, sample):
         assert len(message.splitlines()) == 1 and "reload without --aggregates-only" in message
         graph.load(sample, progress=False)  # a full reload makes it readable again
         assert graph.read_dataset().events.height == sample.events.height
+
+
+def test_cli_aggregates_only_load_then_backend_read_is_one_line(neo4j_clean):
+    from ror_graph.cli import main
+
+    env = {
+        "NEO4J_URI": neo4j_clean["uri"],
+        "NEO4J_USERNAME": neo4j_clean["user"],
+        "NEO4J_PASSWORD": neo4j_clean["password"],
+        "NEO4J_DATABASE": neo4j_clean["database"],
+    }
+    sample = str(Path(__file__).resolve().parents[1] / "sample_data" / "events.csv")
+    loaded = CliRunner().invoke(main, ["neo4j", "load", sample, "--aggregates-only", "--format", "csv"], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    result = CliRunner().invoke(main, ["nurture", "--backend", "neo4j", "--me", "brand"], env=env)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "--aggregates-only" in lines[0]
