@@ -725,7 +725,7 @@ BACKTEST_ORIGIN_BRIEF = ["task", "target", "metric", "signal", "role", "as_of", 
               help="A tie is active at T if it had an interaction this long before T (default: 3 x horizon).")
 @click.option("--cadence", metavar="DURATION",
               help="N of the fixed-cadence baseline (flag after N days of silence; default: the median gap at T).")
-@click.option("--task", "tasks", multiple=True, type=click.Choice(["fading", "value", "referral"]),
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["fading", "value", "referral", "nurture"]),
               help="Only these tasks (repeatable; default: all that the data allows).")
 @click.option("--per-origin", "per_origin", is_flag=True, help="One row per origin instead of mean and spread.")
 @click.option("--rr-sets", "rr_sets", type=click.IntRange(min=1), metavar="N",
@@ -760,7 +760,7 @@ def backtest(params: dict[str, Any]) -> None:
         cadence=params["cadence"],
         half_life=params["half_life"] or strength.DEFAULT_HALF_LIFE,
         kind_weights=weights,
-        tasks=params["tasks"] or ("fading", "value", "referral"),
+        tasks=params["tasks"] or ("fading", "value", "referral", "nurture"),
         rr_sets=params["rr_sets"],
         seed=params["seed"],
     )

@@ -39,12 +39,30 @@ baselines computed in the same run):
   cascade on tie strength; model), ``pagerank`` (model), ``count`` = shares received
   before T, ``recency`` of the last share received.
 
+* ``nurture`` (the nurture-next list of :func:`ror_graph.nurture.nurture_next`, computed on
+  the network cut at T with the given :class:`NurtureWeights`). Population: the candidates
+  active at T, i.e. with an interaction within ``active_window`` before T (one-off contacts
+  included): the contacts of an ego (target prefix ``ego_``) or every person (``community_``).
+  Targets: ``*_valuable_lost``: *valuable* before T (undecayed kind-weighted volume in the
+  top quartile of the candidates) and *lost*: no interaction in (T, T + horizon] (with the
+  ego; for a person, with anyone). ``*_mutual_lost``: the same with min(events given, events
+  received) in the top quartile (both sides invested). "Top quartile" is decided whatever the
+  order among equal values (a group of equals straddling the cut is left out). Signals:
+  ``priority`` (model); ``worth`` and ``fade_risk`` (its components; role ``component``);
+  baselines ``recency`` (days since the last interaction), ``volume`` (the undecayed volume)
+  and ``volume_x_recency`` (product of their percentiles). Precision at 10/20/50
+  (``nurture_ks``) and AUC. The target is built from volume and silence, so ``volume`` and
+  ``volume_x_recency`` have half the definition by construction; the influence part of
+  ``worth`` (PageRank, referral reach) is not rewarded by it at all (docs/backtest.md). Without
+  ``me``, the community list and the lists of the ``nurture_egos`` people with the most
+  contacts at T are scored (the real datasets have no natural ego); rows carry the ``ego``.
+
 Ties in a score are handled without favour: AUC uses mid-ranks, precision at k is the
 expected precision when tied items are ordered at random. A metric that cannot be computed
 (one class only, fewer than k items, a constant column) is null.
 
-With ``me``, the fading and tie populations keep the ego's ties and the person populations
-the ego's contacts.
+With ``me``, the fading and tie populations keep the ego's ties, the person populations
+the ego's contacts, and the nurture task scores that ego's list only.
 
 Example
 -------
@@ -69,6 +87,7 @@ from ror_graph.fading import FadeParams, tie_fade_scores
 from ror_graph.influence import pagerank
 from ror_graph.model import Dataset
 from ror_graph.network import Network
+from ror_graph.nurture import NurtureWeights, nurture_next
 from ror_graph.timeutil import format_duration, parse_as_of, parse_duration
 
 __all__ = [
@@ -84,6 +103,11 @@ __all__ = [
 
 DEFAULT_HORIZON = timedelta(days=30)
 DEFAULT_KS = (10, 50, 100)
+TASKS = ("fading", "value", "referral", "nurture")
+#: Precision cut-offs of the nurture task (a nurture list is read from the top).
+NURTURE_KS = (10, 20, 50)
+#: Without ``me``, the nurture task also plays the ego for this many highest-degree people.
+NURTURE_EGOS = 5
 #: Event kinds that pass someone's content on (the referral task needs them).
 SHARE_KINDS = ("share", "quote", "referral")
 _DAY_US = 86_400e6
@@ -100,6 +124,7 @@ _RESULT_SCHEMA = {
     "value": pl.Float64,
     "n": pl.Int64,
     "positives": pl.Int64,
+    "ego": pl.String,
 }
 
 
@@ -171,23 +196,27 @@ def backtest(
     half_life: str | timedelta = strength.DEFAULT_HALF_LIFE,
     kind_weights: Mapping[str, float] | None = None,
     fade: FadeParams = FadeParams(),
-    tasks: Sequence[str] = ("fading", "value", "referral"),
+    tasks: Sequence[str] = TASKS,
     ks: Sequence[int] = DEFAULT_KS,
     rr_sets: int | None = None,
     seed: int = 0,
+    weights: NurtureWeights = NurtureWeights(),
+    nurture_egos: int = NURTURE_EGOS,
+    nurture_ks: Sequence[int] = NURTURE_KS,
 ) -> pl.DataFrame:
     """Score at each origin T in ``as_of`` with data up to T; evaluate on (T, T + ``horizon``].
 
-    Returns one row per origin, task, target, signal and metric: ``task, target, signal,
-    role, metric, as_of, value, n, positives`` (``n`` the population, ``positives`` the
-    items with a positive outcome). See the module docstring for the definitions.
+    Returns one row per origin, task, target, signal and metric (and ego, for the nurture
+    task): ``task, target, signal, role, metric, as_of, value, n, positives, ego`` (``n`` the
+    population, ``positives`` the items with a positive outcome). See the module docstring for
+    the definitions.
     """
     origins = [as_of] if isinstance(as_of, (str, datetime)) else list(as_of)
     if not origins:
         raise OptionError("give at least one --as-of")
-    unknown = sorted(set(tasks) - {"fading", "value", "referral"})
+    unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
-        raise OptionError(f"unknown back-test task(s) {', '.join(unknown)}; use fading, value, referral")
+        raise OptionError(f"unknown back-test task(s) {', '.join(unknown)}; use {', '.join(TASKS)}")
     span = parse_duration(horizon, name="--horizon")
     window = parse_duration(active_window, name="--active-window") if active_window is not None else 3 * span
     fixed = parse_duration(cadence, name="--cadence") if cadence is not None else None
@@ -212,6 +241,8 @@ def backtest(
             rows += _value(net, future, ego, ks)
         if "referral" in tasks:
             rows += _referral(net, future, ego, ks, rr_sets, seed)
+        if "nurture" in tasks:
+            rows += _nurture(net, future, me, span, window, fade, weights, nurture_egos, nurture_ks, seed)
         frame = pl.DataFrame(rows, schema={k: v for k, v in _RESULT_SCHEMA.items() if k != "as_of"})
         frames.append(frame.with_columns(pl.lit(t, dtype=pl.Datetime("us", "UTC")).alias("as_of")))
     return pl.concat(frames).select(list(_RESULT_SCHEMA))
@@ -219,7 +250,7 @@ def backtest(
 
 def _rows(
     task: str, target: str, signals: dict[str, tuple[str, np.ndarray]], outcome: np.ndarray, *,
-    binary: bool, ks: Sequence[int],
+    binary: bool, ks: Sequence[int], ego: str | None = None,
 ) -> list[dict]:
     """Metrics of every signal against one outcome."""
     n = int(outcome.size)
@@ -228,7 +259,7 @@ def _rows(
     for name, (role, score) in signals.items():
         def add(metric: str, value: float | None) -> None:
             out.append({"task": task, "target": target, "signal": name, "role": role, "metric": metric,
-                        "value": value, "n": n, "positives": positives})
+                        "value": value, "n": n, "positives": positives, "ego": ego})
 
         if binary:
             add("auc", roc_auc(score, outcome > 0))
@@ -383,6 +414,142 @@ def _referral(
         "recency": ("baseline", -people["age_days"].to_numpy()),
     }
     return _rows("referral", "shares", signals, people["future"].fill_null(0).to_numpy(), binary=False, ks=ks)
+
+
+def _top_quartile(x: np.ndarray) -> np.ndarray:
+    """The items in the top quartile whatever the order among equal values: at most n / 4 items
+    are at or above each of them (a group of equals straddling the cut is left out), and > 0."""
+    from scipy.stats import rankdata
+
+    if x.size == 0:
+        return np.zeros(0, dtype=bool)
+    at_or_above = rankdata(-x, method="max")
+    return (at_or_above <= x.size / 4) & (x > 0)
+
+
+def _pct(x: np.ndarray) -> np.ndarray:
+    """Share of values at or below each value, in (0, 1] (as ``nurture._percentile``)."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, method="max") / max(x.size, 1) if x.size else x.astype(np.float64)
+
+
+def top_degree_egos(net: Network, n: int) -> list[str]:
+    """The ``n`` people with the most distinct contacts at T (ties by id)."""
+    ends = pl.concat([net.ties.select(pl.col("a").alias("idx")), net.ties.select(pl.col("b").alias("idx"))])
+    degree = net.names(ends.group_by("idx").agg(pl.len().alias("degree")), "idx", "node_id")
+    return degree.sort(["degree", "node_id"], descending=[True, False]).head(n)["node_id"].to_list()
+
+
+def nurture_candidates(
+    net: Network,
+    future: pl.DataFrame,
+    me: str | None,
+    horizon: timedelta,
+    window: timedelta,
+    *,
+    fade: FadeParams = FadeParams(),
+    weights: NurtureWeights = NurtureWeights(),
+    reach: pl.DataFrame | None = None,
+    scored: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The nurture-next list at T (``nurture_next`` on the network cut at T), restricted to the
+    candidates active within ``window`` before T, with the outcome of each in the horizon.
+
+    One row per candidate (the ego's contacts with ``me``, else every person): ``node_id,
+    priority, worth, value, bond, reciprocity, fade_risk, p_silent, volume, mutual_volume,
+    silence_days, valuable, mutual, silent``. ``volume`` is the undecayed kind-weighted volume
+    (of the tie, or of all the person's ties); ``mutual_volume`` = min(events given, events
+    received); ``valuable`` / ``mutual`` = in the top quartile of these among the candidates
+    (data before T); ``silent`` = no interaction in (T, T + horizon] (with the ego, or with
+    anyone). ``p_silent`` is the tie's (or the volume-weighted mean over the person's ties; 0 for
+    one-off ties) over the back-test's horizon. ``scored`` (``tie_fade_scores`` at that horizon)
+    and ``reach`` may be passed to share them between egos.
+    """
+    fade = replace(fade, horizon_days=horizon.total_seconds() / 86400)
+    if scored is None:
+        scored = tie_fade_scores(net, fade)
+    table = nurture_next(net, me=me, weights=weights, fade=fade, reach=reach, estimate_reach=reach is not None)
+    table = table.select(
+        "node_id", "priority", "worth", "value", "bond", "reciprocity", "fade_risk", "silence_days", "n_give", "n_get"
+    )
+    ties = scored.select("a", "b", "volume", pl.col("p_silent").fill_null(0.0))
+    if me is not None:
+        ego = net.index_of(me)
+        mine = ties.filter((pl.col("a") == ego) | (pl.col("b") == ego)).select(
+            pl.when(pl.col("a") == ego).then(pl.col("b")).otherwise(pl.col("a")).alias("idx"), "volume", "p_silent"
+        )
+        mine = net.names(mine, "idx", "node_id").drop("idx")
+        touched = future.filter((pl.col("src") == me) | (pl.col("dst") == me)).select(
+            pl.when(pl.col("src") == me).then(pl.col("dst")).otherwise(pl.col("src")).alias("node_id")
+        )
+    else:
+        both = pl.concat([ties.select(pl.col("a").alias("idx"), "volume", "p_silent"),
+                          ties.select(pl.col("b").alias("idx"), "volume", "p_silent")])
+        mine = both.group_by("idx").agg(
+            (pl.col("p_silent") * pl.col("volume")).sum().truediv(pl.col("volume").sum()).fill_nan(0.0).alias("p_silent"),
+            pl.col("volume").sum(),
+        )
+        mine = net.names(mine, "idx", "node_id").drop("idx")
+        touched = pl.concat([future.select(pl.col("src").alias("node_id")), future.select(pl.col("dst").alias("node_id"))])
+    touched = touched.unique().with_columns(pl.lit(True).alias("_touched"))
+    cand = (
+        table.join(mine, on="node_id", how="left")
+        .filter(pl.col("silence_days") <= window.total_seconds() / 86400)
+        .join(touched, on="node_id", how="left")
+        .with_columns(
+            (~pl.col("_touched").fill_null(False)).alias("silent"),
+            pl.min_horizontal("n_give", "n_get").cast(pl.Float64).alias("mutual_volume"),
+        )
+        .drop("_touched")
+    )
+    return cand.with_columns(
+        pl.Series("valuable", _top_quartile(cand["volume"].to_numpy())),
+        pl.Series("mutual", _top_quartile(cand["mutual_volume"].to_numpy())),
+    ).select(
+        "node_id", "priority", "worth", "value", "bond", "reciprocity", "fade_risk", "p_silent", "volume",
+        "mutual_volume", "silence_days", "valuable", "mutual", "silent",
+    )
+
+
+def nurture_signals(cand: pl.DataFrame) -> dict[str, tuple[str, np.ndarray]]:
+    """The nurture task's signals on a :func:`nurture_candidates` frame."""
+    silence = cand["silence_days"].to_numpy().astype(np.float64)
+    volume = cand["volume"].to_numpy().astype(np.float64)
+    return {
+        "priority": ("model", cand["priority"].to_numpy()),
+        "worth": ("component", cand["worth"].to_numpy()),
+        "fade_risk": ("component", cand["fade_risk"].to_numpy()),
+        "recency": ("baseline", silence),
+        "volume": ("baseline", volume),
+        "volume_x_recency": ("baseline", _pct(volume) * _pct(silence)),
+    }
+
+
+def _nurture(
+    net: Network, future: pl.DataFrame, me: str | None, horizon: timedelta, window: timedelta, fade: FadeParams,
+    weights: NurtureWeights, n_egos: int, ks: Sequence[int], seed: int,
+) -> list[dict]:
+    from ror_graph.referral import referral_reach
+
+    # As nurture_next estimates it by default; shared by the community and every ego.
+    reach = referral_reach(net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=seed)
+    scored = tie_fade_scores(net, replace(fade, horizon_days=horizon.total_seconds() / 86400))
+    runs: list[tuple[str, str | None]] = []
+    if me is None:
+        runs.append(("community", None))
+        runs += [("ego", e) for e in top_degree_egos(net, n_egos)]
+    else:
+        runs.append(("ego", me))
+    rows: list[dict] = []
+    for mode, ego in runs:
+        cand = nurture_candidates(net, future, ego, horizon, window, fade=fade, weights=weights, reach=reach, scored=scored)
+        signals = nurture_signals(cand)
+        silent = cand["silent"].to_numpy()
+        for name, flag in (("valuable_lost", "valuable"), ("mutual_lost", "mutual")):
+            outcome = (cand[flag].to_numpy() & silent).astype(np.int64)
+            rows += _rows("nurture", f"{mode}_{name}", signals, outcome, binary=True, ks=ks, ego=ego)
+    return rows
 
 
 # -- summary ---------------------------------------------------------------------------------

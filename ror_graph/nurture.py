@@ -53,12 +53,13 @@ __all__ = ["NurtureWeights", "nurture_next"]
 
 @dataclass(frozen=True)
 class NurtureWeights:
-    """Weights of ``worth`` (normalised to sum 1) and the urgency floor."""
+    """Weights of ``worth`` (normalised to sum 1) and the urgency floor; the defaults were chosen by
+    the nurture back-test (docs/backtest.md: "valuable and lost" on the real datasets, in-sample)."""
 
-    value: float = 0.45
-    bond: float = 0.35
-    reciprocity: float = 0.20
-    floor: float = 0.2
+    value: float = 0.2
+    bond: float = 0.6
+    reciprocity: float = 0.2
+    floor: float = 0.6
 
     @classmethod
     def parse(cls, text: str | None) -> NurtureWeights:

@@ -117,9 +117,12 @@ def test_leakage_would_change_the_answer():
 
 
 def test_nothing_after_t_leaks_into_the_scores():
-    """Events after T that leave the outcomes unchanged leave every fading metric unchanged."""
-    base = backtest(_log(), [T], horizon="30d", tasks=("fading",), ks=(1, 2))
-    other = backtest(_log(_future_only_changes()), [T], horizon="30d", tasks=("fading",), ks=(1, 2))
+    """Events after T that leave the outcomes unchanged leave every fading and nurture metric
+    unchanged (the burst on c-d would also lift c and d in a nurture list scored later)."""
+    tasks = ("fading", "nurture")
+    base = backtest(_log(), [T], horizon="30d", tasks=tasks, ks=(1, 2), nurture_ks=(1, 2))
+    other = backtest(_log(_future_only_changes()), [T], horizon="30d", tasks=tasks, ks=(1, 2), nurture_ks=(1, 2))
+    assert base.filter(pl.col("task") == "nurture").height > 0
     assert base.height > 0
     assert base.equals(other)
     # The outcome itself: 3 of the 5 active ties go silent.
@@ -170,6 +173,39 @@ def test_p_silent_uses_the_backtest_horizon():
     assert (week.drop_nulls() >= month.drop_nulls()).all()
 
 
+def test_leakage_would_change_the_nurture_list():
+    """Sanity: scored after the horizon (a leak), the extra events reorder the nurture list."""
+    from ror_graph.nurture import nurture_next
+
+    later = T + timedelta(days=30)
+    plain = nurture_next(Network.from_dataset(_log(), as_of=later), estimate_reach=False)
+    leaked = nurture_next(Network.from_dataset(_log(_future_only_changes()), as_of=later), estimate_reach=False)
+    assert plain["node_id"].to_list() != leaked["node_id"].to_list()
+
+
+def test_nurture_target_on_the_small_log():
+    res = backtest(_log(), [T], horizon="30d", tasks=("nurture",), nurture_ks=(1, 2))
+    community = res.filter(pl.col("target") == "community_valuable_lost")
+    # Ten people active at T, one tie each. Top quartile of volume (at most 2.5 people): g and h
+    # (33 events); both stay silent in the horizon. a, b, c and d talk again; e, f, i, j are
+    # silent but not valuable.
+    assert set(community["n"]) == {10} and set(community["positives"]) == {2}
+    assert set(community["signal"]) == {"priority", "worth", "fade_risk", "recency", "volume", "volume_x_recency"}
+    value = {(s, m): v for s, m, v in community.select("signal", "metric", "value").iter_rows()}
+    assert value[("volume", "auc")] == 1.0 and value[("volume", "p@2")] == 1.0
+    assert value[("recency", "p@1")] == 0.0  # c-d, silent 30 days, talks again
+    egos = res.filter(pl.col("target") == "ego_valuable_lost")
+    assert egos["ego"].n_unique() == 5 and community["ego"].null_count() == community.height
+    for v in res["value"].drop_nulls():
+        assert 0.0 <= v <= 1.0
+
+
+def test_nurture_with_me_scores_that_ego_only():
+    res = backtest(_log(), [T], horizon="30d", me="g", tasks=("nurture",), nurture_ks=(1,))
+    assert set(res["target"]) == {"ego_valuable_lost", "ego_mutual_lost"} and set(res["ego"]) == {"g"}
+    assert set(res["n"]) == {1}
+
+
 def test_ego_keeps_only_the_egos_ties():
     res = backtest(_log(), [T], horizon="30d", me="c", tasks=("fading", "value"), ks=(1,))
     fading = res.filter((pl.col("task") == "fading") & (pl.col("target") == "silent"))
@@ -213,6 +249,9 @@ def test_copenhagen_sms_rolling_origin(shared_data):
     gives = summary.filter((pl.col("target") == "gives_back") & (pl.col("metric") == "auc") & (pl.col("signal") == "strength"))
     assert gives["mean"][0] > 0.65
     assert summary.filter(pl.col("role") == "baseline")["margin"].null_count() == summary.filter(pl.col("role") == "baseline").height
+    nurture = summary.filter((pl.col("task") == "nurture") & (pl.col("metric") == "auc") & (pl.col("signal") == "priority"))
+    assert set(nurture["target"]) == {"community_valuable_lost", "community_mutual_lost", "ego_valuable_lost", "ego_mutual_lost"}
+    assert (nurture["mean"] > 0.6).all()  # far above chance; recency alone is near 0.5 (docs/backtest.md)
 
 
 # -- CLI ---------------------------------------------------------------------------------------
