@@ -13,8 +13,12 @@ Each component lies in [0, 1]:
   and responsiveness (the share of your messages they answered within the reply window; when
   you never wrote to them, mutuality alone). Without an ego: per-person reciprocity
   (2 mutual / (in + out)) and their answer rate.
-* ``fade_risk``: from :mod:`fading` (the tie's; without an ego, the volume-weighted mean over
-  the person's ties).
+* ``fade_risk``: from :mod:`fading` (the tie's). Without an ego, a person's fade risk is the
+  mean of two halves: the volume-weighted fade risk of their established ties, and their own
+  silence against their own rhythm (``1 - 0.5 ** max(0, silence / usual_gap - 1)``, the gap
+  between the days they interacted with anyone). The second half was added because the
+  back-test showed whole-community slowdowns (CollegeMsg) and one-off-heavy logs (bitcoin)
+  that tie-level fading alone misses (docs/backtest.md).
 
 ``priority = worth * urgency`` where ``worth`` is the weighted mean of value, bond and
 reciprocity (weights ``value``, ``bond``, ``reciprocity``) and ``urgency = floor + (1 - floor)
@@ -183,8 +187,9 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
         ]
     )
     established = pl.col("status") != "one-off"
+    weighted_risk = (pl.col("fade_risk") * pl.col("volume")).filter(established).sum() / pl.col("volume").filter(established).sum()
     per_person = both.group_by("idx").agg(
-        (pl.col("fade_risk") * pl.col("volume")).sum().truediv(pl.col("volume").sum()).fill_nan(0.0).alias("fade_risk"),
+        weighted_risk.fill_nan(0.0).fill_null(0.0).alias("ties_fade_risk"),
         pl.col("volume").sum(),
         pl.col("n_give").sum().cast(pl.Int64),
         pl.col("n_get").sum().cast(pl.Int64),
@@ -193,18 +198,23 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
         established.sum().alias("n_established"),
         (established & pl.col("status").is_in(["fading", "dormant"])).sum().alias("n_fading"),
         pl.col("last_ts").max().alias("last_interaction"),
-        pl.col("usual_gap_days").filter(established).median().alias("usual_gap_days"),
     )
     as_of_us = int(net.as_of.timestamp() * 1e6)
-    per_person = per_person.with_columns(
-        ((as_of_us - pl.col("last_interaction").dt.epoch("us")) / 86_400e6).alias("silence_days"),
-        pl.when(pl.col("n_established") == 0)
-        .then(pl.lit("one-off"))
-        .when(pl.col("fade_risk") < 0.25).then(pl.lit("active"))
-        .when(pl.col("fade_risk") < 0.5).then(pl.lit("cooling"))
-        .when(pl.col("fade_risk") < 0.9).then(pl.lit("fading"))
-        .otherwise(pl.lit("dormant"))
-        .alias("status"),
+    silence = (as_of_us - pl.col("last_interaction").dt.epoch("us")) / 86_400e6
+    own_risk = 1 - pl.lit(0.5) ** (pl.col("silence_days") / pl.col("usual_gap_days") - 1).clip(lower_bound=0.0)
+    per_person = (
+        per_person.join(_person_rhythm(net), on="idx", how="left")
+        .with_columns(silence.alias("silence_days"))
+        .with_columns(((pl.col("ties_fade_risk") + own_risk) / 2).alias("fade_risk"))
+        .with_columns(
+            pl.when(pl.col("n_established") == 0)
+            .then(pl.lit("one-off"))
+            .when(pl.col("fade_risk") < 0.25).then(pl.lit("active"))
+            .when(pl.col("fade_risk") < 0.5).then(pl.lit("cooling"))
+            .when(pl.col("fade_risk") < 0.9).then(pl.lit("fading"))
+            .otherwise(pl.lit("dormant"))
+            .alias("status"),
+        )
     )
     rel = net.relationships.with_columns(pl.Series("mutual", mutual_mask(net)))
     out = rel.group_by("s").agg(pl.len().alias("out_edges"), pl.col("mutual").sum().alias("mutual"))
@@ -224,6 +234,20 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
         .otherwise(person_recip)
         .alias("reciprocity")
     )
+
+
+def _person_rhythm(net: Network) -> pl.DataFrame:
+    """Per person: ``usual_gap_days``, the median gap between the periods (days) in which they
+    interacted with anyone; people active in one period get the community's median."""
+    res_us = int(net.resolution.total_seconds() * 1e6)
+    res_days = net.resolution.total_seconds() / 86400
+    both_ends = pl.concat([net.events.select(pl.col("s").alias("idx"), "ts"), net.events.select(pl.col("d").alias("idx"), "ts")])
+    periods = both_ends.select("idx", (pl.col("ts").dt.epoch("us") // res_us).alias("period")).unique().sort("idx", "period")
+    same_person = pl.col("idx") == pl.col("idx").shift(1)
+    gaps = periods.with_columns(pl.when(same_person).then(pl.col("period") - pl.col("period").shift(1)).alias("gap"))
+    out = gaps.group_by("idx").agg((pl.col("gap").median() * res_days).alias("usual_gap_days"))
+    prior = out["usual_gap_days"].median()
+    return out.with_columns(pl.col("usual_gap_days").fill_null(prior if prior is not None else 7.0).clip(lower_bound=res_days))
 
 
 def _pct_text(share: pl.Expr) -> pl.Expr:
