@@ -591,7 +591,8 @@ def _progress(text: str):
 @click.option("--top", default=15, show_default=True, type=click.IntRange(min=1), metavar="N", help="Rows per table.")
 @click.option("--timelines", default=6, show_default=True, type=click.IntRange(min=0), metavar="N",
               help="Fading relationships to draw a timeline for.")
-@click.option("--no-referral", is_flag=True, help="Leave out the referral-reach section (Monte Carlo; slowest on big graphs).")
+@click.option("--reach/--no-reach", default=True, show_default=True,
+              help="Include the referral-reach section (RR-set estimate; the slowest part on big graphs).")
 @_params
 def report(params: dict[str, Any]) -> None:
     """One self-contained HTML report (figures inlined, opens offline): the community at a
@@ -609,7 +610,7 @@ def report(params: dict[str, Any]) -> None:
         step("loading")
         net, me = build_network(params)
         page = build_report(net, me=me, top=params["top"], timelines=params["timelines"],
-                            referral=not params["no_referral"], progress=step)
+                            referral=params["reach"], progress=step)
     write_report(page, params["output"])
     if params["output"] != "-":
         _message(f"wrote {params['output']} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
@@ -645,7 +646,8 @@ def plan(params: dict[str, Any]) -> None:
 @analysis_options
 @click.option("-o", "--output", required=True, metavar="FILE", help="FILE.gexf (Gephi) or FILE.graphml; '-' = stdout with --format.")
 @click.option("--format", "fmt", type=click.Choice(["gexf", "graphml"]), help="Default: from the extension of -o.")
-@click.option("--no-referral", is_flag=True, help="Leave out referral_reach (Monte Carlo; slowest on big graphs).")
+@click.option("--reach/--no-reach", default=True, show_default=True,
+              help="Include referral_reach as a node attribute (RR-set estimate; the slowest part on big graphs).")
 @_params
 def export(params: dict[str, Any]) -> None:
     """The graph with every score as node and edge attributes, for Gephi (GEXF) or any
@@ -663,7 +665,7 @@ def export(params: dict[str, Any]) -> None:
         step("loading")
         net, me = build_network(params)
         reach = None
-        if not params["no_referral"]:
+        if params["reach"]:
             step("referral reach")
             from ror_graph.referral import referral_reach
 

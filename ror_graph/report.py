@@ -391,7 +391,7 @@ def _referral(net: Network, top: int, enabled: bool) -> _Section:
     )
     title = "Referral reach"
     if not enabled:
-        return _Section("referral", title, howto, _note("Skipped (--no-referral)."))
+        return _Section("referral", title, howto, _note("Skipped (--no-reach)."))
     referral_reach = _referral_function()
     if referral_reach is None:
         return _Section("referral", title, howto, _note("Referral-reach estimates are not available in this version of ror-graph."))

@@ -139,11 +139,11 @@ def test_format_from_extension_and_atomic_write(tmp_path: Path) -> None:
 def test_cli_export(sample_events: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "demo.graphml"
-    done = runner.invoke(main, ["export", str(sample_events), "-o", str(out), "--no-referral"])
+    done = runner.invoke(main, ["export", str(sample_events), "-o", str(out), "--no-reach"])
     assert done.exit_code == 0, done.output
     assert "wrote 301 people and 2,916 relationships" in done.output
     assert nx.read_graphml(out).number_of_edges() == 2916
-    piped = runner.invoke(main, ["export", str(sample_events), "-o", "-", "--format", "gexf", "--no-referral"])
+    piped = runner.invoke(main, ["export", str(sample_events), "-o", "-", "--format", "gexf", "--no-reach"])
     assert piped.exit_code == 0 and piped.stdout.startswith("<?xml") and "</gexf>" in piped.stdout
     bad = runner.invoke(main, ["export", str(sample_events), "-o", str(tmp_path / "g.txt")])
     assert bad.exit_code == 1 and "gexf" in bad.output and bad.output.count("\n") == 1

@@ -172,10 +172,10 @@ def test_cli_report_on_the_demo_finds_the_planted_fading_people(sample_report: P
 
 
 def test_cli_report_to_stdout(sample_events: Path) -> None:
-    result = CliRunner().invoke(main, ["report", str(sample_events), "--me", "brand", "-o", "-", "--no-referral", "--timelines", "0"])
+    result = CliRunner().invoke(main, ["report", str(sample_events), "--me", "brand", "-o", "-", "--no-reach", "--timelines", "0"])
     assert result.exit_code == 0
     assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")
-    assert "Skipped (--no-referral)" in result.stdout
+    assert "Skipped (--no-reach)" in result.stdout
 
 
 def test_cli_report_unknown_ego_is_one_line(sample_events: Path) -> None:
