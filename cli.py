@@ -113,6 +113,23 @@ def _message(text: str) -> None:
     click.echo(text, err=True)
 
 
+def _progress(text: str):
+    """A spinner on stderr while ``text`` runs, on a terminal only; yields ``step(name)``."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def spinner():
+        if not sys.stderr.isatty():
+            yield lambda _name: None
+            return
+        from rich.console import Console
+
+        with Console(stderr=True).status(text) as status:
+            yield lambda name: status.update(f"{text}: {name}")
+
+    return spinner()
+
+
 def load_dataset(events: tuple[str, ...], loader: str | None, column_map: dict[str, str], loader_options: dict[str, str]):
     """Read the input files with the loader registry; print loader notes on stderr."""
     from ror_graph.loaders import load_events
@@ -203,8 +220,11 @@ def stats(params: dict[str, Any]) -> None:
     """
     from ror_graph.stats import network_stats
 
-    net, _ = build_network(params)
-    emit(network_stats(net).to_frame(), params)
+    with _progress("ror stats") as step:
+        net, _ = build_network(params)
+        step("counting")
+        table = network_stats(net).to_frame()
+    emit(table, params)
 
 
 @main.command()
@@ -223,8 +243,11 @@ def influencers(params: dict[str, Any]) -> None:
     """
     from ror_graph.influence import influencers as rank_influencers
 
-    net, me = build_network(params)
-    emit(rank_influencers(net, me=me, seed=params["seed"]), params,
+    with _progress("ror influencers") as step:
+        net, me = build_network(params)
+        step("ranking")
+        table = rank_influencers(net, me=me, seed=params["seed"])
+    emit(table, params,
          brief=["rank", "node_id", "influence", "top_share", "pagerank", "in_degree", "out_degree", "hub", "authority", "core", "betweenness"])
 
 
@@ -278,8 +301,11 @@ def fading(params: dict[str, Any]) -> None:
     """
     from ror_graph.fading import fading_ties
 
-    net, me = build_network(params)
-    emit(fading_ties(net, me=me), params,
+    with _progress("ror fading") as step:
+        net, me = build_network(params)
+        step("scoring every tie against its rhythm")
+        table = fading_ties(net, me=me)
+    emit(table, params,
          brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
 
 
@@ -303,8 +329,10 @@ def nurture(params: dict[str, Any]) -> None:
     """
     from ror_graph.nurture import NurtureWeights, nurture_next
 
-    net, me = build_network(params)
-    table = nurture_next(net, me=me, weights=NurtureWeights.parse(params["weights"]), estimate_reach=params["reach"], seed=params["seed"])
+    with _progress("ror nurture") as step:
+        net, me = build_network(params)
+        step("scoring")
+        table = nurture_next(net, me=me, weights=NurtureWeights.parse(params["weights"]), estimate_reach=params["reach"], seed=params["seed"])
     emit(table, params, brief=NURTURE_BRIEF)
 
 
@@ -565,23 +593,6 @@ def referral(params: dict[str, Any]) -> None:
 
 
 # --- report, plan, export, diff (issue 6) ---
-
-
-def _progress(text: str):
-    """A spinner on stderr while ``text`` runs, on a terminal only; yields ``step(name)``."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def spinner():
-        if not sys.stderr.isatty():
-            yield lambda _name: None
-            return
-        from rich.console import Console
-
-        with Console(stderr=True).status(text) as status:
-            yield lambda name: status.update(f"{text}: {name}")
-
-    return spinner()
 
 
 @main.command()

@@ -89,8 +89,10 @@ class NurtureWeights:
 
 
 def _percentile(expr: pl.Expr) -> pl.Expr:
-    """Share of values at or below this one, in (0, 1]."""
-    return expr.rank(method="max") / expr.count()
+    """Share of values strictly below this one, plus one, over the count: in (0, 1]. Ties get
+    the lowest rank of their group, so a large tied mass at the bottom (everyone nobody
+    listens to) stays at the bottom instead of sharing the top of its range."""
+    return expr.rank(method="min") / expr.count()
 
 
 def nurture_next(
@@ -253,7 +255,7 @@ def _person_rhythm(net: Network) -> pl.DataFrame:
 def _pct_text(share: pl.Expr) -> pl.Expr:
     """0.0213 -> '2%', 0.004 -> '0.4%'."""
     pct = share * 100
-    return pl.when(pct >= 1).then(pct.ceil().cast(pl.Int64).cast(pl.String)).otherwise(pct.round(1).cast(pl.String))
+    return pl.when(pct.round(1) >= 1).then(pct.ceil().cast(pl.Int64).cast(pl.String)).otherwise(pct.round(1).cast(pl.String))
 
 
 def _days(expr: pl.Expr) -> pl.Expr:
@@ -291,7 +293,7 @@ def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
     )
     parts = [influence]
     if with_reach:
-        parts.append(pl.when(pl.col("referral_reach").is_not_null()).then(reach))
+        parts.append(pl.when(pl.col("referral_reach") >= 2).then(reach))
     parts += [giving, rhythm]
     if not ego:
         parts.append(
