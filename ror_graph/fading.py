@@ -94,7 +94,12 @@ class FadeParams:
 
 
 def tie_fade_scores(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
-    """Every tie (``net.ties`` columns, by index) with its fade evidence and ``fade_risk``."""
+    """Every tie (``net.ties`` columns, by index) with its fade evidence and ``fade_risk``
+    (computed once per Network and parameter set)."""
+    return net.cached(("tie_fade_scores", params), lambda: _score_ties(net, params))
+
+
+def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
     ties = net.ties
     res_days = net.resolution.total_seconds() / 86400
     as_of_us = int(net.as_of.timestamp() * 1e6)

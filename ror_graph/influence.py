@@ -55,6 +55,12 @@ def pagerank(
     weighted adjacency and p uniform (or the ego's indicator), until the L1 change is below
     ``tol``.
     """
+    key = ("pagerank", damping, me, weight, tol, max_iter)
+    return net.cached(key, lambda: _power_iteration(net, damping, me, weight, tol, max_iter)).copy()
+
+
+def _power_iteration(net: Network, damping: float, me: str | None, weight: str | None, tol: float, max_iter: int) -> np.ndarray:
+    """The power iteration behind :func:`pagerank` (uncached)."""
     if not 0 < damping < 1:
         raise OptionError(f"damping must be in (0, 1), got {damping}")
     n = net.n

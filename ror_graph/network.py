@@ -31,7 +31,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -116,6 +116,13 @@ class Network:
         )
 
     # -- lookups ---------------------------------------------------------------------------
+
+    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The result of ``compute()`` for ``key``, computed once per Network: a report, an
+        export or a plan asks for the same PageRank and fade scores several times."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     @property
     def n(self) -> int:
