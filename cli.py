@@ -17,6 +17,7 @@ import click
 
 DEFAULT_HALF_LIFE = "60d"  # equals ror_graph.strength.DEFAULT_HALF_LIFE (tested); kept as text so --help stays instant
 HALF_LIFE_HELP = "Half-life of tie strength, e.g. 30d, 12w."
+BACKEND_NAMES = ["memory", "neo4j", "spark"]  # ror_graph.backends.BACKENDS (tested); kept literal so --help stays instant
 NURTURE_BRIEF = ["rank", "node_id", "priority", "fade_risk", "status", "referral_reach", "reason"]
 
 
@@ -29,10 +30,46 @@ class RorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RorGraphError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(in_cli_terms(str(exc), self)) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+
+
+#: Library parameters whose CLI name differs from the option's own parameter name.
+PARAM_ALIASES = {"sources": "EVENTS"}
+
+
+def in_cli_terms(message: str, group: click.Group) -> str:
+    """The library names a parameter as ``name=``; say it as the command line does (``as_of=`` ->
+    ``--as-of``, ``sources=`` -> ``EVENTS``). Every option of every command is known here, so
+    this is the one place where parameter names become flags."""
+    import re
+
+    flags = dict(PARAM_ALIASES)
+
+    def collect(command: click.Command) -> None:
+        for param in command.params:
+            if param.name is None or param.name in flags:
+                continue
+            if isinstance(param, click.Option):
+                longs = [o for o in param.opts if o.startswith("--")]
+                flags[param.name] = longs[0] if longs else param.opts[0]
+            else:
+                flags[param.name] = param.name.upper()
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                collect(sub)
+
+    collect(group)
+
+    def flag(match: re.Match) -> str:
+        name, after = match.group(1), match.group(2)
+        if name not in flags:
+            return match.group(0)
+        return flags[name] + (" " if after and after not in ":;,.)" else "")
+
+    return re.sub(r"(?<![\w-])([a-z][a-z0-9_]*)=(?=(\S)?)", flag, message)
 
 
 def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -72,8 +109,9 @@ def analysis_options(command: Callable) -> Callable:
         click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP),
         click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
                      help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2."),
-        click.option("--backend", type=click.Choice(["memory", "neo4j"]), default="memory", show_default=True,
-                     help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS)."),
+        click.option("--backend", type=click.Choice(BACKEND_NAMES), default="memory", show_default=True,
+                     help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS); "
+                          "spark: compute with Apache Spark (see docs/scale.md)."),
         neo4j_options,
     ]
     for decorator in reversed(decorators):
@@ -145,21 +183,42 @@ def load_dataset(events: tuple[str, ...], loader: str | None, column_map: dict[s
     return dataset
 
 
-def build_network(ctx_params: dict[str, Any]):
-    """Load the inputs and build the in-memory Network from the shared options."""
-    from ror_graph.network import Network
+def open_analyses(params: dict[str, Any]):
+    """Ask the chosen backend for the analyses of the input (its loader notes go to stderr).
 
-    weights = {k: _number(v, f"--kind-weight {k}") for k, v in ctx_params.get("kind_weights", {}).items()}
-    if ctx_params.get("backend") == "neo4j":
-        net = _neo4j_network(ctx_params, weights)
-        dataset = net.dataset
-    else:
-        dataset = load_dataset(ctx_params["events"], ctx_params["loader"], ctx_params["column_map"], ctx_params["loader_options"])
-        net = Network.from_dataset(dataset, as_of=ctx_params.get("as_of"), half_life=ctx_params.get("half_life", DEFAULT_HALF_LIFE), kind_weights=weights)
-    me = ctx_params.get("me") or dataset.ego
-    if me is not None:
-        net.index_of(me)  # fail early, with a hint, on an unknown ego
-    return net, me
+    The backend's settings are the options named ``<backend>_<setting>`` (``--neo4j-uri`` ->
+    ``uri`` of the neo4j backend)."""
+    from ror_graph.backends import GraphRequest, get_backend
+
+    name = params.get("backend") or "memory"
+    prefix = f"{name}_"
+    backend = get_backend(name, **{k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)})
+    if backend.reads_sources and not params.get("events"):
+        raise click.UsageError("Missing argument 'EVENTS...'.")
+    request = GraphRequest(
+        sources=tuple(params.get("events") or ()),
+        loader=params.get("loader"),
+        loader_options=params.get("loader_options") or {},
+        column_map=params.get("column_map") or {},
+        as_of=params.get("as_of"),
+        half_life=params.get("half_life") or DEFAULT_HALF_LIFE,
+        kind_weights=_kind_weights(params),
+        me=params.get("me"),
+    )
+    analyses = backend.open(request)
+    for note in analyses.notes:
+        _message(f"note: {note}")
+    return analyses
+
+
+def build_network(params: dict[str, Any]):
+    """The in-memory Network of the input and the ego, from the shared options."""
+    analyses = open_analyses(params)
+    return analyses.network(), analyses.me
+
+
+def _kind_weights(params: dict[str, Any]) -> dict[str, float]:
+    return {k: _number(v, f"--kind-weight {k}") for k, v in (params.get("kind_weights") or {}).items()}
 
 
 def _number(text: str, what: str) -> float:
@@ -171,11 +230,17 @@ def _number(text: str, what: str) -> float:
         raise OptionError(f"{what} must be a number, got {text!r}") from None
 
 
-def emit(frame, params: dict[str, Any], brief: list[str] | None = None) -> None:
-    """Write the result; an aligned table on stdout shows only the ``brief`` columns unless --wide."""
+def emit(frame, params: dict[str, Any], brief: list[str] | None = None, human: Callable | None = None) -> None:
+    """Write the result; an aligned table on stdout shows only the ``brief`` columns unless --wide.
+
+    ``human(frame)`` is the frame's view for people (terminal table and Markdown), e.g. one
+    metric per line; files for machines (CSV, JSON, NDJSON, Parquet) always get ``frame``."""
     from ror_graph.output import format_for, write_table
 
-    to_terminal_table = params.get("output") in (None, "-") and format_for(params.get("output"), params.get("fmt")) == "table"
+    fmt = format_for(params.get("output"), params.get("fmt"))
+    to_terminal_table = params.get("output") in (None, "-") and fmt == "table"
+    if human is not None and fmt in ("table", "md"):
+        frame = human(frame)
     if brief and to_terminal_table and not params.get("wide"):
         frame = frame.select([c for c in brief if c in frame.columns])
     rows = write_table(frame, params.get("output"), params.get("fmt"), top=params.get("top"))
@@ -218,13 +283,14 @@ def stats(params: dict[str, Any]) -> None:
     Example:
       ror stats ../shared/data/collegemsg/CollegeMsg.txt
     """
-    from ror_graph.stats import network_stats
+    from ror_graph.backends.base import STATS_COLUMNS
+    from ror_graph.output import metric_table
 
     with _progress("ror stats") as step:
-        net, _ = build_network(params)
+        analyses = open_analyses(params)
         step("counting")
-        table = network_stats(net).to_frame()
-    emit(table, params)
+        table = analyses.stats()
+    emit(table, params, human=lambda frame: metric_table(frame, STATS_COLUMNS))
 
 
 @main.command()
@@ -241,12 +307,10 @@ def influencers(params: dict[str, Any]) -> None:
     Example:
       ror influencers sample_data/events.csv --me brand --top 10
     """
-    from ror_graph.influence import influencers as rank_influencers
-
     with _progress("ror influencers") as step:
-        net, me = build_network(params)
+        analyses = open_analyses(params)
         step("ranking")
-        table = rank_influencers(net, me=me, seed=params["seed"])
+        table = analyses.influencers(seed=params["seed"])
     emit(table, params,
          brief=["rank", "node_id", "influence", "top_share", "pagerank", "in_degree", "out_degree", "hub", "authority", "core", "betweenness"])
 
@@ -266,22 +330,14 @@ def reciprocity(params: dict[str, Any]) -> None:
     Example:
       ror reciprocity sample_data/events.csv --me brand
     """
-    from ror_graph import reciprocity as rec
-
-    net, me = build_network(params)
-    summary = rec.reciprocity_summary(net)
+    analyses = open_analyses(params)
+    summary = analyses.reciprocity_summary()
     _message(
-        f"edge reciprocity {summary.edge_reciprocity:.4f} ({summary.reciprocated_edges:,} of {summary.edges:,} "
-        f"directed relationships have a reverse), pair reciprocity {summary.pair_reciprocity:.4f}, "
-        f"rho {summary.rho:.4f} (Garlaschelli-Loffredo)"
+        f"edge reciprocity {summary['edge_reciprocity']:.4f} ({summary['reciprocated_edges']:,} of {summary['edges']:,} "
+        f"directed relationships have a reverse), pair reciprocity {summary['pair_reciprocity']:.4f}, "
+        f"rho {summary['rho']:.4f} (Garlaschelli-Loffredo)"
     )
-    if params["level"] == "person":
-        table = rec.person_reciprocity(net)
-        if me is not None:
-            table = table.filter(table["node_id"] == me)
-    else:
-        table = rec.relationship_reciprocity(net, me=me)
-    emit(table, params)
+    emit(analyses.reciprocity(level=params["level"]), params)
 
 
 @main.command()
@@ -299,12 +355,10 @@ def fading(params: dict[str, Any]) -> None:
       ror fading sample_data/events.csv --me brand
       ror fading ../shared/data/collegemsg/CollegeMsg.txt -o all.csv   # every relationship
     """
-    from ror_graph.fading import fading_ties
-
     with _progress("ror fading") as step:
-        net, me = build_network(params)
+        analyses = open_analyses(params)
         step("scoring every tie against its rhythm")
-        table = fading_ties(net, me=me)
+        table = analyses.fading()
     emit(table, params,
          brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
 
@@ -327,12 +381,12 @@ def nurture(params: dict[str, Any]) -> None:
       ror nurture sample_data/events.csv --me brand --top 15
       ror nurture ../shared/data/email-eu-core-temporal/email-Eu-core-temporal.txt.gz --as-of -280d
     """
-    from ror_graph.nurture import NurtureWeights, nurture_next
+    from ror_graph.nurture import NurtureWeights
 
     with _progress("ror nurture") as step:
-        net, me = build_network(params)
+        analyses = open_analyses(params)
         step("scoring")
-        table = nurture_next(net, me=me, weights=NurtureWeights.parse(params["weights"]), estimate_reach=params["reach"], seed=params["seed"])
+        table = analyses.nurture_next(weights=NurtureWeights.parse(params["weights"]), reach=params["reach"], seed=params["seed"])
     emit(table, params, brief=NURTURE_BRIEF)
 
 
@@ -394,18 +448,6 @@ def _neo4j_settings(params: dict[str, Any]):
 
     return Neo4jSettings.resolve(uri=params.get("neo4j_uri"), user=params.get("neo4j_user"),
                                  password=params.get("neo4j_password"), database=params.get("neo4j_database"))
-
-
-def _neo4j_network(params: dict[str, Any], weights: dict[str, float]):
-    """--backend neo4j: the Network of the graph stored in Neo4j (no EVENTS arguments)."""
-    from ror_graph.backends.neo4j import network_from_neo4j
-    from ror_graph.errors import OptionError
-
-    if params.get("events"):
-        raise OptionError("--backend neo4j reads the graph stored in Neo4j: drop the EVENTS arguments "
-                          "(store them with `ror neo4j load EVENTS...`)")
-    return network_from_neo4j(_neo4j_settings(params), as_of=params.get("as_of"),
-                              half_life=params.get("half_life", DEFAULT_HALF_LIFE), kind_weights=weights)
 
 
 @main.group(name="neo4j")

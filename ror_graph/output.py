@@ -26,7 +26,7 @@ import polars as pl
 
 from ror_graph.errors import OptionError
 
-__all__ = ["FORMATS", "format_for", "write_table", "atomic_write", "to_text", "display_frame"]
+__all__ = ["FORMATS", "format_for", "write_table", "atomic_write", "to_text", "display_frame", "metric_table"]
 
 FORMATS = ("table", "csv", "json", "ndjson", "parquet", "md")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".md": "md", ".txt": "table"}
@@ -54,6 +54,41 @@ def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
         for name, dtype in frame.schema.items()
         if isinstance(dtype, pl.Datetime)
     )
+
+
+def metric_table(frame: pl.DataFrame, meanings: dict[str, str] | None = None) -> pl.DataFrame:
+    """A one-row frame turned into ``metric, value[, meaning]`` rows of text, for people to read
+    (integers with thousands separators, times in ISO 8601).
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        One row; each column is a figure.
+    meanings : dict, optional
+        Column -> what it means (a third column).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per column of ``frame``, all text.
+
+    Example
+    -------
+    >>> metric_table(pl.DataFrame({"nodes": [1899], "rho": [0.25]}), {"rho": "corrected"}).rows()
+    [('nodes', '1,899', ''), ('rho', '0.25', 'corrected')]
+    """
+    row = display_frame(frame).row(0, named=True)
+    rows = []
+    for key, value in row.items():
+        if isinstance(value, float):
+            text = f"{value:.6g}"
+        elif isinstance(value, int) and not isinstance(value, bool):
+            text = f"{value:,}"
+        else:
+            text = "" if value is None else str(value)
+        rows.append((key, text) + ((meanings.get(key, ""),) if meanings is not None else ()))
+    schema = ["metric", "value"] + (["meaning"] if meanings is not None else [])
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _cell(value: object) -> str:

@@ -1,0 +1,98 @@
+"""The Python API: the backend interface, the front door (``import ror_graph as rg``), and
+library errors that name parameters, not command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from ror_graph.backends import BACKENDS, GraphRequest, get_backend
+from ror_graph.backends.base import STATS_COLUMNS, Analyses, Backend
+from ror_graph.errors import OptionError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = str(ROOT / "sample_data" / "events.csv")
+
+
+@pytest.fixture(scope="module")
+def analyses() -> Analyses:
+    return get_backend("memory").open(GraphRequest(sources=(SAMPLE,), me="brand"))
+
+
+# -- the backend interface ---------------------------------------------------------------------
+
+
+def test_registry_names_match_the_cli_choice():
+    from cli import BACKEND_NAMES
+
+    assert list(BACKENDS) == BACKEND_NAMES == ["memory", "neo4j", "spark"]
+
+
+def test_get_backend_is_lazy_and_checks_names_and_settings():
+    assert isinstance(get_backend("memory"), Backend)
+    assert get_backend("neo4j", uri="bolt://example:7687", password=None).name == "neo4j"
+    with pytest.raises(OptionError, match="unknown backend 'dask'"):
+        get_backend("dask")
+    with pytest.raises(OptionError, match="does not take setting"):
+        get_backend("memory", uri="bolt://x")
+
+
+def test_memory_analyses_match_the_library_functions(analyses):
+    from ror_graph.fading import fading_ties
+    from ror_graph.influence import influencers
+    from ror_graph.nurture import nurture_next
+    from ror_graph.reciprocity import person_reciprocity, relationship_reciprocity
+
+    net = analyses.network()
+    assert analyses.me == "brand"
+    assert_frame_equal(analyses.influencers(), influencers(net, me="brand"))
+    assert_frame_equal(analyses.fading(), fading_ties(net, me="brand"))
+    assert_frame_equal(analyses.reciprocity(), relationship_reciprocity(net, me="brand"))
+    assert_frame_equal(analyses.reciprocity(level="person"), person_reciprocity(net).filter(pl.col("node_id") == "brand"))
+    assert_frame_equal(analyses.nurture_next(reach=False), nurture_next(net, me="brand", estimate_reach=False))
+
+
+def test_stats_is_one_typed_row(analyses):
+    stats = analyses.stats()
+    assert stats.height == 1 and stats.columns == list(STATS_COLUMNS)
+    assert stats.schema["nodes"] == pl.Int64 and stats.schema["rho"] == pl.Float64
+    assert isinstance(stats.schema["as_of"], pl.Datetime)
+    summary = analyses.reciprocity_summary()
+    generic = Analyses.reciprocity_summary(analyses)  # from stats(), for backends without a Network
+    assert generic == pytest.approx({k: summary[k] for k in generic})
+
+
+def test_fade_options_are_checked(analyses):
+    with pytest.raises(OptionError, match="unknown fade option"):
+        analyses.fading(horizon=3)
+
+
+def test_neo4j_backend_takes_no_sources():
+    with pytest.raises(OptionError, match="not sources="):
+        get_backend("neo4j").open(GraphRequest(sources=(SAMPLE,)))
+
+
+def test_unknown_ego_fails_at_open():
+    with pytest.raises(OptionError, match="unknown id 'nobody'"):
+        get_backend("memory").open(GraphRequest(sources=(SAMPLE,), me="nobody"))
+
+
+# -- parameter names become flags in one place -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("no events on or before as_of=2024-01-01", "no events on or before --as-of 2024-01-01"),
+        ("not sources=: store them", "not EVENTS: store them"),
+        ("prob='x' is unknown; best=3", "--prob 'x' is unknown; --best 3"),
+        ("use --option delimiter=, or KEY=VALUE", "use --option delimiter=, or KEY=VALUE"),
+    ],
+)
+def test_cli_turns_parameter_names_into_flags(message, expected):
+    from cli import in_cli_terms, main
+
+    assert in_cli_terms(message, main) == expected
