@@ -147,3 +147,53 @@ def test_cli_export(sample_events: Path, tmp_path: Path) -> None:
     assert piped.exit_code == 0 and piped.stdout.startswith("<?xml") and "</gexf>" in piped.stdout
     bad = runner.invoke(main, ["export", str(sample_events), "-o", str(tmp_path / "g.txt")])
     assert bad.exit_code == 1 and "gexf" in bad.output and bad.output.count("\n") == 1
+
+
+def test_gexf_carries_community_size_colour_and_position(gexf_file: Path, sample_net: Network) -> None:
+    from ror_graph.communities import find_communities
+
+    viz = "{http://www.gexf.net/1.2draft/viz}"
+    root = ET.parse(gexf_file).getroot()
+    graph = root.find("g:graph", GEXF_NS)
+    titles = {a.get("id"): a.get("title") for a in graph.findall("g:attributes[@class='node']/g:attribute", GEXF_NS)}
+    assert "community" in titles.values() and not {"x", "y", "size", "r"} & set(titles.values())
+    community_key = next(k for k, t in titles.items() if t == "community")
+    expected = dict(find_communities(sample_net).people.select("node_id", "community").iter_rows())
+    positions = set()
+    for node in graph.findall("g:nodes/g:node", GEXF_NS):
+        values = {v.get("for"): v.get("value") for v in node.findall("g:attvalues/g:attvalue", GEXF_NS)}
+        assert int(values[community_key]) == expected[node.get("id")]
+        pos, size, colour = node.find(f"{viz}position"), node.find(f"{viz}size"), node.find(f"{viz}color")
+        assert pos is not None and size is not None and colour is not None
+        assert 4.0 <= float(size.get("value")) <= 40.0
+        x, y = float(pos.get("x")), float(pos.get("y"))
+        assert abs(x) <= 1000.0 + 1e-6 and abs(y) <= 1000.0 + 1e-6
+        positions.add((round(x, 3), round(y, 3)))
+    assert len(positions) == sample_net.n  # nobody drawn on top of anybody
+
+
+def test_layout_is_seeded_and_keeps_communities_together(sample_net: Network, sample_graph: nx.DiGraph) -> None:
+    import numpy as np
+
+    from ror_graph.communities import find_communities
+    from ror_graph.gephi import layout
+
+    membership = find_communities(sample_net).membership - 1
+    a, b = layout(sample_net, membership), layout(sample_net, membership)
+    assert np.array_equal(a, b)
+    # members sit closer to their own community's centre than to the nearest other centre, mostly
+    centres = np.array([a[membership == c].mean(axis=0) for c in range(membership.max() + 1)])
+    dist = np.linalg.norm(a[:, None, :] - centres[None, :, :], axis=2)
+    assert (dist.argmin(axis=1) == membership).mean() > 0.7
+    # the biggest pagerank gets the biggest node
+    top = max(sample_graph.nodes, key=lambda n: sample_graph.nodes[n]["pagerank"])
+    assert sample_graph.nodes[top]["size"] == pytest.approx(40.0)
+
+
+def test_graphml_carries_gephi_position_size_and_colour(sample_graph: nx.DiGraph, tmp_path: Path) -> None:
+    path = tmp_path / "drawn.graphml"
+    write_graph(sample_graph, str(path))
+    back = nx.read_graphml(path)
+    data = back.nodes["brand"]
+    assert {"x", "y", "size", "r", "g", "b", "community"} <= data.keys()
+    assert isinstance(data["community"], int) and isinstance(data["x"], float)
