@@ -15,6 +15,14 @@ difference is a change in the community, never in the method. One table, one row
   and was not such a fan before; most events first. Without an ego, ``new_fans``: people who
   gained one-sided fans (others attending to them whom they never attend to), most gained
   first.
+* ``community_cooling``: a community of the later network (Leiden,
+  :func:`ror_graph.communities.find_communities`) whose members interacted with each other at
+  least 25% less between the two moments than in as long a span before the earlier one
+  (communities of at least 3 people with at least 10 such interactions before; fewer say
+  nothing).
+  ``node_id`` is the community's hub (the member with the most tie strength inside it),
+  ``metric`` ``interactions_inside``; the detail names the community, its size and its
+  reciprocity in both spans. Biggest drop first.
 
 Columns: ``change, node_id, peer, metric, before, after, delta, detail``. ``peer`` is the
 other end of a tie (the ego with ``me``), null for person-level changes; ``before``/``after``
@@ -49,7 +57,7 @@ from ror_graph.timeutil import parse_as_of
 
 __all__ = ["CHANGES", "DIFF_COLUMNS", "network_before", "networks_at", "what_changed"]
 
-CHANGES = ("rose", "fell", "faded", "revived", "new_fan", "new_fans")
+CHANGES = ("rose", "fell", "faded", "revived", "new_fan", "new_fans", "community_cooling")
 DIFF_COLUMNS = ("change", "node_id", "peer", "metric", "before", "after", "delta", "detail")
 _SCHEMA = {
     "change": pl.String, "node_id": pl.String, "peer": pl.String, "metric": pl.String,
@@ -63,7 +71,7 @@ def network_before(later: Network, since: str | datetime) -> Network:
     cutoff = parse_as_of(since, reference=later.as_of)
     if cutoff >= later.as_of:
         raise OptionError(
-            f"--since {cutoff.isoformat()} must be before --as-of {later.as_of.isoformat()}; e.g. --since -90d"
+            f"since={cutoff.isoformat()} must be before as_of={later.as_of.isoformat()}; e.g. since='-90d'"
         )
     return Network.from_dataset(later.dataset, as_of=cutoff, half_life=later.half_life, kind_weights=later.kind_weights,
                                 reply_window=later.reply_window, resolution=later.resolution)
@@ -179,6 +187,32 @@ def _fans(earlier: Network, later: Network, me: str | None, top: int) -> list[pl
     )]
 
 
+def _cooling_communities(earlier: Network, later: Network, top: int) -> list[pl.DataFrame]:
+    from ror_graph.communities import find_communities
+
+    found = find_communities(later, window=later.as_of - earlier.as_of)
+    cooling = found.summary.filter(
+        (pl.col("trend") == "cooling") & (pl.col("size") >= 3) & (pl.col("events_before") >= 10)
+    ).with_columns(
+        (pl.col("events_recent") - pl.col("events_before")).cast(pl.Float64).alias("delta")
+    ).sort(["delta", "community"]).head(top)
+
+    def pct(col: str) -> pl.Expr:
+        return (pl.col(col) * 100).round(0).cast(pl.Int64).cast(pl.String).fill_null("-") + pl.lit("%")
+
+    return [cooling.select(
+        pl.lit("community_cooling").alias("change"), pl.col("hub").alias("node_id"), pl.lit(None, pl.String).alias("peer"),
+        pl.lit("interactions_inside").alias("metric"), pl.col("events_before").cast(pl.Float64).alias("before"),
+        pl.col("events_recent").cast(pl.Float64).alias("after"), "delta",
+        pl.concat_str(
+            pl.lit("community "), pl.col("community").cast(pl.String), pl.lit(" ("), pl.col("size").cast(pl.String),
+            pl.lit(" people, hub "), pl.col("hub"), pl.lit("): interactions inside "), pl.col("events_before").cast(pl.String),
+            pl.lit(" -> "), pl.col("events_recent").cast(pl.String), pl.lit(", reciprocity "), pct("reciprocity_before"),
+            pl.lit(" -> "), pct("reciprocity_recent"),
+        ).alias("detail"),
+    )]
+
+
 def what_changed(
     earlier: Network,
     later: Network,
@@ -195,8 +229,9 @@ def what_changed(
     if me is not None:
         later.index_of(me)
     if top < 1:
-        raise OptionError("top must be at least 1")
+        raise OptionError(f"top={top} must be at least 1")
     window = window or max(25, math.ceil(0.05 * later.n))
     parts = _influence(earlier, later, me, window, top) + _ties(earlier, later, me, fade, top) + _fans(earlier, later, me, top)
+    parts += _cooling_communities(earlier, later, top)
     parts = [p.select([pl.col(c).cast(t) for c, t in _SCHEMA.items()]) for p in parts]
     return pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=_SCHEMA)

@@ -14,6 +14,8 @@ read this"):
   (:func:`one_sided`).
 * ``referral``: referral-reach estimates (:func:`ror_graph.referral.referral_reach`) when that
   module is available; otherwise the section says why it is missing.
+* ``communities``: Leiden communities, a map of them and how their activity and reciprocity
+  changed (:func:`ror_graph.communities.find_communities`).
 
 Nothing reads the wall clock: the report is dated by ``as_of``, so the same data and options
 give the same bytes.
@@ -60,7 +62,7 @@ __all__ = [
 ]
 
 #: Section ids in the order they appear.
-SECTIONS = ("glance", "nurture", "fading", "influencers", "one-sided", "referral")
+SECTIONS = ("glance", "nurture", "fading", "influencers", "one-sided", "referral", "communities")
 
 Progress = Callable[[str], None]
 
@@ -406,6 +408,102 @@ def _referral(net: Network, top: int, enabled: bool) -> _Section:
     return _Section("referral", title, howto, body)
 
 
+# -- communities (issue 15) -----------------------------------------------------------------
+
+
+def _community_figure(net: Network, found, top: int):
+    """Left: a map of the ``top`` largest communities (bubble area = people, colour = trend,
+    line width = tie strength between them). Right: interactions inside each community in the
+    last window against the window before, with the reciprocity of each window."""
+    import random
+
+    import igraph as ig
+    from matplotlib.figure import Figure
+
+    summary = found.summary.head(top)
+    k = summary.height
+    member = found.membership - 1
+    ties = net.ties.select("a", "b", "strength")
+    ca, cb = member[ties["a"].to_numpy()], member[ties["b"].to_numpy()]
+    keep = (ca != cb) & (ca < k) & (cb < k)
+    between = pl.DataFrame({"x": np.minimum(ca, cb)[keep], "y": np.maximum(ca, cb)[keep], "w": ties["strength"].to_numpy()[keep]})
+    between = between.group_by("x", "y").agg(pl.col("w").sum()).sort("x", "y")
+    graph = ig.Graph(n=k, edges=list(zip(between["x"].to_list(), between["y"].to_list())))
+    ig.set_random_number_generator(random.Random(7))
+    try:
+        pos = np.asarray(graph.layout_fruchterman_reingold(weights=between["w"].to_list() or None).coords) if k > 1 else np.zeros((k, 2))
+    finally:
+        ig.set_random_number_generator(random)
+    colour = {"cooling": "#3182ce", "warming": "#dd6b20", "steady": "#a0aec0", "new": "#38a169", "quiet": "#e2e8f0"}
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    wmax = float(between["w"].max() or 1.0) if between.height else 1.0
+    for x, y, w in between.iter_rows():
+        left.plot(pos[[x, y], 0], pos[[x, y], 1], color="#cbd5e0", linewidth=0.5 + 5 * w / wmax, zorder=1)
+    sizes = summary["size"].to_numpy().astype(float)
+    left.scatter(pos[:, 0], pos[:, 1], s=2000 * sizes / sizes.max(), c=[colour[t] for t in summary["trend"]],
+                 edgecolors="#2d3748", linewidths=0.6, zorder=2)
+    for i, row in enumerate(summary.iter_rows(named=True)):
+        left.annotate(f"{row['community']}: {row['hub']}", pos[i], ha="center", va="center", fontsize=8, zorder=3)
+    for name, c in colour.items():
+        left.scatter([], [], c=c, label=name, edgecolors="#2d3748", linewidths=0.6)
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7, frameon=False, ncol=5)
+    left.margins(0.22)
+    left.set_xticks([])
+    left.set_yticks([])
+    left.set_title("Communities (area = people, colour = trend)", fontsize=10)
+    for side in ("top", "right", "bottom", "left"):
+        left.spines[side].set_visible(False)
+    ys = np.arange(k)
+    right.barh(ys + 0.2, summary["events_before"].to_numpy(), height=0.4, color="#ffffff", edgecolor="#718096",
+               linewidth=0.6, label="window before")
+    right.barh(ys - 0.2, summary["events_recent"].to_numpy(), height=0.4,
+               color=[colour[t] for t in summary["trend"]], label="last window")
+    for i, row in enumerate(summary.iter_rows(named=True)):
+        recip = [row["reciprocity_before"], row["reciprocity_recent"]]
+        text = " -> ".join("-" if r is None else f"{r:.0%}" for r in recip)
+        right.annotate(f"reciprocity {text}", (max(row["events_recent"], row["events_before"]), i),
+                       xytext=(4, 0), textcoords="offset points", va="center", fontsize=7, color="#4a5568")
+    right.set_yticks(ys, [f"{c}: {h}" for c, h in zip(summary["community"], summary["hub"])], fontsize=8)
+    right.invert_yaxis()
+    right.set_xlabel("interactions inside the community")
+    right.legend(fontsize=7, frameon=False, loc="lower right")
+    right.margins(x=0.35)
+    right.spines["top"].set_visible(False)
+    right.spines["right"].set_visible(False)
+    return fig
+
+
+def _communities(net: Network, me: str | None, top: int) -> _Section:
+    from ror_graph.communities import DEFAULT_WINDOW, find_communities, people_of
+
+    found = find_communities(net)
+    summary = found.summary
+    cooling = summary.filter(pl.col("trend") == "cooling")
+    parts = [
+        _cards([("communities", f"{found.count:,}"), ("modularity", f"{found.modularity:.3f}"),
+                ("cooling", f"{cooling.height:,}"), ("largest", f"{int(summary['size'][0]):,} people")]),
+        _figure(_community_figure(net, found, min(top, 12)), "map of communities and their activity"),
+        _table(summary.head(top), ["community", "size", "hub", "modularity", "internal_strength", "events_before",
+                                   "events_recent", "activity_change", "reciprocity_before", "reciprocity_recent", "trend"]),
+    ]
+    if me is not None:
+        mine = people_of(found, net, me=me)
+        ego_comm = int(found.membership[net.index_of(me)])
+        parts.append(f"<h3>{_esc(me)}'s contacts by community (theirs is {ego_comm})</h3>")
+        parts.append(_table(mine.filter(pl.col("node_id") != me).head(top),
+                            ["node_id", "community", "role", "internal_strength", "participation", "same_as_me"]))
+    days = DEFAULT_WINDOW.days
+    howto = (
+        "Groups of people who interact more with each other than with the rest (Leiden, maximising modularity on tie "
+        "strength; seed 7). Each community is named by its number and its hub, the member with the most tie strength "
+        f"inside it. Trends compare the last {days} days with the {days} days before: cooling means at least 25% fewer "
+        "interactions inside the community; reciprocity is the share of members' active relationships that were "
+        "returned in the same window. A bridge spreads their ties over several communities: losing them splits groups."
+    )
+    return _Section("communities", "Communities", howto, "".join(parts))
+
+
 # -- the page ---------------------------------------------------------------------------------
 
 _CSS = """
@@ -472,6 +570,7 @@ def build_report(
         ("influencers", lambda: _influencers(net, me, top)),
         ("one-sided fans and follows", lambda: _one_sided(net, me, top)),
         ("referral reach", lambda: _referral(net, top, referral)),
+        ("communities", lambda: _communities(net, me, top)),
     ]
     sections = []
     for name, build in builders:

@@ -173,3 +173,21 @@ def test_cli_communities(sample_events) -> None:
     assert {"node_id", "community", "role", "same_as_me"} <= set(pl.read_csv(result.stdout.encode()).columns)
     bad = CliRunner().invoke(main, ["communities", str(sample_events), "--window", "soon"])
     assert bad.exit_code == 1 and "--window" in bad.output and "Traceback" not in bad.output
+
+
+def test_report_has_a_community_section_with_its_figure(sample_events) -> None:
+    import base64
+    import re
+
+    from ror_graph.report import build_report
+
+    net = Network.from_dataset(load_events([str(sample_events)]))
+    page = build_report(net, me="brand", top=10, timelines=0, referral=False)
+    section = re.search(r'<section id="communities">(.*?)</section>', page, re.DOTALL).group(1)
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', section)
+    assert len(images) == 1 and base64.b64decode(images[0]).startswith(b"\x89PNG")
+    found = find_communities(net)
+    assert f"{found.modularity:.3f}" in section
+    for hub in found.summary["hub"].to_list():
+        assert f"<td>{hub}</td>" in section
+    assert "brand&#x27;s contacts by community" in section or "brand's contacts by community" in section

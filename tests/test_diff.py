@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ror_graph.cli import main
-from ror_graph.diff import DIFF_COLUMNS, network_before, networks_at, what_changed
+from ror_graph.diff import CHANGES, DIFF_COLUMNS, network_before, networks_at, what_changed
 from ror_graph.errors import OptionError
 from ror_graph.loaders import load_events
 from ror_graph.model import validate_events
@@ -64,7 +64,7 @@ def test_each_change_by_hand(story) -> None:
     assert faded["before"] < 0.25 and faded["after"] >= 0.5 and faded["detail"].startswith("active -> ")
     # change kinds come in a fixed order; new fans by events, most first
     order = table["change"].to_list()
-    assert order == sorted(order, key=["rose", "fell", "faded", "revived", "new_fan"].index)
+    assert order == sorted(order, key=CHANGES.index)
     assert table.filter(pl.col("change") == "new_fan")["node_id"].to_list()[:2] == ["fan", "fen"]
 
 
@@ -137,3 +137,23 @@ def test_cli_diff(sample_events: Path) -> None:
     assert counts and max(counts.values()) <= 2 and {"rose", "faded", "new_fan"} <= counts.keys()
     bad = runner.invoke(main, ["diff", str(sample_events), "--since", "2030-01-01"])
     assert bad.exit_code == 1 and "must be before" in bad.output and bad.output.count("\n") == 1
+
+
+def test_cooling_community_by_hand() -> None:
+    """a-b-c talk daily for 90 days; x-y-z talk daily until day 60, then every 5 days; one
+    message links c and x. Between day 60 and day 90, x-y-z's community cools."""
+    rows = []
+    for d in range(90):
+        rows += [("a", "b", "message", d * DAY), ("b", "c", "message", d * DAY + 60), ("c", "a", "reply", d * DAY + 120)]
+    for d in list(range(60)) + list(range(60, 90, 5)):
+        rows += [("x", "y", "message", d * DAY), ("y", "z", "message", d * DAY + 60), ("z", "x", "reply", d * DAY + 120)]
+    rows.append(("c", "x", "message", 10 * DAY))
+    earlier, later = networks_at(_dataset(rows), since="1970-03-02T12:00:00", as_of="1970-04-01T12:00:00")
+    table = what_changed(earlier, later)
+    cooling = table.filter(pl.col("change") == "community_cooling")
+    assert cooling.height == 1
+    row = cooling.row(0, named=True)
+    assert row["node_id"] in ("x", "y", "z") and row["metric"] == "interactions_inside"
+    assert (row["before"], row["after"]) == (90.0, 15.0)  # days 31-60 x 3, then days 65, 70, ..., 85 x 3
+    assert row["detail"].startswith("community 2 (3 people, hub ") and "interactions inside 90 -> 15" in row["detail"]
+    assert table["change"].to_list()[-1] == "community_cooling"

@@ -68,8 +68,9 @@ def test_report_is_self_contained(small_page: str) -> None:
     assert not re.search(r'(src|href)="(?!data:|#)', small_page)
     assert "<script" not in small_page and "@import" not in small_page and "url(" not in small_page
     images = _images(small_page)
-    # weekly interactions, reciprocity, degree, nurture bars, 2 fading timelines, influencer bars
-    assert len(images) == 7
+    # weekly interactions, reciprocity, degree, nurture bars, 2 fading timelines, influencer bars,
+    # community map
+    assert len(images) == 8
     assert all(img.startswith(PNG) and len(img) > 2000 for img in images)
 
 
