@@ -37,7 +37,7 @@ class RorGroup(click.Group):
 
 
 #: Library parameters whose CLI name differs from the option's own parameter name.
-PARAM_ALIASES = {"sources": "EVENTS"}
+PARAM_ALIASES = {"sources": "EVENTS", "k": "--best"}
 
 
 def in_cli_terms(message: str, group: click.Group) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gzip
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +118,14 @@ def load_events(
     if not paths:
         raise OptionError("no input files given")
     datasets = []
+    seen: set[Path] = set()
+    repeated: list[str] = []
     for raw in paths:
         path = Path(raw)
+        if path.resolve() in seen:
+            repeated.append(str(path))
+            continue
+        seen.add(path.resolve())
         chosen = get_loader(loader) if loader else detect_loader(path)
         unknown = [k for k, v in options.items() if v is not None and k not in chosen.options]
         if unknown:
@@ -128,4 +134,8 @@ def load_events(
             )
         given = {k: v for k, v in options.items() if v is not None}
         datasets.append(chosen.load(path, **given))
-    return combine(datasets)
+    dataset = combine(datasets)
+    if repeated:
+        note = f"read {', '.join(repeated)} once (given more than once)"
+        dataset = replace(dataset, notes=(*dataset.notes, note))
+    return dataset

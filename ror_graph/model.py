@@ -47,6 +47,7 @@ __all__ = [
     "Dataset",
     "validate_events",
     "validate_actors",
+    "as_polars",
     "empty_events",
     "empty_actors",
     "combine",
@@ -309,13 +310,42 @@ def _parse_iso(text: pl.Series) -> pl.Series:
     return out
 
 
-def validate_actors(frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
-    """Check an actors frame: an ``id`` column (unique, non-empty); other known columns cast."""
+def as_polars(frame: object, *, source: str) -> pl.DataFrame:
+    """A polars DataFrame from a polars or pandas frame; anything else is an :class:`InputError`."""
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    if type(frame).__module__.split(".")[0] == "pandas":
+        return pl.from_pandas(frame)  # type: ignore[arg-type]
+    raise InputError(f"expected a polars or pandas DataFrame, got {type(frame).__name__}", path=source)
+
+
+def validate_actors(frame: pl.DataFrame, *, source: str, first_line: int = 2) -> pl.DataFrame:
+    """Check an actors frame: an ``id`` column, unique and non-empty; other known columns cast.
+
+    ``first_line`` is the file line of row 0 (2 for a CSV with a header). An empty or repeated
+    id is an :class:`InputError` naming the line.
+
+    Example
+    -------
+    >>> validate_actors(pl.DataFrame({"id": ["a", "b", "a"]}), source="people.csv")
+    Traceback (most recent call last):
+    ...
+    ror_graph.errors.InputError: people.csv:4: field 'id': actor id 'a' appears twice (first on line 2)
+    """
     if "id" not in frame.columns:
         raise InputError("actors table has no 'id' column", path=source, field="id")
     ids = frame["id"].cast(pl.String)
-    if ids.is_null().any():
-        raise InputError("empty actor id", path=source, line=_first_bad_row(ids.is_null()) + 2, field="id")
+    empty = ids.is_null() | (ids.str.strip_chars() == "")
+    if empty.any():
+        raise InputError("empty actor id", path=source, line=_first_bad_row(empty) + first_line, field="id")
+    repeated = ids.is_duplicated() & ~ids.is_first_distinct()
+    if repeated.any():
+        row = _first_bad_row(repeated)
+        first = _first_bad_row(ids == ids[row])
+        raise InputError(
+            f"actor id {ids[row]!r} appears twice (first on line {first + first_line})",
+            path=source, line=row + first_line, field="id",
+        )
     cols = {"id": ids}
     for name, dtype in ACTORS_SCHEMA.items():
         if name != "id":
@@ -325,15 +355,21 @@ def validate_actors(frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
                 else pl.Series(name, [None] * frame.height, dtype=dtype)
             )
     extra = [c for c in frame.columns if c not in ACTORS_SCHEMA]
-    out = pl.DataFrame(cols).hstack(frame.select(extra)) if extra else pl.DataFrame(cols)
-    return out.unique(subset=["id"], keep="first", maintain_order=True)
+    return pl.DataFrame(cols).hstack(frame.select(extra)) if extra else pl.DataFrame(cols)
 
 
 def combine(datasets: list[Dataset]) -> Dataset:
-    """Concatenate datasets loaded from several files into one."""
+    """Concatenate datasets loaded from several files into one; an ``event_id`` seen in an
+    earlier file is dropped (with a note), so overlapping exports count each event once."""
     if len(datasets) == 1:
         return datasets[0]
     events = pl.concat([d.events for d in datasets])
+    notes = [n for d in datasets for n in d.notes]
+    ids = events["event_id"]
+    repeated = ids.is_not_null() & ~ids.is_first_distinct()
+    if repeated.any():
+        events = events.filter(~repeated)
+        notes.append(f"dropped {int(repeated.sum()):,} event(s) whose event_id appeared in an earlier input file")
     actors = pl.concat([d.actors for d in datasets], how="diagonal_relaxed").unique(
         subset=["id"], keep="first", maintain_order=True
     )
@@ -342,6 +378,6 @@ def combine(datasets: list[Dataset]) -> Dataset:
         events=events,
         actors=actors,
         sources=tuple(s for d in datasets for s in d.sources),
-        notes=tuple(n for d in datasets for n in d.notes),
+        notes=tuple(notes),
         ego=egos.pop() if len(egos) == 1 else None,
     )

@@ -87,13 +87,13 @@ class Network:
         last = dataset.last_ts
         assert last is not None
         cutoff = parse_as_of(as_of, reference=last)
-        half = parse_duration(half_life, name="--half-life")
+        half = parse_duration(half_life, name="half_life")
         weights = strength.kind_weights(kind_weights)
         events = dataset.events.filter(pl.col("ts") <= cutoff)
         if events.height == 0:
             first = dataset.first_ts
             raise OptionError(
-                f"no events on or before --as-of {cutoff.isoformat()} (the data starts {first.isoformat() if first else '?'})"
+                f"no events on or before as_of={cutoff.isoformat()} (the data starts {first.isoformat() if first else '?'})"
             )
         ids = pl.concat([events["src"], events["dst"]]).unique().sort()
         nodes = pl.DataFrame({"idx": pl.arange(0, ids.len(), dtype=pl.UInt32, eager=True), "node_id": ids})
@@ -109,11 +109,51 @@ class Network:
             as_of=cutoff,
             half_life=half,
             kind_weights=weights,
-            reply_window=parse_duration(reply_window, name="reply window"),
+            reply_window=parse_duration(reply_window, name="reply_window"),
             resolution=parse_duration(resolution, name="resolution"),
             nodes=nodes,
             events=events,
         )
+
+    @classmethod
+    def from_events(
+        cls,
+        events: Any,
+        *,
+        actors: Any = None,
+        source: str = "events frame",
+        **options: Any,
+    ) -> Network:
+        """Build from an events frame (polars or pandas) with ``src, dst, kind, ts`` and
+        optionally ``weight, channel, event_id``; ``options`` are :meth:`from_dataset`'s.
+
+        Parameters
+        ----------
+        events : polars.DataFrame or pandas.DataFrame
+            One row per interaction; ``ts`` as datetimes, ISO text or Unix seconds.
+        actors : polars.DataFrame or pandas.DataFrame, optional
+            ``id`` plus optional ``name``, ``platform``, ``followers``.
+        source : str
+            How error messages name the frame.
+        **options
+            ``as_of``, ``half_life``, ``kind_weights``, ``reply_window``, ``resolution``.
+
+        Returns
+        -------
+        Network
+
+        Example
+        -------
+        >>> import polars as pl
+        >>> frame = pl.DataFrame({"src": ["a", "b"], "dst": ["b", "a"], "kind": ["reply", "like"],
+        ...                       "ts": ["2024-04-01", "2024-04-03"]})
+        >>> Network.from_events(frame, as_of="2024-04-02").events.height
+        1
+        """
+        from ror_graph.model import as_polars, validate_events
+
+        table = as_polars(actors, source=source) if actors is not None else None
+        return cls.from_dataset(validate_events(as_polars(events, source=source), source=source, actors=table), **options)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -134,7 +174,7 @@ class Network:
         if hit.height == 0:
             near = self.nodes.filter(pl.col("node_id").str.to_lowercase().str.contains(node_id.lower(), literal=True))
             hint = f"; did you mean {', '.join(near['node_id'].head(3).to_list())}?" if near.height else ""
-            raise OptionError(f"unknown id {node_id!r}: nobody with that id has an event before --as-of{hint}")
+            raise OptionError(f"unknown id {node_id!r}: nobody with that id has an event up to as_of={self.as_of.isoformat()}{hint}")
         return int(hit["idx"][0])
 
     def names(self, frame: pl.DataFrame, index_col: str, name_col: str) -> pl.DataFrame:

@@ -148,7 +148,7 @@ def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = 
         top = DEFAULT_TERMINAL_ROWS
     if top is not None:
         if top < 0:
-            raise OptionError("--top must be >= 0")
+            raise OptionError(f"top={top} must be >= 0")
         frame = frame.head(top)
     if to_stdout:
         if fmt == "parquet":

@@ -90,7 +90,7 @@ def outreach_plan(
     """The outreach plan of ``me``, in nurture-next priority order (columns in
     :data:`PLAN_COLUMNS`)."""
     if me is None:
-        raise OptionError("an outreach plan is for one ego: give --me ID (the brand or person whose plan it is)")
+        raise OptionError("an outreach plan is for one ego: give me= (the brand or person whose plan it is)")
     ego = net.index_of(me)
     people = nurture_next(net, me=me, weights=weights, fade=fade)
     ties = fading_ties(net, me=me, params=fade).select(

@@ -100,23 +100,23 @@ def parse_prob(text: str | ProbSpec) -> ProbSpec:
             return ProbSpec("strength", DEFAULT_STRENGTH_SCALE)
         scale = _number(arg, text)
         if not scale > 0:
-            raise OptionError(f"--prob {text!r}: the strength scale must be > 0")
+            raise OptionError(f"prob={text!r}: the strength scale must be > 0")
         return ProbSpec("strength", scale)
     if name == "const" and arg:
         p = _number(arg, text)
         if not 0.0 <= p <= 1.0:
-            raise OptionError(f"--prob {text!r}: probability must lie in [0, 1]")
+            raise OptionError(f"prob={text!r}: probability must lie in [0, 1]")
         return ProbSpec("const", p)
-    raise OptionError(f"unknown --prob {text!r}; use strength, strength:SCALE, wc, const:P or learned")
+    raise OptionError(f"unknown prob={text!r}; use strength, strength:SCALE, wc, const:P or learned")
 
 
 def _number(arg: str, text: object) -> float:
     try:
         value = float(arg)
     except ValueError:
-        raise OptionError(f"--prob {text!r}: {arg!r} is not a number") from None
+        raise OptionError(f"prob={text!r}: {arg!r} is not a number") from None
     if not math.isfinite(value):
-        raise OptionError(f"--prob {text!r}: {arg!r} is not a finite number")
+        raise OptionError(f"prob={text!r}: {arg!r} is not a finite number")
     return value
 
 
@@ -148,7 +148,7 @@ def _learned(edges: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:
     share_cols = [f"n_{k}" for k in SHARE_KINDS if f"n_{k}" in rel.columns]
     if not share_cols:
         raise OptionError(
-            "--prob learned needs share, quote or referral events in the log; use strength, wc or const:P"
+            "prob='learned' needs share, quote or referral events in the log; use strength, wc or const:P"
         )
     shares = pl.sum_horizontal([pl.col(c).cast(pl.Float64) for c in share_cols])
     own = rel.group_by("s").agg(pl.col("n_events").sum().cast(pl.Float64).alias("own")).rename({"s": "s_own"})
@@ -175,7 +175,7 @@ def propagation_graph(net: Network, prob: str | ProbSpec = "strength", model: st
 
 def _check_model(model: str) -> None:
     if model not in ("ic", "lt"):
-        raise OptionError(f"unknown --model {model!r}; use ic or lt")
+        raise OptionError(f"unknown model={model!r}; use ic or lt")
 
 
 def _indices(net: Network, ids: Sequence[str] | str) -> np.ndarray:
@@ -232,7 +232,7 @@ def referral_reach(
     if rr_sets is None:
         rr_sets = prop.rr_count_for(n, epsilon=epsilon, min_reach=min_reach if min_reach is not None else max(10.0, n / 1000))
     elif rr_sets < 1:
-        raise OptionError("rr_sets must be at least 1")
+        raise OptionError(f"rr_sets={rr_sets} must be at least 1")
     reach, se = prop.single_node_reach(graph, model=model, count=int(rr_sets), seed=seed)  # type: ignore[arg-type]
     out = net.nodes.select("node_id").with_columns(
         pl.Series("referral_reach", reach),
@@ -270,7 +270,7 @@ def best_seeds(
     """
     graph = propagation_graph(net, prob, model)
     if not (1 <= k <= net.n):
-        raise OptionError(f"--best must lie in 1..{net.n}")
+        raise OptionError(f"k={k} must lie in 1..{net.n}")
     sel = prop.imm(graph, int(k), model=model, epsilon=epsilon, seed=seed)  # type: ignore[arg-type]
     ids = net.nodes["node_id"].gather(sel.seeds)
     out = pl.DataFrame({
@@ -313,9 +313,9 @@ def ego_gain(
     (the ego's current expected reach), ranked by ``reach_gain`` then ``node_id``.
     """
     if not boost >= 1.0:
-        raise OptionError(f"--boost {boost} must be >= 1")
+        raise OptionError(f"boost={boost} must be >= 1")
     if not (0.0 < precision < 1.0):
-        raise OptionError(f"precision {precision} must lie in (0, 1)")
+        raise OptionError(f"precision={precision} must lie in (0, 1)")
     spec = parse_prob(prob)
     ego = net.index_of(me)
     graph = propagation_graph(net, spec, "ic")

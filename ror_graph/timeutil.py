@@ -32,16 +32,16 @@ def parse_duration(text: str | timedelta, *, name: str = "duration") -> timedelt
         match = _DURATION.match(str(text))
         if not match:
             raise OptionError(
-                f"{name} {text!r} is not a duration; use a number and a unit, e.g. 30d, 12h, 2w"
+                f"{name}={text!r} is not a duration; use a number and a unit, e.g. 30d, 12h, 2w"
             )
         value = timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
     if value <= timedelta(0):
-        raise OptionError(f"{name} {text!r} must be positive")
+        raise OptionError(f"{name}={text!r} must be positive")
     return value
 
 
 def parse_as_of(text: str | datetime | None, *, reference: datetime) -> datetime:
-    """Resolve ``--as-of``: ISO date or date-time (UTC unless it says otherwise),
+    """Resolve ``as_of``: ISO date or date-time (UTC unless it says otherwise),
     ``-30d`` (30 days before ``reference``), ``last`` or None (``reference`` itself)."""
     if text is None or (isinstance(text, str) and text.strip().lower() in ("", "last")):
         return reference
@@ -50,12 +50,12 @@ def parse_as_of(text: str | datetime | None, *, reference: datetime) -> datetime
     else:
         raw = text.strip()
         if raw.startswith("-"):
-            return reference - parse_duration(raw[1:], name="--as-of")
+            return reference - parse_duration(raw[1:], name="as_of")
         try:
             value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             raise OptionError(
-                f"--as-of {text!r} is neither an ISO date/time (2024-05-01, 2024-05-01T12:00) "
+                f"as_of={text!r} is neither an ISO date/time (2024-05-01, 2024-05-01T12:00) "
                 "nor a relative time (-30d)"
             ) from None
     if value.tzinfo is None:

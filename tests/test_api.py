@@ -96,3 +96,86 @@ def test_cli_turns_parameter_names_into_flags(message, expected):
     from cli import in_cli_terms, main
 
     assert in_cli_terms(message, main) == expected
+
+
+# -- the front door ----------------------------------------------------------------------------
+
+
+def test_the_three_line_example_from_the_issue():
+    import ror_graph as rg
+
+    net = rg.read(SAMPLE)
+    top = rg.nurture_next(net, me="brand").head(10)
+    assert top.columns[:4] == ["rank", "node_id", "priority", "fade_risk"] and top.height == 10
+    for table in (rg.fading(net), rg.influencers(net), rg.reciprocity(net), rg.referral_reach(net, seeds=["brand"])):
+        assert isinstance(table, pl.DataFrame) and table.height > 0
+    frame = pl.read_csv(SAMPLE)
+    assert rg.Network.from_events(frame, as_of="2026-01-01").as_of.isoformat() == "2026-01-01T00:00:00+00:00"
+
+
+def test_api_tables_equal_the_cli_files(tmp_path):
+    import ror_graph as rg
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out = tmp_path / "nurture.parquet"
+    result = CliRunner().invoke(main, ["nurture", SAMPLE, "--me", "brand", "--no-reach", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_frame_equal(rg.nurture_next(rg.read(SAMPLE), me="brand", reach=False), pl.read_parquet(out))
+
+
+def test_read_takes_frames_paths_and_options(tmp_path):
+    import pandas as pd
+
+    import ror_graph as rg
+
+    frame = rg.example_events()
+    from_pandas = rg.read(pd.DataFrame({**frame.to_dict(as_series=False)}))
+    assert from_pandas.events.height == rg.read(frame).events.height == 12
+    renamed = frame.rename({"src": "from", "dst": "to"})
+    assert rg.read(renamed, column_map={"src": "from", "dst": "to"}).n == 5
+    path = tmp_path / "events.csv"
+    renamed.write_csv(path)
+    assert rg.read([path], column_map={"src": "from", "dst": "to"}).n == 5
+    assert rg.read(str(path), "canonical", column_map="src=from,dst=to", as_of="2024-02-01").n == 3
+    with pytest.raises(rg.InputError, match="expected a polars or pandas DataFrame"):
+        rg.Network.from_events([("a", "b")])
+
+
+def test_front_door_is_lazy_and_complete():
+    import subprocess
+    import sys
+
+    code = "import sys, ror_graph as rg; rg.OptionError; print('polars' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    import ror_graph as rg
+
+    assert dir(rg) == sorted(rg.__all__)
+    for name in rg.__all__:
+        assert getattr(rg, name) is not None, name
+    with pytest.raises(AttributeError):
+        rg.no_such_thing  # noqa: B018
+
+
+def test_api_names_that_are_also_modules_stay_modules():
+    import ror_graph as rg
+    from ror_graph import reciprocity as rec
+    from ror_graph import stats as stats_module
+
+    net = rg.read(rg.example_events())
+    assert rec.reciprocity_summary(net).edges == 8 and callable(rec)
+    assert stats_module.network_stats(net).nodes == rg.stats(net)["nodes"][0] == 5
+    assert rg.fading.fading_ties(net).height == rg.fading(net).height
+
+
+def test_library_errors_name_parameters_not_flags():
+    import ror_graph as rg
+
+    net = rg.read(rg.example_events())
+    with pytest.raises(rg.OptionError) as err:
+        rg.read(rg.example_events(), as_of="2000-01-01")
+    assert "as_of=" in str(err.value) and "--" not in str(err.value)
+    with pytest.raises(rg.OptionError) as err:
+        rg.referral_reach(net, prob="sometimes")
+    assert "prob=" in str(err.value) and "--" not in str(err.value)

@@ -99,7 +99,7 @@ def test_facts_in_each_row(plan: pl.DataFrame) -> None:
 def test_a_plan_needs_an_ego() -> None:
     raw = pl.DataFrame({"src": ["a"], "dst": ["b"], "kind": ["reply"], "ts": [0]})
     net = Network.from_dataset(validate_events(raw, source="test"))
-    with pytest.raises(OptionError, match="--me"):
+    with pytest.raises(OptionError, match="me="):
         outreach_plan(net, me=None)
 
 

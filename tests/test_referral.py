@@ -75,7 +75,7 @@ def test_learned_probabilities():
     assert p["b"] == pytest.approx((2 + 2 * p0) / (actions_a + 2))
     assert p["c"] == pytest.approx((1 + 2 * p0) / (actions_a + 2))
     assert p["d"] == pytest.approx((0 + 2 * p0) / (actions_a + 2))
-    with pytest.raises(OptionError, match="learned needs share"):
+    with pytest.raises(OptionError, match="'learned' needs share"):
         ref.edge_probabilities(_net([("a", "b", "reply", 0)]), "learned")
 
 
@@ -84,7 +84,7 @@ def test_errors(chain):
         ref.expected_reach(chain, ["zed"], sims=10)
     with pytest.raises(OptionError, match=r"\[0, 1\]"):
         ref.expected_reach(chain, ["a"], prob="const:1.5", sims=10)
-    with pytest.raises(OptionError, match="unknown --prob"):
+    with pytest.raises(OptionError, match="unknown prob="):
         ref.edge_probabilities(chain, "magic")
     with pytest.raises(OptionError, match="epsilon"):
         ref.best_seeds(chain, 2, epsilon=1.0)
@@ -92,7 +92,7 @@ def test_errors(chain):
         ref.referral_reach(chain, epsilon=0.0)
     with pytest.raises(OptionError, match="no edges"):
         ref.referral_reach(chain, prob="const:0")
-    with pytest.raises(OptionError, match="unknown --model"):
+    with pytest.raises(OptionError, match="unknown model="):
         ref.best_seeds(chain, 1, model="sis")
 
 

@@ -115,8 +115,10 @@ class Analyses(abc.ABC):
         """As :func:`ror_graph.fading.fading_ties`; options are fields of ``FadeParams``."""
 
     @abc.abstractmethod
-    def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0) -> pl.DataFrame:
-        """As :func:`ror_graph.nurture.nurture_next` (``reach=False`` leaves referral reach out)."""
+    def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0,
+                     **fade_options: Any) -> pl.DataFrame:
+        """As :func:`ror_graph.nurture.nurture_next` (``reach=False`` leaves referral reach out;
+        ``fade_options`` are fields of ``FadeParams``, e.g. ``horizon_days``)."""
 
     @abc.abstractmethod
     def network(self) -> Network:

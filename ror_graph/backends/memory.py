@@ -11,7 +11,7 @@ Example
 >>> analyses = MemoryAnalyses(Network.from_dataset(validate_events(raw, source="doc")), me="a")
 >>> analyses.stats().select("events", "nodes", "relationships").row(0)
 (3, 3, 3)
->>> analyses.influencers()["node_id"].to_list()
+>>> sorted(analyses.influencers()["node_id"])       # the ego is left out
 ['b', 'c']
 """
 
@@ -95,10 +95,13 @@ class MemoryAnalyses(Analyses):
             raise OptionError(f"unknown fade option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return fading_ties(self.net, me=self.me, params=FadeParams(**fade_options))
 
-    def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0) -> pl.DataFrame:
+    def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0,
+                     **fade_options: Any) -> pl.DataFrame:
+        from ror_graph.fading import FadeParams
         from ror_graph.nurture import NurtureWeights, nurture_next
 
-        return nurture_next(self.net, me=self.me, weights=weights or NurtureWeights(), estimate_reach=reach, seed=seed)
+        return nurture_next(self.net, me=self.me, weights=weights or NurtureWeights(), estimate_reach=reach, seed=seed,
+                            fade=FadeParams(**fade_options))
 
     def network(self) -> Network:
         return self.net
