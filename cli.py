@@ -359,6 +359,7 @@ def fading(params: dict[str, Any]) -> None:
         analyses = open_analyses(params)
         step("scoring every tie against its rhythm")
         table = analyses.fading()
+    table = _with_community(table, analyses, on="b")
     emit(table, params,
          brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
 
@@ -387,6 +388,7 @@ def nurture(params: dict[str, Any]) -> None:
         analyses = open_analyses(params)
         step("scoring")
         table = analyses.nurture_next(weights=NurtureWeights.parse(params["weights"]), reach=params["reach"], seed=params["seed"])
+    table = _with_community(table, analyses)
     emit(table, params, brief=NURTURE_BRIEF)
 
 
@@ -759,6 +761,19 @@ def diff(params: dict[str, Any]) -> None:
 
 
 # --- communities, introductions, suggestions (issue 15) ---
+
+
+def _with_community(table, analyses, *, on: str = "node_id"):
+    """``table`` with each person's Leiden ``community`` (see `ror communities`) after column
+    ``on``; unchanged on a backend without an in-memory network."""
+    from ror_graph.communities import with_community
+    from ror_graph.errors import BackendError
+
+    try:
+        net = analyses.network()
+    except BackendError:
+        return table
+    return with_community(table, net, on=on)
 
 
 @main.command()

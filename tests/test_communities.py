@@ -191,3 +191,19 @@ def test_report_has_a_community_section_with_its_figure(sample_events) -> None:
     for hub in found.summary["hub"].to_list():
         assert f"<td>{hub}</td>" in section
     assert "brand&#x27;s contacts by community" in section or "brand's contacts by community" in section
+
+
+def test_nurture_and_fading_carry_the_community(sample_events) -> None:
+    net = Network.from_dataset(load_events([str(sample_events)]))
+    expected = dict(find_communities(net).people.select("node_id", "community").iter_rows())
+    runner = CliRunner()
+    fading = runner.invoke(main, ["fading", str(sample_events), "--me", "brand", "--format", "csv"])
+    assert fading.exit_code == 0, fading.output
+    table = pl.read_csv(fading.stdout.encode())
+    assert table.columns[:4] == ["rank", "a", "b", "community"]
+    assert all(expected[b] == c for b, c in table.select("b", "community").iter_rows())
+    nurture = runner.invoke(main, ["nurture", str(sample_events), "--me", "brand", "--no-reach", "--format", "csv"])
+    assert nurture.exit_code == 0, nurture.output
+    table = pl.read_csv(nurture.stdout.encode())
+    assert table.columns[:3] == ["rank", "node_id", "community"]
+    assert all(expected[n] == c for n, c in table.select("node_id", "community").iter_rows())
