@@ -179,3 +179,15 @@ def test_library_errors_name_parameters_not_flags():
     with pytest.raises(rg.OptionError) as err:
         rg.referral_reach(net, prob="sometimes")
     assert "prob=" in str(err.value) and "--" not in str(err.value)
+
+
+def test_every_python_block_in_docs_api_md_runs(monkeypatch, capsys):
+    import re
+
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "docs" / "api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 4
+    for block in blocks:
+        exec(compile(block, "docs/api.md", "exec"), {})
+    assert "no events on or before as_of=1999-01-01" in capsys.readouterr().out
