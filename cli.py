@@ -37,7 +37,7 @@ class RorGroup(click.Group):
 
 
 #: Library parameters whose CLI name differs from the option's own parameter name.
-PARAM_ALIASES = {"sources": "EVENTS", "k": "--best"}
+PARAM_ALIASES = {"sources": "EVENTS", "k": "--best", "quote": "--option quote=", "max_unpacked": "--option max_unpacked="}
 
 
 def in_cli_terms(message: str, group: click.Group) -> str:
@@ -67,7 +67,8 @@ def in_cli_terms(message: str, group: click.Group) -> str:
         name, after = match.group(1), match.group(2)
         if name not in flags:
             return match.group(0)
-        return flags[name] + (" " if after and after not in ":;,.)" else "")
+        spaced = after and after not in ":;,.)" and not flags[name].endswith("=")
+        return flags[name] + (" " if spaced else "")
 
     return re.sub(r"(?<![\w-])([a-z][a-z0-9_]*)=(?=(\S)?)", flag, message)
 

@@ -106,7 +106,7 @@ def detect_loader(path: Path) -> Loader:
         if loader.detect(path, head):
             return loader
     raise InputError(
-        "cannot tell the format; name it with --loader (see `ror loaders`)", path=str(path)
+        "cannot tell the format; name it with loader= (see `ror loaders`)", path=str(path)
     )
 
 
@@ -114,9 +114,18 @@ def load_events(
     paths: Sequence[str | Path], *, loader: str | None = None, **options: Any
 ) -> Dataset:
     """Load one or more files into one Dataset, detecting each file's format unless
-    ``loader`` names it. Options a loader does not take are an error."""
+    ``loader`` names it. Options a loader does not take are an error, except
+    ``max_unpacked`` (e.g. ``"8GB"``), which every loader takes: how far a zip or gzip input may
+    unpack (default: 200 times its size, at least 256 MiB, at most 4 GiB)."""
     if not paths:
         raise OptionError("no input files given")
+    from ror_graph.loaders import _common
+
+    with _common.max_unpacked(options.pop("max_unpacked", None)):
+        return _load_all(paths, loader, options)
+
+
+def _load_all(paths: Sequence[str | Path], loader: str | None, options: dict[str, Any]) -> Dataset:
     datasets = []
     seen: set[Path] = set()
     repeated: list[str] = []

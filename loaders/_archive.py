@@ -31,6 +31,7 @@ from typing import IO, Any, TypeVar
 import polars as pl
 
 from ror_graph.errors import InputError, OptionError
+from ror_graph.loaders import _common
 from ror_graph.model import Dataset, validate_events
 
 __all__ = [
@@ -171,8 +172,12 @@ class Archive:
             raise InputError(f"cannot read: {exc}", path=self.label(name)) from None
 
     def read(self, name: str) -> bytes:
+        """A member's bytes; a zip member may unpack to at most :func:`_common.unpack_cap`."""
         with self.open(name) as handle:
             try:
+                if self._zip is not None:
+                    compressed = self._zip.getinfo(name).compress_size
+                    return _common.read_capped(handle, compressed=compressed, label=self.label(name))
                 return handle.read()
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise InputError(f"cannot read this member of the zip (truncated or damaged?): {exc}", path=self.label(name)) from None

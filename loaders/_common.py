@@ -18,8 +18,12 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -28,6 +32,11 @@ from ror_graph.errors import InputError, OptionError
 __all__ = [
     "LINE",
     "read_bytes",
+    "gunzip",
+    "read_capped",
+    "unpack_cap",
+    "max_unpacked",
+    "parse_size",
     "check_text",
     "parse_origin",
     "seconds_to_ts",
@@ -43,6 +52,86 @@ LINE = "_line"
 BOM = b"\xef\xbb\xbf"
 
 
+#: Decompressed bytes allowed per compressed byte, and the bounds of that default cap.
+MAX_RATIO = 200
+MIN_CAP = 256 * 2**20
+MAX_CAP = 4 * 2**30
+_CAP: ContextVar[int | None] = ContextVar("max_unpacked", default=None)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str | int) -> int:
+    """``"8GB"``, ``"500MB"``, ``"1.5g"`` or a number of bytes -> bytes (powers of 1024).
+
+    Example
+    -------
+    >>> parse_size("8GB"), parse_size(1024)
+    (8589934592, 1024)
+    """
+    if isinstance(text, int):
+        value = text
+    else:
+        match = _SIZE.match(str(text))
+        if not match:
+            raise OptionError(f"max_unpacked={text!r} is not a size; write e.g. 8GB or 500MB")
+        unit = (match.group(2) or "b")[0].lower()
+        value = int(float(match.group(1)) * 1024 ** "bkmgt".index(unit))
+    if value <= 0:
+        raise OptionError(f"max_unpacked={text!r} must be positive")
+    return value
+
+
+@contextmanager
+def max_unpacked(size: str | int | None) -> Iterator[None]:
+    """Within the block, a compressed input may unpack to ``size`` (None: the default cap)."""
+    token = _CAP.set(parse_size(size) if size is not None else None)
+    try:
+        yield
+    finally:
+        _CAP.reset(token)
+
+
+def unpack_cap(compressed: int) -> int:
+    """Bytes a ``compressed``-byte input may unpack to: ``max_unpacked`` if set, else
+    :data:`MAX_RATIO` times its size, at least 256 MiB and at most 4 GiB."""
+    given = _CAP.get()
+    return given if given is not None else min(MAX_CAP, max(MIN_CAP, MAX_RATIO * compressed))
+
+
+def _size_text(n: int) -> str:
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def read_capped(stream: IO[bytes], *, compressed: int, label: str) -> bytes:
+    """Read a decompressing stream to the end, stopping with an :class:`InputError` once it
+    passes :func:`unpack_cap` (a zip or gzip bomb must not exhaust memory)."""
+    cap = unpack_cap(compressed)
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(min(1 << 24, cap + 1 - total)):
+        total += len(chunk)
+        if total > cap:
+            raise InputError(
+                f"unpacks to more than {_size_text(cap)} from {_size_text(compressed)} (a zip or gzip bomb?); "
+                f"if the file is genuine, raise the cap with max_unpacked={_size_text(2 * cap).replace(' ', '')}",
+                path=label,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def gunzip(raw: bytes, label: str) -> bytes:
+    """Decompress gzip bytes within :func:`unpack_cap`; a broken file is an :class:`InputError`."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            return read_capped(stream, compressed=len(raw), label=label)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"broken gzip file: {exc}", path=label) from None
+
+
 def read_bytes(path: Path) -> bytes:
     """The whole file, decompressed when it is gzip (by content, not by name)."""
     try:
@@ -54,10 +143,7 @@ def read_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"broken gzip file: {exc}", path=str(path)) from None
+        return gunzip(raw, str(path))
     return raw
 
 

@@ -69,9 +69,10 @@ def _suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _split_header(line: str, delimiter: str) -> list[str]:
+def _split_header(line: str, delimiter: str, quotes: bool = True) -> list[str]:
     try:
-        row = next(csv.reader([line], delimiter=delimiter, quotechar='"'), [])
+        quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
+        row = next(csv.reader([line], delimiter=delimiter, quotechar='"', quoting=quoting), [])
     except csv.Error:
         row = line.split(delimiter)
     return [name.strip() for name in row]
@@ -133,17 +134,28 @@ def _parse_delimiter(delimiter: str | None) -> str | None:
     return value
 
 
+def _parse_quote(quote: str | None) -> bool:
+    """Whether ``"`` quotes fields (the default) or is an ordinary character (``quote=none``)."""
+    if quote is None or quote == '"':
+        return True
+    if quote.strip().lower() in ("none", "off", "no", "false", ""):
+        return False
+    raise OptionError(f"quote={quote!r}: use quote=none (quotes are ordinary characters) or leave it out")
+
+
 def load(
     path: Path,
     *,
     column_map: dict[str, str] | str | None = None,
     default_kind: str | None = None,
     delimiter: str | None = None,
+    quote: str | None = None,
 ) -> Dataset:
     """Read a canonical events table (CSV/TSV/Parquet/NDJSON) and validate it."""
     path = Path(path)
     mapping = _parse_column_map(column_map)
     delimiter = _parse_delimiter(delimiter)
+    quotes = _parse_quote(quote)
     if default_kind is not None:
         default_kind = default_kind.strip().lower()
         if default_kind not in KINDS:
@@ -161,7 +173,7 @@ def load(
         if suffix in _NDJSON_EXT or (suffix not in _TEXT_EXT and data.lstrip()[:1] == b"{"):
             frame, header_line, first_line, header_text = _read_ndjson(path, data), None, 1, None
         else:
-            frame, header_text, chosen = _read_text(path, data, delimiter, _TEXT_EXT.get(suffix), mapping)
+            frame, header_text, chosen = _read_text(path, data, delimiter, _TEXT_EXT.get(suffix), mapping, quotes)
             header_line, first_line = 1, 2
             if delimiter is None and chosen != _TEXT_EXT.get(suffix, ","):
                 notes.append(f"{path}: read as {_name(chosen)}-separated (sniffed from the header)")
@@ -198,11 +210,54 @@ def _lines(text: str) -> pl.DataFrame:
     return frame.with_columns(pl.col(LINE).cast(pl.Int64), pl.col("text").str.strip_suffix("\r"))
 
 
-def _records(text: str, delimiter: str, path: Path) -> pl.DataFrame:
+def _stray_quote(line: str, delimiter: str) -> int | None:
+    """The 0-based position of the first quote in the middle of an unquoted field (``O"Brien``),
+    or None. Runs only on the lines an error names."""
+    inside, field_start, i = False, True, 0
+    while i < len(line):
+        c = line[i]
+        if inside:
+            if c == '"':
+                if line[i + 1 : i + 2] == '"':
+                    i += 2
+                    continue
+                inside = False
+        elif c == '"':
+            if not field_start:
+                return i
+            inside = True
+        field_start = c == delimiter and not inside
+        i += 1
+    return None
+
+
+def _check_stray_quotes(text: str, first: int, last: int, delimiter: str, path: Path, header: list[str]) -> None:
+    """Raise a one-line error for the first stray quote on lines ``first..last`` (1-based)."""
+    lines = text.split("\n")[first - 1 : last]
+    for number, line in enumerate(lines, start=first):
+        line = line.rstrip("\r")
+        at = _stray_quote(line, delimiter)
+        if at is None:
+            continue
+        field = line[:at].count(delimiter)
+        start = line.rfind(delimiter, 0, at) + 1
+        end = line.find(delimiter, at)
+        value = line[start : end if end >= 0 else len(line)]
+        raise InputError(
+            f"stray quote at column {at + 1} in {value!r}: a quote inside an unquoted field opens a quoted "
+            f'field that never closes. Write the field quoted with the quote doubled ("{value.replace(chr(34), chr(34) * 2)}"), '
+            "or, if the file never quotes fields, read it with quote=none",
+            path=str(path),
+            line=number,
+            field=header[field] if field < len(header) else None,
+        )
+
+
+def _records(text: str, delimiter: str, path: Path, quotes: bool = True) -> pl.DataFrame:
     """One row per CSV record: its first line, its number of fields, whether it is blank.
     Records span lines when a quoted field holds a line break (quote parity)."""
     lines = _lines(text)
-    if '"' not in text:
+    if not quotes or '"' not in text:
         records = lines
         bare = pl.col("text")
     else:
@@ -216,6 +271,8 @@ def _records(text: str, delimiter: str, path: Path) -> pl.DataFrame:
         )
         unclosed = records.filter(pl.col("_quotes") % 2 == 1)
         if unclosed.height:
+            first = int(unclosed[LINE][0])
+            _check_stray_quotes(text, first, first, delimiter, path, _split_header(text.split("\n", 1)[0], delimiter))
             raise InputError(
                 "a quoted field is never closed (unbalanced \")",
                 path=str(path),
@@ -246,7 +303,7 @@ def _choose_delimiter(header: str, given: str | None, by_extension: str | None, 
 
 
 def _read_text(
-    path: Path, data: bytes, delimiter: str | None, by_extension: str | None, mapping: dict[str, str]
+    path: Path, data: bytes, delimiter: str | None, by_extension: str | None, mapping: dict[str, str], quotes: bool = True
 ) -> tuple[pl.DataFrame, str, str]:
     text = data.decode("utf-8")
     header = text.split("\n", 1)[0].rstrip("\r")
@@ -254,13 +311,16 @@ def _read_text(
         raise InputError("the first line must be the header, but it is empty", path=str(path), line=1)
     wanted = {mapping.get(c, c).lower() for c in ("src", "dst", "ts")}
     chosen = _choose_delimiter(header, delimiter, by_extension, wanted)
-    records = _records(text, chosen, path)
+    records = _records(text, chosen, path, quotes)
     expected = int(records["fields"][0])
     rows = records.slice(1)
     ragged = rows.filter(~pl.col("blank") & (pl.col("fields") != expected))
     if ragged.height:
         line, found = int(ragged[LINE][0]), int(ragged["fields"][0])
-        names = _split_header(header, chosen)
+        names = _split_header(header, chosen, quotes)
+        if quotes:
+            following = records.filter(pl.col(LINE) > line)[LINE]
+            _check_stray_quotes(text, line, int(following[0]) - 1 if following.len() else line, chosen, path, names)
         raise InputError(
             f"row has {found} field(s) but the header has {expected} ({', '.join(names)})",
             path=str(path),
@@ -275,11 +335,11 @@ def _read_text(
             separator=chosen,
             has_header=True,
             infer_schema=False,
-            quote_char='"',
+            quote_char='"' if quotes else None,
         )
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"cannot read the table: {_first_line(exc)}", path=str(path)) from None
-    names = _split_header(header, chosen)
+    names = _split_header(header, chosen, quotes)
     if len(names) != frame.width:
         names = [c.strip() for c in frame.columns]
     seen: set[str] = set()
@@ -424,5 +484,6 @@ LOADER = Loader(
         "column_map": "canonical name -> file column, e.g. {'src': 'from', 'ts': 'time'} or 'src=from,ts=time'",
         "default_kind": "kind of every event when the file has no kind column",
         "delimiter": "field delimiter for text tables (default: by extension, else sniffed)",
+        "quote": "none: a \" is an ordinary character (for files that never quote fields, e.g. O\"Brien)",
     },
 )

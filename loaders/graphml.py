@@ -24,7 +24,6 @@ file and the edge.
 
 from __future__ import annotations
 
-import gzip
 import io
 import math
 import re
@@ -35,6 +34,7 @@ from typing import Any
 from ror_graph.errors import InputError, OptionError
 from ror_graph.loaders import Loader
 from ror_graph.loaders import _archive as ar
+from ror_graph.loaders import _common
 from ror_graph.model import KINDS, Dataset
 
 __all__ = ["LOADER", "load", "detect"]
@@ -89,10 +89,7 @@ def load(path: Path, *, default_ts: str | None = None, default_kind: str | None 
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"broken gzip file: {exc}", path=str(path)) from None
+        raw = _common.gunzip(raw, str(path))
     head = raw[:4096].lower()
     is_gexf = b"<gexf" in head or (b"<graphml" not in head and path.name.lower().rstrip(".gz").endswith(".gexf"))
     try:
