@@ -1,14 +1,21 @@
-// Purpose: warm-introduction paths from one person to a target: among the shortest routes
-//   (up to 4 hops, either direction), those whose ties are strongest, scored by the product
-//   of s / (1 + s) over their tie strengths s (tie_strength on [:INTERACTS]).
+// Purpose: warm-introduction paths from one person to a target: the simple routes of up to
+//   4 hops (either direction) whose ties are warmest. warmth = the product over the hops of
+//   s / (1 + s) (s = tie_strength on [:INTERACTS]), halved for a one-sided tie (attention only
+//   one way); ties in warmth by the path's ids. Engine twin: ror_graph.intro (ror intro).
 // :param from => "brand"
 // :param target => "sofia_farah53"
 // :param limit => 5
 // Columns: path, hops, warmth, route
 MATCH (s:Person {id: $from}), (t:Person {id: $target})
 WHERE s <> t
-MATCH p = allShortestPaths((s)-[:INTERACTS*..4]-(t))
-WITH p, reduce(w = 1.0, r IN relationships(p) | w * (r.tie_strength / (1.0 + r.tie_strength))) AS warmth
-RETURN [n IN nodes(p) | n.id] AS path, length(p) AS hops, warmth, p AS route
+MATCH p = (s)-[:INTERACTS*1..4]-(t)
+WHERE all(n IN nodes(p) WHERE single(m IN nodes(p) WHERE m = n))
+WITH p, [r IN relationships(p) |
+         r.tie_strength / (1.0 + r.tie_strength)
+         * CASE WHEN EXISTS { MATCH (x)-[:INTERACTS]->(y) WHERE x = endNode(r) AND y = startNode(r) } THEN 1.0 ELSE 0.5 END
+        ] AS hop_warmth
+WITH [n IN nodes(p) | n.id] AS path, length(p) AS hops, reduce(w = 1.0, h IN hop_warmth | w * h) AS warmth, p
+WITH path, hops, warmth, head(collect(p)) AS route
+RETURN path, hops, warmth, route
 ORDER BY warmth DESC, path
 LIMIT $limit
