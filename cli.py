@@ -816,48 +816,6 @@ def communities(params: dict[str, Any]) -> None:
         emit(people_of(found, net, me=me), params)
 
 
-# --- communities, introductions, suggestions (issue 15) ---
-
-
-@main.command()
-@input_options
-@analysis_options
-@output_options
-@click.option("--resolution", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Leiden resolution: above 1 gives more, smaller communities.")
-@click.option("--seed", default=7, show_default=True, help="Random seed of Leiden; the same seed gives the same partition.")
-@click.option("--window", default="30d", show_default=True, metavar="DURATION",
-              help="The summary compares the last window before --as-of with the window before it.")
-@click.option("--by", "level", type=click.Choice(["person", "community"]), default="person", show_default=True,
-              help="One row per person (community, role) or one row per community (size, modularity, trend).")
-@_params
-def communities(params: dict[str, Any]) -> None:
-    """The groups the network falls into (Leiden on tie strength): per person the community,
-    its size and a role (hub, bridge, member); with --by community, each group's modularity,
-    strength and whether its activity and reciprocity are cooling. With --me, the ego and
-    their contacts only.
-
-    \b
-    Example:
-      ror communities sample_data/events.csv --me brand
-      ror communities ../shared/data/collegemsg/CollegeMsg.txt --by community --seed 7
-    """
-    from ror_graph.communities import find_communities, people_of
-
-    with _progress("ror communities") as step:
-        net, me = build_network(params)
-        step("Leiden")
-        found = find_communities(net, resolution=params["resolution"], seed=params["seed"], window=params["window"])
-    _message(
-        f"{found.count:,} communities, modularity {found.modularity:.4f} "
-        f"(Leiden on tie strength, resolution {found.resolution:g}, seed {found.seed})"
-    )
-    if params["level"] == "community":
-        emit(found.summary, params)
-    else:
-        emit(people_of(found, net, me=me), params)
-
-
 @main.command()
 @input_options
 @analysis_options
