@@ -32,6 +32,7 @@ Message text is dropped unless ``keep_text=true``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -89,138 +90,158 @@ def load(path: Path, *, keep_text: Any = None) -> Dataset:
 
 
 def _load(archive: ar.Archive, keep: bool) -> Dataset:
-    source = str(archive.path)
-    rows = ar.Rows(keep_text=keep)
-    notes: list[str] = []
-    names: dict[str, str] = {}  # id -> display name
-    by_name: dict[str, str] = {}  # lower name -> id (when a URL was seen with it)
+    reader = _Reader(archive, keep)
+    connections = reader.connections()  # first: connections teach names -> profile slugs
+    messages = reader.messages()
+    invitations = reader.invitations()
+    ego = reader.owner(invitations)
+    return reader.finish(ego, connections, messages, invitations)
 
-    def person(name: str, url: str) -> str | None:
+
+class _Reader:
+    """One pass over an export: people, connections, messages, invitations, the owner."""
+
+    def __init__(self, archive: ar.Archive, keep: bool) -> None:
+        self.archive, self.keep = archive, keep
+        self.source = str(archive.path)
+        self.notes: list[str] = []
+        self.names: dict[str, str] = {}  # id -> display name
+        self.by_name: dict[str, str] = {}  # lower name -> id (when a URL was seen with it)
+        self.participation: dict[str, int] = {}  # id -> messages sent or received
+        self.sender_name: dict[str, str] = {}
+        self.files = {key: archive.find(pattern) for key, pattern in (
+            ("connections", r"connections\.csv"), ("messages", r"messages\.csv"),
+            ("invitations", r"invitations\.csv"), ("profile", r"profile\.csv"))}
+        if not any(self.files[k] for k in ("connections", "messages", "invitations")):
+            raise InputError("no Connections.csv, messages.csv or Invitations.csv found (is this a LinkedIn export?)", path=self.source)
+
+    def person(self, name: str, url: str) -> str | None:
+        """A person's id: the profile slug of ``url``, else the slug seen with ``name``, else the name."""
         slug = _slug(url)
         clean = " ".join(name.split())
         if slug:
             if clean:
-                names.setdefault(slug, clean)
-                by_name.setdefault(clean.lower(), slug)
+                self.names.setdefault(slug, clean)
+                self.by_name.setdefault(clean.lower(), slug)
             return slug
         if clean.lower() in _DELETED:
             return None
-        return by_name.get(clean.lower(), clean)
+        return self.by_name.get(clean.lower(), clean)
 
-    files = {key: archive.find(pattern) for key, pattern in (
-        ("connections", r"connections\.csv"), ("messages", r"messages\.csv"),
-        ("invitations", r"invitations\.csv"), ("profile", r"profile\.csv"))}
-    if not any(files[k] for k in ("connections", "messages", "invitations")):
-        raise InputError("no Connections.csv, messages.csv or Invitations.csv found (is this a LinkedIn export?)", path=source)
+    def _records(self, key: str, required: tuple[str, ...]) -> Iterator[tuple[str, int, dict[str, str]]]:
+        for name in self.files[key]:
+            label = self.archive.label(name)
+            _, records = ar.read_csv_rows(self.archive.text(name), label, required=required)
+            for line, record in records:
+                yield label, line, record
 
-    # pass 1: connections teach names -> slugs; messages tell who the ego is
-    connections = []
-    for name in files["connections"]:
-        label = archive.label(name)
-        _, records = ar.read_csv_rows(archive.text(name), label, required=_CONNECTIONS)
-        for line, record in records:
+    def connections(self) -> list[tuple[str | None, datetime]]:
+        out = []
+        for label, line, record in self._records("connections", _CONNECTIONS):
             full = f"{ar.column(record, 'First Name')} {ar.column(record, 'Last Name')}".strip()
-            who = person(full, ar.column(record, "URL"))
+            who = self.person(full, ar.column(record, "URL"))
             raw = ar.column(record, "Connected On")
             ts = _date(raw, ("%d %b %Y", "%d %B %Y", "%m/%d/%y", "%Y-%m-%d"))
             if ts is None:
                 raise InputError(f"cannot read the date {raw!r} (expected like 18 Sep 2024)", path=label, line=line, field="Connected On")
-            connections.append((who, ts, label, line))
+            out.append((who, ts))
+        return out
 
-    messages = []
-    participation: dict[str, int] = {}
-    sender_name: dict[str, str] = {}
-    skipped_deleted = skipped_drafts = 0
-    for name in files["messages"]:
-        label = archive.label(name)
-        _, records = ar.read_csv_rows(archive.text(name), label, required=_MESSAGES)
-        for line, record in records:
+    def messages(self) -> list[tuple[str, list[str], datetime, str | None, str | None, str, int]]:
+        out = []
+        self.skipped_deleted = self.skipped_drafts = 0
+        for label, line, record in self._records("messages", _MESSAGES):
             if ar.column(record, "IS MESSAGE DRAFT").lower() in ("yes", "true"):
-                skipped_drafts += 1
+                self.skipped_drafts += 1
                 continue
             raw = ar.column(record, "DATE")
             ts = _date(raw.replace(" UTC", ""), ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M"))
             if ts is None:
                 raise InputError(f"cannot read the date {raw!r} (expected like 2024-02-09 12:48:50 UTC)", path=label, line=line, field="DATE")
-            sender = person(ar.column(record, "FROM"), ar.column(record, "SENDER PROFILE URL"))
-            urls = [u for u in re.split(r"[,\s]+", ar.column(record, "RECIPIENT PROFILE URLS")) if u]
-            to_names = [n.strip() for n in ar.column(record, "TO").split(",") if n.strip()] if not urls else []
-            if urls:
-                to_text = ar.column(record, "TO")
-                to_list = [n.strip() for n in to_text.split(",")] if to_text.count(",") + 1 == len(urls) else [""] * len(urls)
-                recipients = [person(n, u) for n, u in zip(to_list, urls)]
-            else:
-                recipients = [person(n, "") for n in to_names]
-            recipients = [r for r in recipients if r]
+            sender = self.person(ar.column(record, "FROM"), ar.column(record, "SENDER PROFILE URL"))
+            recipients = [r for r in self._recipients(record) if r]
             if sender is None or not recipients:
-                skipped_deleted += 1
+                self.skipped_deleted += 1
                 continue
             for who in {sender, *recipients}:
-                participation[who] = participation.get(who, 0) + 1
-            sender_name.setdefault(sender, ar.column(record, "FROM"))
+                self.participation[who] = self.participation.get(who, 0) + 1
+            self.sender_name.setdefault(sender, ar.column(record, "FROM"))
             conv = ar.column(record, "CONVERSATION ID") or None
-            text = ar.column(record, "CONTENT") if keep else None
-            messages.append((sender, recipients, ts, conv, text, label, line))
+            text = ar.column(record, "CONTENT") if self.keep else None
+            out.append((sender, recipients, ts, conv, text, label, line))
+        return out
 
-    ego: str | None = None
-    if participation:
-        ranked = sorted(participation.items(), key=lambda kv: (-kv[1], kv[0]))
-        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
-            ego = ranked[0][0]
-    invitations = []
-    for name in files["invitations"]:
-        label = archive.label(name)
-        _, records = ar.read_csv_rows(archive.text(name), label, required=_INVITATIONS)
-        for line, record in records:
+    def _recipients(self, record: dict[str, str]) -> list[str | None]:
+        """TO names paired with RECIPIENT PROFILE URLS when both list the same number of people."""
+        urls = [u for u in re.split(r"[,\s]+", ar.column(record, "RECIPIENT PROFILE URLS")) if u]
+        if not urls:
+            return [self.person(n.strip(), "") for n in ar.column(record, "TO").split(",") if n.strip()]
+        to_text = ar.column(record, "TO")
+        to_list = [n.strip() for n in to_text.split(",")] if to_text.count(",") + 1 == len(urls) else [""] * len(urls)
+        return [self.person(n, u) for n, u in zip(to_list, urls)]
+
+    def invitations(self) -> list[tuple[str | None, str | None, str, datetime, str | None]]:
+        out = []
+        for label, line, record in self._records("invitations", _INVITATIONS):
             raw = ar.column(record, "Sent At")
             ts = _date(raw, ("%m/%d/%y, %I:%M %p", "%m/%d/%Y, %I:%M %p", "%m/%d/%y %I:%M %p", "%Y-%m-%d %H:%M:%S"))
             if ts is None:
                 raise InputError(f"cannot read the time {raw!r} (expected like 2/9/24, 12:48 PM)", path=label, line=line, field="Sent At")
             direction = ar.column(record, "Direction").upper()
-            inviter = person(ar.column(record, "From"), ar.column(record, "inviterProfileUrl"))
-            invitee = person(ar.column(record, "To"), ar.column(record, "inviteeProfileUrl"))
-            if ego is None and direction == "OUTGOING" and inviter:
-                ego = inviter
-            text = ar.column(record, "Message") if keep else None
-            invitations.append((inviter, invitee, direction, ts, text, label, line))
-    if ego is None:
-        for name in files["profile"]:
-            label = archive.label(name)
-            _, records = ar.read_csv_rows(archive.text(name), label, required=("First Name", "Last Name"))
-            for _, record in records:
-                full = f"{ar.column(record, 'First Name')} {ar.column(record, 'Last Name')}".strip()
-                ego = by_name.get(full.lower(), full) or None
-                break
-    if ego is None:
-        ego = "me"
-        notes.append(f"{source}: cannot tell the export's owner (no messages.csv, Profile.csv or outgoing invitation); calling them 'me'")
-    names.setdefault(ego, sender_name.get(ego, ""))
+            inviter = self.person(ar.column(record, "From"), ar.column(record, "inviterProfileUrl"))
+            invitee = self.person(ar.column(record, "To"), ar.column(record, "inviteeProfileUrl"))
+            text = ar.column(record, "Message") if self.keep else None
+            out.append((inviter, invitee, direction, ts, text))
+        return out
 
-    no_name = 0
-    for who, ts, label, line in connections:
-        if who is None:
-            no_name += 1
-            continue
-        rows.add(ego, who, "connect", ts, channel="linkedin:connections", event_id=f"li:connect:{ego}>{who}")
-        rows.add(who, ego, "connect", ts, channel="linkedin:connections", event_id=f"li:connect:{who}>{ego}")
-    for index, (sender, recipients, ts, conv, text, label, line) in enumerate(messages):
-        for who in recipients:
-            rows.add(sender, who, "message", ts, channel=f"linkedin:{conv}" if conv else "linkedin:messages",
-                     event_id=f"li:msg:{label}:{line}:{who}", text=text)
-    for inviter, invitee, direction, ts, text, label, line in invitations:
-        inviter = inviter or (ego if direction == "OUTGOING" else None)
-        invitee = invitee or (ego if direction == "INCOMING" else None)
-        if inviter is None or invitee is None:
-            no_name += 1
-            continue
-        rows.add(inviter, invitee, "invite", ts, channel="linkedin:invitations", event_id=f"li:invite:{inviter}>{invitee}:{ts.isoformat()}", text=text)
-    if skipped_deleted or skipped_drafts or no_name:
-        notes.append(
-            f"{source}: skipped {skipped_deleted:,} message(s) from or to deleted accounts, {skipped_drafts:,} draft(s), "
-            f"{no_name:,} connection/invitation row(s) without a name or URL"
-        )
-    actors = {key: {"name": names.get(key) or None, "platform": "linkedin"} for key in set(rows.src) | set(rows.dst)}
-    return ar.finish(rows, source=source, what="LinkedIn export", actors=actors, ego=ego, notes=notes)
+    def owner(self, invitations: list[tuple[str | None, str | None, str, datetime, str | None]]) -> str:
+        """Whoever is in the most messages, else the sender of an outgoing invitation, else
+        Profile.csv's name, else 'me' (with a note)."""
+        ego: str | None = None
+        if self.participation:
+            ranked = sorted(self.participation.items(), key=lambda kv: (-kv[1], kv[0]))
+            if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+                ego = ranked[0][0]
+        if ego is None:
+            ego = next((inviter for inviter, _, direction, _, _ in invitations if direction == "OUTGOING" and inviter), None)
+        if ego is None:
+            for _, _, record in self._records("profile", ("First Name", "Last Name")):
+                full = f"{ar.column(record, 'First Name')} {ar.column(record, 'Last Name')}".strip()
+                ego = self.by_name.get(full.lower(), full) or None
+                break
+        if ego is None:
+            ego = "me"
+            self.notes.append(f"{self.source}: cannot tell the export's owner (no messages.csv, Profile.csv or outgoing invitation); calling them 'me'")
+        self.names.setdefault(ego, self.sender_name.get(ego, ""))
+        return ego
+
+    def finish(self, ego: str, connections: list, messages: list, invitations: list) -> Dataset:
+        rows = ar.Rows(keep_text=self.keep)
+        no_name = 0
+        for who, ts in connections:
+            if who is None:
+                no_name += 1
+                continue
+            rows.add(ego, who, "connect", ts, channel="linkedin:connections", event_id=f"li:connect:{ego}>{who}")
+            rows.add(who, ego, "connect", ts, channel="linkedin:connections", event_id=f"li:connect:{who}>{ego}")
+        for sender, recipients, ts, conv, text, label, line in messages:
+            for who in recipients:
+                rows.add(sender, who, "message", ts, channel=f"linkedin:{conv}" if conv else "linkedin:messages",
+                         event_id=f"li:msg:{label}:{line}:{who}", text=text)
+        for inviter, invitee, direction, ts, text in invitations:
+            inviter = inviter or (ego if direction == "OUTGOING" else None)
+            invitee = invitee or (ego if direction == "INCOMING" else None)
+            if inviter is None or invitee is None:
+                no_name += 1
+                continue
+            rows.add(inviter, invitee, "invite", ts, channel="linkedin:invitations", event_id=f"li:invite:{inviter}>{invitee}:{ts.isoformat()}", text=text)
+        if self.skipped_deleted or self.skipped_drafts or no_name:
+            self.notes.append(
+                f"{self.source}: skipped {self.skipped_deleted:,} message(s) from or to deleted accounts, {self.skipped_drafts:,} draft(s), "
+                f"{no_name:,} connection/invitation row(s) without a name or URL"
+            )
+        actors = {key: {"name": self.names.get(key) or None, "platform": "linkedin"} for key in set(rows.src) | set(rows.dst)}
+        return ar.finish(rows, source=self.source, what="LinkedIn export", actors=actors, ego=ego, notes=self.notes)
 
 
 LOADER = Loader(

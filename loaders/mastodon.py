@@ -94,111 +94,132 @@ def _collection(archive: ar.Archive, name: str) -> tuple[str, list[Any]]:
 
 
 def _load(archive: ar.Archive, undated: str, keep: bool) -> Dataset:
-    source = str(archive.path)
-    rows = ar.Rows(keep_text=keep)
-    notes: list[str] = []
-    names: dict[str, str] = {}
-    ego: str | None = None
-    for name in archive.find(r"actor\.json"):
-        label = archive.label(name)
-        actor = ar.parse_json(archive.text(name), label)
-        if not isinstance(actor, dict):
-            raise InputError("should be an ActivityPub actor object", path=label)
-        ego = account_of(actor.get("id")) or account_of(actor.get("url"))
-        if ego is None:
-            raise InputError(f"cannot tell the account from id {actor.get('id')!r}", path=label, field="id")
-        if isinstance(actor.get("name"), str) and actor["name"].strip():
-            names[ego] = actor["name"].strip()
-    outboxes = archive.find(r"outbox\.json")
-    if not outboxes:
-        raise InputError("no outbox.json found (is this a Mastodon archive?)", path=source)
-    skipped = 0
-    for name in outboxes:
-        label, items = _collection(archive, name)
-        for index, item in enumerate(items):
-            if not isinstance(item, dict):
-                raise InputError(f"orderedItems[{index}] should be an activity object", path=label, field="orderedItems")
-            kind = item.get("type")
-            actor = account_of(item.get("actor")) or ego
-            if ego is None:
-                ego = actor
-            obj = item.get("object")
-            ts = ar.iso_time(item.get("published")) or (ar.iso_time(obj.get("published")) if isinstance(obj, dict) else None)
-            if kind not in ("Create", "Announce"):
-                skipped += 1
-                continue
-            if actor is None or ts is None:
-                bad = "actor" if actor is None else "published"
-                raise InputError(f"orderedItems[{index}] ({kind} {item.get('id', '?')}): no readable {bad}", path=label, field=bad)
-            activity_id = str(item.get("id") or f"{label}#{index}")
-            if kind == "Announce":
-                target_url = obj.get("id") if isinstance(obj, dict) else obj
-                target = account_of(target_url) or (account_of(obj.get("attributedTo")) if isinstance(obj, dict) else None)
-                if target:
-                    rows.add(actor, target, "share", ts, channel="mastodon:boost", event_id=f"{activity_id}:share")
-                else:
-                    skipped += 1
-                continue
-            if not isinstance(obj, dict):
-                skipped += 1  # a Create of something we cannot read (a bare URL)
-                continue
-            tags = obj.get("tag") if isinstance(obj.get("tag"), list) else []
-            mentions = []
-            for tag in tags:
-                if isinstance(tag, dict) and tag.get("type") == "Mention":
-                    who = account_of(tag.get("href")) or account_of(tag.get("name"))
-                    if who:
-                        mentions.append(who)
-                        if isinstance(tag.get("name"), str):
-                            names.setdefault(who, tag["name"].strip())
-            text = obj.get("content") if keep and isinstance(obj.get("content"), str) else None
-            reply_to = None
-            if isinstance(obj.get("inReplyTo"), str) and obj["inReplyTo"].strip():
-                reply_to = account_of(obj["inReplyTo"]) or (mentions[0] if mentions else None)
-                if reply_to:
-                    rows.add(actor, reply_to, "reply", ts, channel="mastodon", event_id=f"{activity_id}:reply", text=text)
-                else:
-                    skipped += 1
-            for who in dict.fromkeys(mentions):
-                if who != reply_to:
-                    rows.add(actor, who, "mention", ts, channel="mastodon", event_id=f"{activity_id}:mention:{who}", text=text)
-    if skipped:
-        notes.append(f"{source}: skipped {skipped:,} outbox activit(ies) that are not a reply, mention or boost of someone")
-
-    last: datetime | None = rows.last_time()
-    undated_rows = 0
-    for name in archive.find(r"likes\.json"):
-        label, items = _collection(archive, name)
-        for index, item in enumerate(items):
-            url = item if isinstance(item, str) else item.get("id") if isinstance(item, dict) else None
-            target = account_of(url)
-            if target is None:
-                raise InputError(f"orderedItems[{index}]: cannot tell the author of {url!r}", path=label, field="orderedItems")
-            if undated == "skip" or last is None or ego is None:
-                continue
-            rows.add(ego, target, "like", last, channel="mastodon:likes", event_id=f"like:{url}")
-            undated_rows += 1
-    for name in archive.find(r"following_accounts\.csv"):
-        label = archive.label(name)
-        text = archive.text(name)
-        first = text.lstrip().split("\n", 1)[0]
-        if "account address" not in first.lower():
-            text = "Account address\n" + text  # older exports: addresses only, no header
-        _, records = ar.read_csv_rows(text, label, required=("Account address",))
-        for line, record in records:
-            target = account_of(ar.column(record, "Account address"))
-            if target is None:
-                raise InputError(f"not an account address: {ar.column(record, 'Account address')!r}", path=label, line=line, field="Account address")
-            if undated == "skip" or last is None or ego is None:
-                continue
-            rows.add(ego, target, "follow", last, channel="mastodon:following", event_id=f"follow:{target}")
-            undated_rows += 1
-    if undated_rows and last is not None:
-        notes.append(f"{source}: {undated_rows:,} like/follow(s) have no times in the export; dated at the last post ({last:%Y-%m-%d})")
-    actors = {key: {"name": value, "platform": "mastodon"} for key, value in names.items()}
-    for key in set(rows.src) | set(rows.dst):
+    reader = _Reader(archive, keep)
+    reader.owner()
+    reader.outbox()
+    reader.likes_and_follows(dated=undated != "skip")
+    actors = {key: {"name": value, "platform": "mastodon"} for key, value in reader.names.items()}
+    for key in set(reader.rows.src) | set(reader.rows.dst):
         actors.setdefault(key, {"name": None, "platform": "mastodon"})
-    return ar.finish(rows, source=source, what="Mastodon archive", actors=actors, ego=ego, notes=notes)
+    return ar.finish(reader.rows, source=reader.source, what="Mastodon archive", actors=actors, ego=reader.ego, notes=reader.notes)
+
+
+class _Reader:
+    """One pass over an archive: the owner (actor.json), the outbox, likes and follows."""
+
+    def __init__(self, archive: ar.Archive, keep: bool) -> None:
+        self.archive, self.keep = archive, keep
+        self.source = str(archive.path)
+        self.rows = ar.Rows(keep_text=keep)
+        self.notes: list[str] = []
+        self.names: dict[str, str] = {}
+        self.ego: str | None = None
+
+    def owner(self) -> None:
+        for name in self.archive.find(r"actor\.json"):
+            label = self.archive.label(name)
+            actor = ar.parse_json(self.archive.text(name), label)
+            if not isinstance(actor, dict):
+                raise InputError("should be an ActivityPub actor object", path=label)
+            self.ego = account_of(actor.get("id")) or account_of(actor.get("url"))
+            if self.ego is None:
+                raise InputError(f"cannot tell the account from id {actor.get('id')!r}", path=label, field="id")
+            if isinstance(actor.get("name"), str) and actor["name"].strip():
+                self.names[self.ego] = actor["name"].strip()
+
+    def outbox(self) -> None:
+        """Boosts (share), replies and mentions; other activities are counted in a note."""
+        outboxes = self.archive.find(r"outbox\.json")
+        if not outboxes:
+            raise InputError("no outbox.json found (is this a Mastodon archive?)", path=self.source)
+        skipped = 0
+        for name in outboxes:
+            label, items = _collection(self.archive, name)
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise InputError(f"orderedItems[{index}] should be an activity object", path=label, field="orderedItems")
+                skipped += not self._activity(label, index, item)
+        if skipped:
+            self.notes.append(f"{self.source}: skipped {skipped:,} outbox activit(ies) that are not a reply, mention or boost of someone")
+
+    def _activity(self, label: str, index: int, item: dict[str, Any]) -> bool:
+        """Add the rows of one activity; False when it gives no one attention."""
+        rows = self.rows
+        kind = item.get("type")
+        actor = account_of(item.get("actor")) or self.ego
+        if self.ego is None:
+            self.ego = actor
+        obj = item.get("object")
+        ts = ar.iso_time(item.get("published")) or (ar.iso_time(obj.get("published")) if isinstance(obj, dict) else None)
+        if kind not in ("Create", "Announce"):
+            return False
+        if actor is None or ts is None:
+            bad = "actor" if actor is None else "published"
+            raise InputError(f"orderedItems[{index}] ({kind} {item.get('id', '?')}): no readable {bad}", path=label, field=bad)
+        activity_id = str(item.get("id") or f"{label}#{index}")
+        if kind == "Announce":
+            target_url = obj.get("id") if isinstance(obj, dict) else obj
+            target = account_of(target_url) or (account_of(obj.get("attributedTo")) if isinstance(obj, dict) else None)
+            if target:
+                rows.add(actor, target, "share", ts, channel="mastodon:boost", event_id=f"{activity_id}:share")
+            return bool(target)
+        if not isinstance(obj, dict):
+            return False  # a Create of something we cannot read (a bare URL)
+        tags = obj.get("tag") if isinstance(obj.get("tag"), list) else []
+        mentions = []
+        for tag in tags:
+            if isinstance(tag, dict) and tag.get("type") == "Mention":
+                who = account_of(tag.get("href")) or account_of(tag.get("name"))
+                if who:
+                    mentions.append(who)
+                    if isinstance(tag.get("name"), str):
+                        self.names.setdefault(who, tag["name"].strip())
+        text = obj.get("content") if self.keep and isinstance(obj.get("content"), str) else None
+        reply_to = None
+        given = True
+        if isinstance(obj.get("inReplyTo"), str) and obj["inReplyTo"].strip():
+            reply_to = account_of(obj["inReplyTo"]) or (mentions[0] if mentions else None)
+            if reply_to:
+                rows.add(actor, reply_to, "reply", ts, channel="mastodon", event_id=f"{activity_id}:reply", text=text)
+            else:
+                given = False
+        for who in dict.fromkeys(mentions):
+            if who != reply_to:
+                rows.add(actor, who, "mention", ts, channel="mastodon", event_id=f"{activity_id}:mention:{who}", text=text)
+        return given
+
+    def likes_and_follows(self, *, dated: bool) -> None:
+        """likes.json and following_accounts.csv have no times: dated at the newest post
+        (``dated``), or left out."""
+        last: datetime | None = self.rows.last_time()
+        use = dated and last is not None and self.ego is not None
+        undated_rows = 0
+        for name in self.archive.find(r"likes\.json"):
+            label, items = _collection(self.archive, name)
+            for index, item in enumerate(items):
+                url = item if isinstance(item, str) else item.get("id") if isinstance(item, dict) else None
+                target = account_of(url)
+                if target is None:
+                    raise InputError(f"orderedItems[{index}]: cannot tell the author of {url!r}", path=label, field="orderedItems")
+                if use:
+                    self.rows.add(self.ego, target, "like", last, channel="mastodon:likes", event_id=f"like:{url}")  # type: ignore[arg-type]
+                    undated_rows += 1
+        for name in self.archive.find(r"following_accounts\.csv"):
+            label = self.archive.label(name)
+            text = self.archive.text(name)
+            first = text.lstrip().split("\n", 1)[0]
+            if "account address" not in first.lower():
+                text = "Account address\n" + text  # older exports: addresses only, no header
+            _, records = ar.read_csv_rows(text, label, required=("Account address",))
+            for line, record in records:
+                target = account_of(ar.column(record, "Account address"))
+                if target is None:
+                    raise InputError(f"not an account address: {ar.column(record, 'Account address')!r}", path=label, line=line, field="Account address")
+                if use:
+                    self.rows.add(self.ego, target, "follow", last, channel="mastodon:following", event_id=f"follow:{target}")  # type: ignore[arg-type]
+                    undated_rows += 1
+        if undated_rows and last is not None:
+            self.notes.append(f"{self.source}: {undated_rows:,} like/follow(s) have no times in the export; dated at the last post ({last:%Y-%m-%d})")
 
 
 LOADER = Loader(

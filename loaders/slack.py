@@ -103,8 +103,43 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
     root = found[0][: -len("users.json")]  # "" or one wrapping folder ("My Workspace Slack export/")
     inside = [n[len(root):] for n in archive.names if n.startswith(root)]
     top = {n.lower(): root + n for n in inside if "/" not in n}
+    users = _users(archive, top["users.json"])
+    handles = {}
+    for uid, info in users.items():
+        if info["handle"] and info["handle"] not in handles.values():
+            handles[uid] = info["handle"]
+
+    def key(uid: str) -> str:
+        return handles.get(uid, uid) if ids == "name" else uid
+
+    days: dict[str, list[str]] = {}
+    for name in inside:
+        parts = name.split("/")
+        if len(parts) == 2 and _DAY.fullmatch(parts[1]):
+            days.setdefault(parts[0], []).append(root + name)
+    if not days:
+        raise InputError("no channel folders with YYYY-MM-DD.json day files", path=source)
+    day_files = [(folder, name) for folder in sorted(days) for name in sorted(days[folder])]
+    rows, skipped = _read_days(archive, day_files, _conversations(archive, top), plain, keep)
+
+    rows.src = [key(u) for u in rows.src]
+    rows.dst = [key(u) for u in rows.dst]
+    notes = [f"{source}: skipped {skipped:,} join/leave/topic/bot message(s)"] if skipped else []
+    if plain == "skip":
+        notes.append(f"{source}: plain channel messages (no thread, mention or reaction) are not events; see channel_messages=previous")
+    by_key = {key(uid): info for uid, info in users.items()}
+    actors = {
+        k: {"name": by_key.get(k, {}).get("name"), "platform": "slack", "handle": by_key.get(k, {}).get("handle"),
+            "deleted": by_key.get(k, {}).get("deleted")}
+        for k in set(rows.src) | set(rows.dst)
+    }
+    return ar.finish(rows, source=source, what="Slack export", actors=actors, notes=notes)
+
+
+def _users(archive: ar.Archive, name: str) -> dict[str, dict[str, Any]]:
+    """users.json: user id -> handle, display name, deleted, bot."""
     users: dict[str, dict[str, Any]] = {}
-    for user in _list_file(archive, top["users.json"]):
+    for user in _list_file(archive, name):
         uid = user.get("id")
         if isinstance(uid, str) and uid:
             profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
@@ -115,15 +150,11 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
                 "deleted": bool(user.get("deleted")),
                 "bot": bool(user.get("is_bot")),
             }
-    handles = {}
-    for uid, info in users.items():
-        if info["handle"] and info["handle"] not in handles.values():
-            handles[uid] = info["handle"]
+    return users
 
-    def key(uid: str) -> str:
-        return handles.get(uid, uid) if ids == "name" else uid
 
-    # conversations: folder name -> (kind, members)
+def _conversations(archive: ar.Archive, top: dict[str, str]) -> dict[str, tuple[str, list[str]]]:
+    """Conversation folder name -> (channel, dm or mpim; members)."""
     convs: dict[str, tuple[str, list[str]]] = {}
     for file_name, conv_kind in (("channels.json", "channel"), ("groups.json", "channel"), ("dms.json", "dm"), ("mpims.json", "mpim")):
         if file_name in top:
@@ -134,18 +165,15 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
                     convs[folder] = (conv_kind, members)
                     if conv_kind == "dm" and isinstance(conv.get("name"), str):
                         convs.setdefault(conv["name"], (conv_kind, members))
+    return convs
 
-    days: dict[str, list[str]] = {}
-    for name in inside:
-        parts = name.split("/")
-        if len(parts) == 2 and _DAY.fullmatch(parts[1]):
-            days.setdefault(parts[0], []).append(root + name)
-    if not days:
-        raise InputError("no channel folders with YYYY-MM-DD.json day files", path=source)
 
+def _read_days(
+    archive: ar.Archive, day_files: list[tuple[str, str]], convs: dict[str, tuple[str, list[str]]], plain: str, keep: bool
+) -> tuple[ar.Rows, int]:
+    """Every day file's messages as rows (by user id), and how many messages were skipped."""
     rows = ar.Rows(keep_text=keep)
     skipped = 0
-    day_files = [(folder, name) for folder in sorted(days) for name in sorted(days[folder])]
     thread_author: dict[tuple[str, str], str] = {}
     last_speaker: dict[str, tuple[str, float]] = {}
     for folder, name in ar.progress(day_files, total=len(day_files), description="reading Slack days"):
@@ -199,18 +227,7 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
                     rows.add(author, previous[0], "message", ts, channel=channel, event_id=f"{base}:turn", text=kept)
             if not (thread and thread != msg_ts):  # thread replies are not turns in the channel
                 last_speaker[folder] = (author, ts.timestamp())
-    rows.src = [key(u) for u in rows.src]
-    rows.dst = [key(u) for u in rows.dst]
-    notes = [f"{source}: skipped {skipped:,} join/leave/topic/bot message(s)"] if skipped else []
-    if plain == "skip":
-        notes.append(f"{source}: plain channel messages (no thread, mention or reaction) are not events; see channel_messages=previous")
-    by_key = {key(uid): info for uid, info in users.items()}
-    actors = {
-        k: {"name": by_key.get(k, {}).get("name"), "platform": "slack", "handle": by_key.get(k, {}).get("handle"),
-            "deleted": by_key.get(k, {}).get("deleted")}
-        for k in set(rows.src) | set(rows.dst)
-    }
-    return ar.finish(rows, source=source, what="Slack export", actors=actors, notes=notes)
+    return rows, skipped
 
 
 LOADER = Loader(

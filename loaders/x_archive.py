@@ -187,148 +187,167 @@ def _entries(archive: ar.Archive, pattern: str, wrapper: str) -> list[tuple[str,
 
 
 def _load(archive: ar.Archive, ids: str, with_follows: bool, keep: bool) -> Dataset:
-    people = _People()
-    rows = ar.Rows(keep_text=keep)
-    notes: list[str] = []
-    source = str(archive.path)
     if not archive.find(_FILES):
-        raise InputError("no X archive data files (data/tweets.js, data/account.js, ...) found", path=source)
-
-    # the owner
-    ego_key = "me"
-    for label, index, account in _entries(archive, r"account(-part\d+)?\.js", "account"):
-        key = people.see(account.get("accountId"), account.get("username"), account.get("accountDisplayName"))
-        if key is None:
-            raise InputError(f"entry {index}: account has no accountId", path=label, field="accountId")
-        ego_key = key
-    if ego_key == "me":
-        notes.append(f"{source}: no account.js: the archive's owner is called 'me'")
-
-    export_time: datetime | None = None
-    for name in archive.find(r"manifest\.js"):
-        text = archive.text(name)
-        match = re.search(r"\"generationDate\"\s*:\s*\"([^\"]+)\"", text)
-        export_time = ar.iso_time(match.group(1)) if match else None
-
-    # tweets: first learn every id <-> handle, then emit
-    tweets = _entries(archive, r"tweets?(-part\d+)?\.js", "tweet")
-    status_author: dict[str, str] = {}
-    parsed = []
-    for label, index, tweet in tweets:
-        tweet_id = str(tweet.get("id_str") or tweet.get("id") or "")
-        ts = _created_at(tweet.get("created_at"))
-        if ts is None:
-            raise InputError(
-                f"entry {index} (tweet {tweet_id or '?'}): cannot read created_at {tweet.get('created_at')!r}",
-                path=label,
-                field="created_at",
-            )
-        entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
-        mentions = [m for m in entities.get("user_mentions") or [] if isinstance(m, dict)] if isinstance(entities.get("user_mentions"), list) else []
-        mention_keys = [people.see(m.get("id_str"), m.get("screen_name"), m.get("name")) for m in mentions]
-        reply_key = people.see(tweet.get("in_reply_to_user_id_str"), tweet.get("in_reply_to_screen_name"))
-        if reply_key and isinstance(tweet.get("in_reply_to_status_id_str"), str):
-            status_author[tweet["in_reply_to_status_id_str"]] = reply_key
-        if tweet_id:
-            status_author[tweet_id] = ego_key
-        quoted = []
-        urls = entities.get("urls") if isinstance(entities.get("urls"), list) else []
-        for url in urls:
-            match = _STATUS_URL.match(url.get("expanded_url") or "") if isinstance(url, dict) and isinstance(url.get("expanded_url"), str) else None
-            if match and match.group(1).lower() not in ("i", "intent"):
-                key = people.see(None, match.group(1))
-                if key:
-                    quoted.append(key)
-                    status_author[match.group(2)] = key
-        text = tweet.get("full_text") if isinstance(tweet.get("full_text"), str) else tweet.get("text") if isinstance(tweet.get("text"), str) else ""
-        parsed.append((tweet_id, ts, text, reply_key, [k for k in mention_keys if k], quoted, mentions))
-
-    for tweet_id, ts, text, reply_key, mention_keys, quoted, mentions in parsed:
-        kept = text if keep else None
-        retweet = _RT.match(text)
-        if retweet:
-            target = mention_keys[0] if mention_keys else people.see(None, retweet.group(1))
-            if target:
-                rows.add(ego_key, target, "share", ts, channel="x:tweets", event_id=f"x:{tweet_id}:share:{target}", text=kept)
-            continue
-        if reply_key:
-            rows.add(ego_key, reply_key, "reply", ts, channel="x:tweets", event_id=f"x:{tweet_id}:reply:{reply_key}", text=kept)
-        for key in dict.fromkeys(quoted):
-            rows.add(ego_key, key, "quote", ts, channel="x:tweets", event_id=f"x:{tweet_id}:quote:{key}", text=kept)
-        for key in dict.fromkeys(mention_keys):
-            if key != reply_key:
-                rows.add(ego_key, key, "mention", ts, channel="x:tweets", event_id=f"x:{tweet_id}:mention:{key}", text=kept)
-
-    # direct messages
-    for pattern, group in ((r"direct-messages(-part\d+)?\.js", False), (r"direct-messages-group(-part\d+)?\.js", True)):
-        for label, index, conv in _entries(archive, pattern, "dmConversation"):
-            messages = conv.get("messages")
-            if not isinstance(messages, list):
-                raise InputError(f"entry {index}: dmConversation.messages should be a list", path=label, field="messages")
-            conv_id = str(conv.get("conversationId") or index)
-            creates = []
-            participants: set[str] = set()
-            for item in messages:
-                if not isinstance(item, dict):
-                    continue
-                for key in ("joinConversation", "participantsJoin", "participantsSnapshot"):
-                    inner = item.get(key)
-                    if isinstance(inner, dict):
-                        for field_name in ("participantsSnapshot", "userIds"):
-                            if isinstance(inner.get(field_name), list):
-                                participants.update(str(u) for u in inner[field_name] if isinstance(u, (str, int)))
-                        if isinstance(inner.get("initiatingUserId"), (str, int)):
-                            participants.add(str(inner["initiatingUserId"]))
-                create = item.get("messageCreate")
-                if isinstance(create, dict):
-                    creates.append(create)
-                    if isinstance(create.get("senderId"), (str, int)):
-                        participants.add(str(create["senderId"]))
-                    if isinstance(create.get("recipientId"), (str, int)):
-                        participants.add(str(create["recipientId"]))
-            for create in creates:
-                sender = people.see(create.get("senderId"), None)
-                ts = ar.iso_time(create.get("createdAt"))
-                if sender is None or ts is None:
-                    bad = "senderId" if sender is None else "createdAt"
-                    raise InputError(
-                        f"entry {index} (conversation {conv_id}): message {create.get('id', '?')} has no readable {bad} ({create.get(bad)!r})",
-                        path=label,
-                        field=bad,
-                    )
-                recipient = people.see(create.get("recipientId"), None)
-                targets = [recipient] if recipient and not group else sorted(p for p in participants if p != sender)
-                kept = create.get("text") if keep and isinstance(create.get("text"), str) else None
-                for target in targets:
-                    rows.add(sender, target, "message", ts, weight=1.0 / max(1, len(targets)) if group else 1.0,
-                             channel=f"x:dm:{conv_id}", event_id=f"x:dm:{create.get('id', '')}:{target}", text=kept)
-
-    dated = rows.last_time()
-    undated_time = export_time or dated
-
-    # likes
-    likes = _entries(archive, r"like(-part\d+)?\.js", "like")
-    unresolved = 0
-    for label, index, like in likes:
-        tweet_id = str(like.get("tweetId") or "")
-        url = like.get("expandedUrl") if isinstance(like.get("expandedUrl"), str) else ""
-        match = _STATUS_URL.match(url)
-        author = people.see(None, match.group(1)) if match and match.group(1).lower() not in ("i", "intent") else status_author.get(tweet_id)
-        ts = _snowflake_time(tweet_id) or undated_time
-        if author is None or ts is None:
-            unresolved += 1
-            continue
-        rows.add(ego_key, author, "like", ts, channel="x:likes", event_id=f"x:like:{tweet_id}",
-                 text=like.get("fullText") if keep and isinstance(like.get("fullText"), str) else None)
-    if unresolved:
-        notes.append(f"{source}: skipped {unresolved:,} of {len(likes):,} like(s) whose author the archive does not name")
-
-    # follows
+        raise InputError("no X archive data files (data/tweets.js, data/account.js, ...) found", path=str(archive.path))
+    reader = _Reader(archive, keep)
+    reader.owner()
+    reader.tweets()
+    reader.direct_messages()
+    undated = reader.export_time or reader.rows.last_time()  # likes and follows without a time happened by then
+    reader.likes(undated)
     if with_follows:
-        follow_sets = ((r"follower(-part\d+)?\.js", "follower"), (r"following(-part\d+)?\.js", "following"))
+        reader.follows(undated)
+    return reader.finish(ids)
+
+
+class _Reader:
+    """One pass over an archive: the owner, tweets, DMs, likes and follows, each a method."""
+
+    def __init__(self, archive: ar.Archive, keep: bool) -> None:
+        self.archive, self.keep = archive, keep
+        self.people = _People()
+        self.rows = ar.Rows(keep_text=keep)
+        self.notes: list[str] = []
+        self.source = str(archive.path)
+        self.ego_key = "me"
+        self.status_author: dict[str, str] = {}  # tweet id -> author key, for likes
+        self.export_time: datetime | None = None
+
+    def owner(self) -> None:
+        """The archive's owner (account.js) and the export time (manifest.js)."""
+        for label, index, account in _entries(self.archive, r"account(-part\d+)?\.js", "account"):
+            key = self.people.see(account.get("accountId"), account.get("username"), account.get("accountDisplayName"))
+            if key is None:
+                raise InputError(f"entry {index}: account has no accountId", path=label, field="accountId")
+            self.ego_key = key
+        if self.ego_key == "me":
+            self.notes.append(f"{self.source}: no account.js: the archive's owner is called 'me'")
+        for name in self.archive.find(r"manifest\.js"):
+            text = self.archive.text(name)
+            match = re.search(r"\"generationDate\"\s*:\s*\"([^\"]+)\"", text)
+            self.export_time = ar.iso_time(match.group(1)) if match else None
+
+    def tweets(self) -> None:
+        """Shares, replies, quotes and mentions; every id <-> handle is learnt before any row."""
+        people, ego_key = self.people, self.ego_key
+        parsed = []
+        for label, index, tweet in _entries(self.archive, r"tweets?(-part\d+)?\.js", "tweet"):
+            tweet_id = str(tweet.get("id_str") or tweet.get("id") or "")
+            ts = _created_at(tweet.get("created_at"))
+            if ts is None:
+                raise InputError(
+                    f"entry {index} (tweet {tweet_id or '?'}): cannot read created_at {tweet.get('created_at')!r}",
+                    path=label,
+                    field="created_at",
+                )
+            entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+            mentions = [m for m in entities.get("user_mentions") or [] if isinstance(m, dict)] if isinstance(entities.get("user_mentions"), list) else []
+            mention_keys = [people.see(m.get("id_str"), m.get("screen_name"), m.get("name")) for m in mentions]
+            reply_key = people.see(tweet.get("in_reply_to_user_id_str"), tweet.get("in_reply_to_screen_name"))
+            if reply_key and isinstance(tweet.get("in_reply_to_status_id_str"), str):
+                self.status_author[tweet["in_reply_to_status_id_str"]] = reply_key
+            if tweet_id:
+                self.status_author[tweet_id] = ego_key
+            quoted = []
+            urls = entities.get("urls") if isinstance(entities.get("urls"), list) else []
+            for url in urls:
+                match = _STATUS_URL.match(url.get("expanded_url") or "") if isinstance(url, dict) and isinstance(url.get("expanded_url"), str) else None
+                if match and match.group(1).lower() not in ("i", "intent"):
+                    key = people.see(None, match.group(1))
+                    if key:
+                        quoted.append(key)
+                        self.status_author[match.group(2)] = key
+            text = tweet.get("full_text") if isinstance(tweet.get("full_text"), str) else tweet.get("text") if isinstance(tweet.get("text"), str) else ""
+            parsed.append((tweet_id, ts, text, reply_key, [k for k in mention_keys if k], quoted))
+
+        rows = self.rows
+        for tweet_id, ts, text, reply_key, mention_keys, quoted in parsed:
+            kept = text if self.keep else None
+            retweet = _RT.match(text)
+            if retweet:
+                target = mention_keys[0] if mention_keys else people.see(None, retweet.group(1))
+                if target:
+                    rows.add(ego_key, target, "share", ts, channel="x:tweets", event_id=f"x:{tweet_id}:share:{target}", text=kept)
+                continue
+            if reply_key:
+                rows.add(ego_key, reply_key, "reply", ts, channel="x:tweets", event_id=f"x:{tweet_id}:reply:{reply_key}", text=kept)
+            for key in dict.fromkeys(quoted):
+                rows.add(ego_key, key, "quote", ts, channel="x:tweets", event_id=f"x:{tweet_id}:quote:{key}", text=kept)
+            for key in dict.fromkeys(mention_keys):
+                if key != reply_key:
+                    rows.add(ego_key, key, "mention", ts, channel="x:tweets", event_id=f"x:{tweet_id}:mention:{key}", text=kept)
+
+    def direct_messages(self) -> None:
+        """One message event per recipient; in a group, each weighs 1 / (participants - 1)."""
+        for pattern, group in ((r"direct-messages(-part\d+)?\.js", False), (r"direct-messages-group(-part\d+)?\.js", True)):
+            for label, index, conv in _entries(self.archive, pattern, "dmConversation"):
+                self._conversation(label, index, conv, group)
+
+    def _conversation(self, label: str, index: int, conv: dict[str, Any], group: bool) -> None:
+        messages = conv.get("messages")
+        if not isinstance(messages, list):
+            raise InputError(f"entry {index}: dmConversation.messages should be a list", path=label, field="messages")
+        conv_id = str(conv.get("conversationId") or index)
+        creates = []
+        participants: set[str] = set()
+        for item in messages:
+            if not isinstance(item, dict):
+                continue
+            for key in ("joinConversation", "participantsJoin", "participantsSnapshot"):
+                inner = item.get(key)
+                if isinstance(inner, dict):
+                    for field_name in ("participantsSnapshot", "userIds"):
+                        if isinstance(inner.get(field_name), list):
+                            participants.update(str(u) for u in inner[field_name] if isinstance(u, (str, int)))
+                    if isinstance(inner.get("initiatingUserId"), (str, int)):
+                        participants.add(str(inner["initiatingUserId"]))
+            create = item.get("messageCreate")
+            if isinstance(create, dict):
+                creates.append(create)
+                if isinstance(create.get("senderId"), (str, int)):
+                    participants.add(str(create["senderId"]))
+                if isinstance(create.get("recipientId"), (str, int)):
+                    participants.add(str(create["recipientId"]))
+        for create in creates:
+            sender = self.people.see(create.get("senderId"), None)
+            ts = ar.iso_time(create.get("createdAt"))
+            if sender is None or ts is None:
+                bad = "senderId" if sender is None else "createdAt"
+                raise InputError(
+                    f"entry {index} (conversation {conv_id}): message {create.get('id', '?')} has no readable {bad} ({create.get(bad)!r})",
+                    path=label,
+                    field=bad,
+                )
+            recipient = self.people.see(create.get("recipientId"), None)
+            targets = [recipient] if recipient and not group else sorted(p for p in participants if p != sender)
+            kept = create.get("text") if self.keep and isinstance(create.get("text"), str) else None
+            for target in targets:
+                self.rows.add(sender, target, "message", ts, weight=1.0 / max(1, len(targets)) if group else 1.0,
+                              channel=f"x:dm:{conv_id}", event_id=f"x:dm:{create.get('id', '')}:{target}", text=kept)
+
+    def likes(self, undated_time: datetime | None) -> None:
+        """Likes, dated by the tweet id (snowflake) where it carries a time, else ``undated_time``."""
+        likes = _entries(self.archive, r"like(-part\d+)?\.js", "like")
+        unresolved = 0
+        for label, index, like in likes:
+            tweet_id = str(like.get("tweetId") or "")
+            url = like.get("expandedUrl") if isinstance(like.get("expandedUrl"), str) else ""
+            match = _STATUS_URL.match(url)
+            author = self.people.see(None, match.group(1)) if match and match.group(1).lower() not in ("i", "intent") else self.status_author.get(tweet_id)
+            ts = _snowflake_time(tweet_id) or undated_time
+            if author is None or ts is None:
+                unresolved += 1
+                continue
+            self.rows.add(self.ego_key, author, "like", ts, channel="x:likes", event_id=f"x:like:{tweet_id}",
+                          text=like.get("fullText") if self.keep and isinstance(like.get("fullText"), str) else None)
+        if unresolved:
+            self.notes.append(f"{self.source}: skipped {unresolved:,} of {len(likes):,} like(s) whose author the archive does not name")
+
+    def follows(self, undated_time: datetime | None) -> None:
+        """Followers and followings, dated ``undated_time`` (the archive has no follow times)."""
         counts = {}
-        for pattern, wrapper in follow_sets:
-            entries = _entries(archive, pattern, wrapper)
+        for pattern, wrapper in ((r"follower(-part\d+)?\.js", "follower"), (r"following(-part\d+)?\.js", "following")):
+            entries = _entries(self.archive, pattern, wrapper)
             counts[wrapper] = len(entries)
             if entries and undated_time is None:
                 raise InputError(
@@ -338,25 +357,28 @@ def _load(archive: ar.Archive, ids: str, with_follows: bool, keep: bool) -> Data
             for label, index, entry in entries:
                 link = entry.get("userLink") if isinstance(entry.get("userLink"), str) else ""
                 handle = re.search(r"(?:twitter|x)\.com/(?!intent)([A-Za-z0-9_]{1,15})$", link)
-                key = people.see(entry.get("accountId"), handle.group(1) if handle else None)
+                key = self.people.see(entry.get("accountId"), handle.group(1) if handle else None)
                 if key is None:
                     raise InputError(f"entry {index}: {wrapper} has no accountId", path=label, field="accountId")
-                src, dst = (key, ego_key) if wrapper == "follower" else (ego_key, key)
-                rows.add(src, dst, "follow", undated_time, channel=f"x:{wrapper}", event_id=f"x:{wrapper}:{key}")  # type: ignore[arg-type]
+                src, dst = (key, self.ego_key) if wrapper == "follower" else (self.ego_key, key)
+                self.rows.add(src, dst, "follow", undated_time, channel=f"x:{wrapper}", event_id=f"x:{wrapper}:{key}")  # type: ignore[arg-type]
         if any(counts.values()):
-            when = "the archive's generation date" if export_time else "the last dated event"
-            notes.append(f"{source}: follows have no times in the archive; dated at {when} ({undated_time:%Y-%m-%d})")  # type: ignore[union-attr]
+            when = "the archive's generation date" if self.export_time else "the last dated event"
+            self.notes.append(f"{self.source}: follows have no times in the archive; dated at {when} ({undated_time:%Y-%m-%d})")  # type: ignore[union-attr]
 
-    rows.src = [people.final(k, ids) for k in rows.src]
-    rows.dst = [people.final(k, ids) for k in rows.dst]
-    ego = people.final(ego_key, ids)
-    actors: dict[str, dict[str, Any]] = {}
-    for key in set(rows.src) | set(rows.dst):
-        aid = key if key.isdigit() else people.id_of.get(key[1:].lower()) if key.startswith("@") else None
-        handle = people.handle_of.get(aid) if aid else key[1:] if key.startswith("@") else None
-        name = people.name_of.get(aid or "") or people.name_of.get(f"@{handle}" if handle else "")
-        actors[key] = {"name": name, "platform": "x", "handle": handle, "account_id": aid}
-    return ar.finish(rows, source=source, what="X archive", actors=actors, ego=ego, notes=notes)
+    def finish(self, ids: str) -> Dataset:
+        """Final ids (handles or account ids), the actors table, the validated Dataset."""
+        people, rows = self.people, self.rows
+        rows.src = [people.final(k, ids) for k in rows.src]
+        rows.dst = [people.final(k, ids) for k in rows.dst]
+        ego = people.final(self.ego_key, ids)
+        actors: dict[str, dict[str, Any]] = {}
+        for key in set(rows.src) | set(rows.dst):
+            aid = key if key.isdigit() else people.id_of.get(key[1:].lower()) if key.startswith("@") else None
+            handle = people.handle_of.get(aid) if aid else key[1:] if key.startswith("@") else None
+            name = people.name_of.get(aid or "") or people.name_of.get(f"@{handle}" if handle else "")
+            actors[key] = {"name": name, "platform": "x", "handle": handle, "account_id": aid}
+        return ar.finish(rows, source=self.source, what="X archive", actors=actors, ego=ego, notes=self.notes)
 
 
 LOADER = Loader(
