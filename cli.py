@@ -443,7 +443,7 @@ def list_loaders(params: dict[str, Any]) -> None:
     emit(pl.DataFrame(rows, schema=["name", "summary", "extensions", "options"], orient="row"), params)
 
 
-# --- neo4j (issue 3) ---
+# --- neo4j ---
 
 
 def _neo4j_settings(params: dict[str, Any]):
@@ -579,7 +579,7 @@ def neo4j_queries(params: dict[str, Any]) -> None:
     emit(pl.DataFrame(rows, schema=["name", "purpose", "params", "columns"], orient="row"), params)
 
 
-# --- referral (issue 4) ---
+# --- referral ---
 
 
 @main.command()
@@ -637,7 +637,7 @@ def referral(params: dict[str, Any]) -> None:
              brief=["rank", "node_id", "referral_reach", "ci_low", "ci_high"])
 
 
-# --- report, plan, export, diff (issue 6) ---
+# --- report, plan, export, diff ---
 
 
 @main.command()
@@ -761,7 +761,7 @@ def diff(params: dict[str, Any]) -> None:
     emit(table, params, brief=["change", "node_id", "peer", "before", "after", "detail"])
 
 
-# --- communities, introductions, suggestions (issue 15) ---
+# --- communities, introductions, suggestions ---
 
 
 def _with_community(table, analyses, *, on: str = "node_id"):
@@ -847,7 +847,7 @@ def intro(params: dict[str, Any]) -> None:
     emit(table, params, brief=["path", "path_warmth", "hop", "from_id", "to_id", "tie_strength", "reciprocated", "last_contact"])
 
 
-# --- backtest (issue 7) ---
+# --- backtest ---
 
 
 BACKTEST_BRIEF = ["task", "target", "metric", "signal", "role", "mean", "std", "origins", "n", "margin"]

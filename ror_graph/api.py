@@ -347,7 +347,7 @@ def referral_reach(
     Returns
     -------
     polars.DataFrame
-        Per person: ``node_id, referral_reach, stderr, ci_low, ci_high, rank``; for ``seeds``:
+        Per person: ``rank, node_id, referral_reach, stderr, ci_low, ci_high``; for ``seeds``:
         ``seeds, model, prob, expected_reach, stderr, ci_low, ci_high, sims``.
 
     Example

@@ -224,7 +224,7 @@ def referral_reach(
     at least ``min_reach`` (default ``max(10, n / 1000)``) is within relative error
     ``epsilon`` with 95% probability; smaller reaches are noisier (see ``stderr``).
 
-    Columns: ``node_id, referral_reach, stderr, ci_low, ci_high, rank`` (rank 1 = largest
+    Columns: ``rank, node_id, referral_reach, stderr, ci_low, ci_high`` (rank 1 = largest
     reach; ties by node_id).
     """
     graph = propagation_graph(net, prob, model)
@@ -246,7 +246,7 @@ def referral_reach(
 
 def _ranked(frame: pl.DataFrame, score: str) -> pl.DataFrame:
     frame = frame.sort([score, "node_id"], descending=[True, False])
-    return frame.with_columns(pl.arange(1, frame.height + 1, dtype=pl.UInt32, eager=True).alias("rank"))
+    return frame.select(pl.arange(1, frame.height + 1, dtype=pl.UInt32, eager=True).alias("rank"), pl.all())
 
 
 def best_seeds(

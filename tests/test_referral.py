@@ -98,7 +98,7 @@ def test_errors(chain):
 
 def test_tables_are_ranked_and_deterministic(chain):
     table = ref.referral_reach(chain, prob="const:0.5", rr_sets=20_000, seed=1)
-    assert table.columns == ["node_id", "referral_reach", "stderr", "ci_low", "ci_high", "rank"]
+    assert table.columns == ["rank", "node_id", "referral_reach", "stderr", "ci_low", "ci_high"]
     assert table["rank"].to_list() == [1, 2, 3, 4]
     # a cycle with equal probabilities: everyone has the same true reach, ties by node_id
     exact = 1 + 0.5 + 0.25 + 0.125
@@ -261,7 +261,7 @@ def test_cli_reach_per_person():
     result = _run(SAMPLE, "--format", "csv", "--epsilon", "0.2")
     assert result.exit_code == 0, result.output
     table = pl.read_csv(result.stdout.encode())
-    assert table.columns == ["node_id", "referral_reach", "stderr", "ci_low", "ci_high", "rank"]
+    assert table.columns == ["rank", "node_id", "referral_reach", "stderr", "ci_low", "ci_high"]
     assert table["rank"][0] == 1 and table["referral_reach"].is_sorted(descending=True)
 
 
