@@ -622,7 +622,7 @@ def referral(params: dict[str, Any]) -> None:
     if params["seeds"]:
         est = ref.expected_reach(net, params["seeds"], model=params["model"], sims=params["sims"] or (None if params["precision"] else 10_000),
                                  precision=params["precision"], **common)
-        emit(est.as_frame(seeds=params["seeds"], model=params["model"], prob=params["prob"]), params)
+        emit(est.to_frame(seeds=params["seeds"], model=params["model"], prob=params["prob"]), params)
     elif params["best"]:
         emit(ref.best_seeds(net, params["best"], model=params["model"], epsilon=params["epsilon"], sims=params["sims"] or 1000, **common), params)
     elif params["gain"]:

@@ -368,7 +368,7 @@ def referral_reach(
     if isinstance(seeds, str):
         seeds = [seeds]
     estimate = ref.expected_reach(net, list(seeds), model=model, prob=prob, sims=sims, seed=seed)
-    return estimate.as_frame(seeds=",".join(seeds), model=model, prob=prob)
+    return estimate.to_frame(seeds=",".join(seeds), model=model, prob=prob)
 
 
 def stats(net: Network) -> pl.DataFrame:

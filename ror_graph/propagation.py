@@ -522,7 +522,7 @@ class ReachEstimate:
         m = float(offset + scale * mean)
         return cls(mean=m, stderr=float(se), ci_low=m - _Z95 * se, ci_high=m + _Z95 * se, sims=int(count))
 
-    def as_frame(self, **extra: object) -> pl.DataFrame:
+    def to_frame(self, **extra: object) -> pl.DataFrame:
         """One row: ``extra`` columns first, then ``expected_reach, stderr, ci_low, ci_high, sims``."""
         import polars as pl
 
