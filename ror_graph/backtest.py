@@ -9,21 +9,20 @@ build the outcomes. Several origins (``as_of`` dates) give a rolling-origin eval
 Tasks, targets and signals (``role`` says which signal is the engine's and which are the
 baselines computed in the same run):
 
-* ``fading`` / ``silent``. Population: the *active* ties at T: established (interaction on at
-  least 2 different days, i.e. not one-off) and with an interaction within ``active_window``
-  before T (default: 3 x horizon; 90 days for a 30-day horizon). The population does not
-  depend on :class:`FadeParams`, so every setting is judged on the same ties. Positive: no
-  interaction either way in (T, T + horizon]. Model signals (both from
-  :func:`ror_graph.fading.tie_fade_scores`): ``fade_risk`` = P(the tie has stopped) and
-  ``p_silent`` = P(no interaction in the next ``horizon``), computed with
-  ``FadeParams.horizon_days`` set to the back-test's horizon. ``p_silent`` is the model's
-  literal answer to this question (a slow tie that is alive is often silent for a horizon
-  too); ``fade_risk`` is the score users see and the one the defaults are calibrated on.
-  Baselines: ``recency`` = days since the last interaction; ``cadence`` = flagged once silent
-  longer than N days, N = ``cadence`` or, by default, the community's median gap between
-  active days at T (a fixed cadence, as personal CRMs use, set to the data's own typical
-  rhythm). Metrics: ROC AUC, precision at 10/50/100. ``silent_regular``: the same on the
-  active ties whose own median gap fits ``REGULAR_VISITS`` times into the horizon.
+* ``fading`` / ``silent`` (issue #10's protocol). Population: every pair with at least
+  ``min_events`` (3) interactions at or before T, one-day bursts and long-silent pairs
+  included. ``silent_active``: the *active* ties (interactions on at least 2 days, the last
+  within ``active_window`` before T, default 3 x horizon). Neither population depends on
+  :class:`FadeParams`. Positive: no interaction either way in (T, T + horizon]. Model signal:
+  ``fade_risk`` = P(silent over the horizon) from :func:`ror_graph.fading.tie_fade_scores`
+  with ``horizon_days`` set to the back-test's horizon (the model is fitted on the log before
+  T). Baselines (:func:`fading_population`): ``recency`` = days since the last interaction;
+  ``cadence`` = flagged once silent longer than N days, N = ``cadence`` or the community's
+  median gap between active days at T; ``few_events`` = minus the number of interactions;
+  ``rhythm_score`` = the previous fade score (lateness against the tie's own rhythm).
+  Metrics: ROC AUC, precision at 10/50/100, the Brier score of ``fade_risk`` and its
+  reliability by decile (``rel_pred_NN`` / ``rel_obs_NN``: mean predicted and observed
+  silence in the NN-th tenth of the ties sorted by fade_risk).
 * ``value`` / ``tie_volume``: every tie at T; outcome = number of events on the tie in the
   horizon. ``value`` / ``gives_back``: every directed relationship src -> dst at T; positive
   when dst gives src attention in the horizon (reciprocation). Signals: ``strength``
@@ -56,6 +55,11 @@ baselines computed in the same run):
   ``worth`` (PageRank, referral reach) is not rewarded by it at all (docs/backtest.md). Without
   ``me``, the community list and the lists of the ``nurture_egos`` people with the most
   contacts at T are scored (the real datasets have no natural ego); rows carry the ``ego``.
+  ``*_worth_lost`` removes that circularity: the population is the candidates whose ``worth``
+  (the engine's own value of the relationship, fixed at T) is in the top quartile, the outcome
+  is "lost" (silent in the horizon), and the signals are ``priority``, ``fade_risk``,
+  ``recency``, ``volume`` and ``volume_x_recency``; besides AUC and precision, ``vp@k`` is the
+  value-weighted precision at k (:func:`value_precision_at_k`, weights = worth).
 
 Ties in a score are handled without favour: AUC uses mid-ranks, precision at k is the
 expected precision when tied items are ordered at random. A metric that cannot be computed
@@ -83,6 +87,7 @@ import polars as pl
 
 from ror_graph import strength
 from ror_graph.errors import OptionError
+from ror_graph.fade_model import reliability
 from ror_graph.fading import FadeParams, tie_fade_scores
 from ror_graph.influence import pagerank
 from ror_graph.model import Dataset
@@ -99,11 +104,15 @@ __all__ = [
     "roc_auc",
     "precision_at_k",
     "spearman",
+    "brier",
+    "reliability",
+    "value_precision_at_k",
+    "fading_population",
 ]
 
 DEFAULT_HORIZON = timedelta(days=30)
 DEFAULT_KS = (10, 50, 100)
-TASKS = ("fading", "value", "referral", "nurture")
+TASKS = ("fading", "value", "referral", "nurture", "suggest")
 #: Precision cut-offs of the nurture task (a nurture list is read from the top).
 NURTURE_KS = (10, 20, 50)
 #: Without ``me``, the nurture task also plays the ego for this many highest-degree people.
@@ -111,8 +120,6 @@ NURTURE_EGOS = 5
 #: Event kinds that pass someone's content on (the referral task needs them).
 SHARE_KINDS = ("share", "quote", "referral")
 _DAY_US = 86_400e6
-#: A tie is *regular* when its own median gap fits this many times into the horizon.
-REGULAR_VISITS = 3
 
 _RESULT_SCHEMA = {
     "task": pl.String,
@@ -203,6 +210,7 @@ def backtest(
     weights: NurtureWeights = NurtureWeights(),
     nurture_egos: int = NURTURE_EGOS,
     nurture_ks: Sequence[int] = NURTURE_KS,
+    min_events: int = 3,
 ) -> pl.DataFrame:
     """Score at each origin T in ``as_of`` with data up to T; evaluate on (T, T + ``horizon``].
 
@@ -236,13 +244,17 @@ def backtest(
         future = dataset.events.filter((pl.col("ts") > t) & (pl.col("ts") <= t + span))
         rows: list[dict] = []
         if "fading" in tasks:
-            rows += _fading(net, future, ego, span, window, fixed, fade, ks)
+            rows += _fading(net, future, ego, span, window, fixed, fade, ks, min_events)
         if "value" in tasks:
             rows += _value(net, future, ego, ks)
         if "referral" in tasks:
             rows += _referral(net, future, ego, ks, rr_sets, seed)
         if "nurture" in tasks:
             rows += _nurture(net, future, me, span, window, fade, weights, nurture_egos, nurture_ks, seed)
+        if "suggest" in tasks:
+            from ror_graph.suggest import suggest_backtest_rows  # new ties: see that function
+
+            rows += suggest_backtest_rows(net, future, ego, seed=seed)
         frame = pl.DataFrame(rows, schema={k: v for k, v in _RESULT_SCHEMA.items() if k != "as_of"})
         frames.append(frame.with_columns(pl.lit(t, dtype=pl.Datetime("us", "UTC")).alias("as_of")))
     return pl.concat(frames).select(list(_RESULT_SCHEMA))
@@ -284,36 +296,80 @@ def _future_pairs(future: pl.DataFrame) -> pl.DataFrame:
 
 def _fading(
     net: Network, future: pl.DataFrame, ego: int | None, horizon: timedelta, window: timedelta, fixed: timedelta | None,
-    fade: FadeParams, ks: Sequence[int],
+    fade: FadeParams, ks: Sequence[int], min_events: int,
 ) -> list[dict]:
-    # p_silent over the back-test's own horizon.
-    scored = tie_fade_scores(net, replace(fade, horizon_days=horizon.total_seconds() / 86400))
+    """The fading task on two populations: ``silent`` (every pair with at least ``min_events``
+    interactions before T) and ``silent_active`` (established and active within ``window``)."""
+    scored = fading_population(net, future, horizon, fade=fade, fixed=fixed)
     if ego is not None:
         scored = scored.filter((pl.col("a") == ego) | (pl.col("b") == ego))
-    established = scored.filter(pl.col("active_periods") >= 2)
+    rows: list[dict] = []
+    populations = {
+        "silent": pl.col("n_events") >= min_events,
+        "silent_active": (pl.col("active_periods") >= 2) & (pl.col("silence_days") <= window.total_seconds() / 86400),
+    }
+    for target, keep in populations.items():
+        part = scored.filter(keep)
+        silent = part["silent"].to_numpy().astype(np.int64)
+        signals = {name: (role, part[name].to_numpy().astype(np.float64)) for name, role in FADING_SIGNALS.items()}
+        rows += _rows("fading", target, signals, silent, binary=True, ks=ks)
+        risk = signals["fade_risk"][1]
+        rows.append(_metric_row("fading", target, "fade_risk", "model", "brier", brier(risk, silent), silent))
+        table = reliability(risk, silent)
+        for i, (pred, obs) in enumerate(zip(table["predicted"], table["observed"]), start=1):
+            rows.append(_metric_row("fading", target, "fade_risk", "model", f"rel_pred_{i:02d}", pred, silent))
+            rows.append(_metric_row("fading", target, "fade_risk", "model", f"rel_obs_{i:02d}", obs, silent))
+    return rows
+
+
+#: Signals of the fading task and their role; higher = more likely silent.
+FADING_SIGNALS = {
+    "fade_risk": "model",
+    "recency": "baseline",
+    "cadence": "baseline",
+    "few_events": "baseline",
+    "rhythm_score": "baseline",
+}
+
+
+def fading_population(
+    net: Network, future: pl.DataFrame, horizon: timedelta, *, fade: FadeParams = FadeParams(),
+    fixed: timedelta | None = None,
+) -> pl.DataFrame:
+    """Every tie at T with its fading signals and outcome: ``a, b, n_events, active_periods,
+    silence_days, fade_risk`` (P(silent over the horizon), from the model fitted on the log
+    before T), ``recency`` (days since the last interaction), ``cadence`` (1 once silent longer
+    than ``fixed`` or the community's median gap), ``few_events`` (minus the number of events),
+    ``rhythm_score`` (the previous fade score: lateness against the tie's own rhythm) and
+    ``silent`` (no interaction either way in (T, T + horizon])."""
+    scored = tie_fade_scores(net, replace(fade, horizon_days=horizon.total_seconds() / 86400))
     if fixed is not None:
         threshold = fixed.total_seconds() / 86400
     else:
-        gaps = established["own_gap_days"].drop_nulls()
-        threshold = float(gaps.median()) if gaps.len() else 30.0
-    active = established.filter(pl.col("silence_days") <= window.total_seconds() / 86400)
-    active = _pair_ids(net, active).join(_future_pairs(future), on=["a_id", "b_id"], how="left")
-    silent = active["future_events"].fill_null(0).to_numpy() == 0
-    silence = active["silence_days"].to_numpy()
-    signals = {
-        "fade_risk": ("model", active["fade_risk"].to_numpy()),
-        # Null only for ties below FadeParams.min_active_periods, whose fade_risk is 0 too.
-        "p_silent": ("model", active["p_silent"].fill_null(0.0).to_numpy()),
-        "recency": ("baseline", silence),
-        "cadence": ("baseline", (silence > threshold).astype(np.float64)),
-    }
-    rows = _rows("fading", "silent", signals, silent.astype(np.int64), binary=True, ks=ks)
-    # Regular ties only: their own rhythm (raw median gap before T) promises several
-    # interactions in the horizon, so a silent horizon is a break, not a slow rhythm.
-    regular = (active["own_gap_days"].fill_null(np.inf).to_numpy() * REGULAR_VISITS) <= horizon.total_seconds() / 86400
-    signals = {name: (role, score[regular]) for name, (role, score) in signals.items()}
-    rows += _rows("fading", "silent_regular", signals, silent[regular].astype(np.int64), binary=True, ks=ks)
-    return rows
+        gaps = scored["own_gap_days"].drop_nulls()
+        threshold = float(gaps.median()) if gaps.len() else 30.0  # type: ignore[arg-type]
+    scored = _pair_ids(net, scored).join(_future_pairs(future), on=["a_id", "b_id"], how="left")
+    return scored.select(
+        "a", "b", "a_id", "b_id", "n_events", "active_periods", "silence_days", "overdue", "volume", "fade_risk",
+        pl.col("silence_days").alias("recency"),
+        (pl.col("silence_days") > threshold).cast(pl.Float64).alias("cadence"),
+        (-pl.col("n_events").cast(pl.Float64)).alias("few_events"),
+        "rhythm_score",
+        (pl.col("future_events").fill_null(0) == 0).alias("silent"),
+    )
+
+
+def _metric_row(task: str, target: str, signal: str, role: str, metric: str, value: float | None,
+                outcome: np.ndarray, ego: str | None = None) -> dict:
+    return {"task": task, "target": target, "signal": signal, "role": role, "metric": metric, "value": value,
+            "n": int(outcome.size), "positives": int((outcome > 0).sum()), "ego": ego}
+
+
+def brier(probability: Sequence[float] | np.ndarray, outcome: Sequence[int] | np.ndarray) -> float | None:
+    """Mean squared difference between the predicted probability and the 0/1 outcome."""
+    p = np.asarray(probability, dtype=np.float64)
+    y = np.asarray(outcome, dtype=np.float64)
+    return float(np.mean((p - y) ** 2)) if p.size else None
 
 
 def _value(net: Network, future: pl.DataFrame, ego: int | None, ks: Sequence[int]) -> list[dict]:
@@ -473,7 +529,7 @@ def nurture_candidates(
     table = table.select(
         "node_id", "priority", "worth", "value", "bond", "reciprocity", "fade_risk", "silence_days", "n_give", "n_get"
     )
-    ties = scored.select("a", "b", "volume", pl.col("p_silent").fill_null(0.0))
+    ties = scored.select("a", "b", "volume", pl.col("fade_risk").alias("p_silent"))
     if me is not None:
         ego = net.index_of(me)
         mine = ties.filter((pl.col("a") == ego) | (pl.col("b") == ego)).select(
@@ -549,7 +605,39 @@ def _nurture(
         for name, flag in (("valuable_lost", "valuable"), ("mutual_lost", "mutual")):
             outcome = (cand[flag].to_numpy() & silent).astype(np.int64)
             rows += _rows("nurture", f"{mode}_{name}", signals, outcome, binary=True, ks=ks, ego=ego)
+        # Without circularity: the valuable are fixed before T by the engine's own worth; among
+        # them, which are lost in the horizon?
+        worth = cand["worth"].to_numpy().astype(np.float64)
+        keep = _top_quartile(worth)
+        target = f"{mode}_worth_lost"
+        kept = {name: (role, score[keep]) for name, (role, score) in signals.items() if name != "worth"}
+        lost = silent[keep].astype(np.int64)
+        rows += _rows("nurture", target, kept, lost, binary=True, ks=ks, ego=ego)
+        for name, (role, score) in kept.items():
+            for k in ks:
+                rows.append(_metric_row("nurture", target, name, role, f"vp@{k}",
+                                        value_precision_at_k(score, lost, worth[keep], k), lost, ego))
     return rows
+
+
+def value_precision_at_k(
+    scores: Sequence[float] | np.ndarray, positive: Sequence[int] | np.ndarray, value: Sequence[float] | np.ndarray, k: int
+) -> float | None:
+    """Value-weighted precision at k: the value of the positives among the top ``k`` by score over
+    the value of the ``k`` most valuable positives (1 = the best possible top k). Items tied at
+    the cut count by their expected share, as in :func:`precision_at_k`. None when there are
+    fewer than k items or no positive value."""
+    s = np.asarray(scores, dtype=np.float64)
+    gain = np.asarray(value, dtype=np.float64) * np.asarray(positive, dtype=bool)
+    if k <= 0 or s.size < k:
+        return None
+    best = float(np.sort(gain)[::-1][:k].sum())
+    if best <= 0:
+        return None
+    kth = np.sort(s)[::-1][k - 1]
+    above, at = s > kth, s == kth
+    got = float(gain[above].sum()) + (k - int(above.sum())) * float(gain[at].sum()) / float(at.sum())
+    return got / best
 
 
 # -- summary ---------------------------------------------------------------------------------

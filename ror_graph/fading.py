@@ -1,101 +1,159 @@
-"""Which relationships are fading: each tie against its own rhythm.
+"""Which relationships are fading: the probability that each tie stays silent, explained by
+its own rhythm.
 
-A tie is the pair of people, whatever the direction of each event. Its rhythm is the gap
-between consecutive *active periods* (days by default, so a burst of messages is one visit).
+A tie is the pair of people, whatever the direction of each event.
 
-* ``usual_gap_days`` (g): the tie's median gap, shrunk toward the community's median gap when
-  the tie has few gaps (geometric mean of the two, weighted by the tie's number of gaps and
-  ``prior_gaps`` pseudo-gaps), so two lucky interactions do not set a rhythm alone.
-* ``silence_risk`` = 1 - 0.5 ** max(0, silence / usual_gap - 1): nothing while the silence is
-  within one usual gap, then each further usual gap of silence halves the odds that this is an
-  ordinary pause (0.5 at twice the usual gap, 0.75 at three times, 0.94 at five).
-* ``rate_drop`` = 1 - recent rate / earlier rate, clipped to [0, 1], where "recent" is the last
-  ``recent_gaps`` usual gaps before ``as_of`` and "earlier" is the tie's life before that.
-* ``fade_risk`` = ``silence_weight`` * silence_risk + (1 - ``silence_weight``) * rate_drop: how
-  far the tie has fallen behind *its own rhythm* (the status score; see ``fade_score``).
+* ``fade_risk``: P(no interaction either way in the next ``FadeParams.horizon_days``), for
+  every tie (one-day bursts included), from a logistic model fitted at run time on the log's
+  own history before ``as_of`` (:mod:`ror_graph.fade_model`: training examples at pseudo-origins
+  before as_of, so nothing leaks; a shipped prior for logs shorter than one horizon).
+* The rhythm, for the explanation and as evidence: active periods are days by default
+  (``Network.resolution``), so a burst of messages is one visit. ``usual_gap_days`` (g) is the
+  tie's median gap between active periods, shrunk toward the community's median gap when the
+  tie has few gaps (geometric mean of the two, weighted by the tie's number of gaps and
+  ``prior_gaps`` pseudo-gaps; a one-day tie gets the community's gap). ``overdue`` = silence / g.
+  ``silence_risk`` = 1 - 0.5 ** max(0, overdue - 1) (:func:`silence_risk`); ``rate_drop`` =
+  1 - recent rate / earlier rate, "recent" being the last ``recent_gaps`` usual gaps;
+  ``rhythm_score`` = ``silence_weight`` * silence_risk + (1 - ``silence_weight``) * rate_drop,
+  the previous fade score, kept as a back-test baseline (it ranks ties worse than plain
+  recency: docs/backtest.md).
 
-The stopping model (``p_alive``, ``p_silent``). The tie is either *alive*, with active periods
-arriving as a Poisson process at rate 1 / (``mean_wait_gaps`` * g), or it has *stopped*. As in
-the beta-geometric model of customer-base analysis (BG/NBD: Fader, Hardie and Lee, "Counting
-your customers the easy way", Marketing Science 2005, after Schmittlein, Morrison and Colombo's
-Pareto/NBD, Management Science 1987), a tie may stop right after any active period, with a
-probability drawn from Beta(``death_prior_a``, ``death_prior_b``); a tie that has come back
-n = active_periods - 1 times is therefore less likely to have stopped. After a silence s, Bayes
-gives (the BG/NBD formula with the rate known)::
+Status (:func:`status_expr`, the one ladder): from ``fade_risk`` with the cut-offs
+``status_cuts`` (0.25, 0.5, 0.9): ``active`` below 0.25, ``cooling`` below 0.5, ``fading``
+below 0.9, ``dormant`` from 0.9, applied to both ``fade_risk`` and ``rhythm_score``; the status
+is the higher of the two (a long, regular relationship silent for many usual gaps is fading
+even when the model, trained mostly on short ties, gives it a modest probability), and a tie
+still within its usual gap (overdue <= 1) is ``active``: a slow tie may well be silent next
+month, but it is on its rhythm.
 
-    P(alive)  = 1 / (1 + a / (b + n - 1) * exp(s / (mean_wait_gaps * g)))
-    p_silent  = 1 - P(alive) * (1 - exp(-H / (mean_wait_gaps * g)))
-
-``p_silent`` is the probability of no interaction in the next H = ``horizon_days``: the
-model's answer to "will this tie be silent?", which the back-test (docs/backtest.md) scores
-against days-since-last-interaction and a fixed cadence. ``mean_wait_gaps`` is an alive tie's
-mean wait in usual gaps: a median gap understates the mean of long-tailed pauses (a Poisson
-process would give 1 / ln 2 = 1.44). With ``fade_score="stopped"``, ``fade_risk`` is
-1 - P(alive) instead of the rhythm score: it predicts silence better on the real datasets but
-ranks short-lived ties (2-5 active days, whose stopping is likely) above long relationships
-that stalled, so it is not the default (docs/backtest.md).
-
-Ties active in fewer than ``min_active_periods`` periods have no rhythm to fall behind: they
-are reported with status ``one-off`` and ``fade_risk`` 0, never as fading (``p_alive`` and
-``p_silent`` null).
-
-Status: ``active`` (< 0.25), ``cooling`` (< 0.5), ``fading`` (< 0.9), ``dormant`` (>= 0.9).
+``fading_ties`` ranks the relationships at risk first (status fading or dormant), the biggest
+(``volume``: what the relationship has built) first, then the cooling ones, then the active
+ones, each group by volume: the answer to "which valuable relationships are fading".
 
 Bridges: a fading tie whose two ends share no neighbour while both have other ties is a
 *local bridge* (Granovetter 1973; Easley and Kleinberg, "Networks, Crowds, and Markets", ch. 3):
 losing it makes the shortest path between them at least 3 steps. ``cut_edge`` marks ties whose
 loss disconnects the graph (igraph, graphs up to ``cut_edge_max_ties`` ties). Decay of
 interaction follows Viswanath et al., WOSN 2009, and Burt, Social Networks 2000; persistence
-of ties by weight and reciprocity, Raeder et al., Social Networks 2011.
+of ties by weight, reciprocity and the endpoints' activity, Raeder et al., Social Networks 2011.
 
 Example
 -------
 >>> import polars as pl
 >>> from ror_graph.model import validate_events
 >>> from ror_graph.network import Network
->>> days = [0, 7, 14, 21, 28, 35]                  # weekly, then silence
->>> raw = pl.DataFrame({"src": ["me"] * 6 + ["x"], "dst": ["ana"] * 6 + ["y"],
-...                     "kind": ["message"] * 7, "ts": [d * 86400 for d in days] + [160 * 86400]})
+>>> rows = [("me", "ana", d) for d in range(0, 120, 7)]          # weekly until day 119 ...
+>>> rows += [("me", f"p{i}", d) for i in range(30) for d in range(0, 400, 3 + i)]  # ... others go on
+>>> raw = pl.DataFrame({"src": [r[0] for r in rows], "dst": [r[1] for r in rows],
+...                     "kind": ["message"] * len(rows), "ts": [r[2] * 86400 for r in rows]})
 >>> row = fading_ties(Network.from_dataset(validate_events(raw, source="doc")), me="me").row(0, named=True)
->>> row["b"], row["status"], round(row["silence_days"]), round(row["usual_gap_days"]), round(row["p_silent"], 2)
-('ana', 'dormant', 125, 7, 1.0)
+>>> row["b"], row["status"], round(row["silence_days"]), round(row["usual_gap_days"]), row["fade_risk"] > 0.9
+('ana', 'dormant', 280, 7, True)
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import numba
 import numpy as np
 import polars as pl
 
+from ror_graph.fade_model import DEFAULT_FEATURES, FadeModel, fade_probabilities
 from ror_graph.network import Network
 
-__all__ = ["FadeParams", "tie_fade_scores", "fading_ties"]
+__all__ = [
+    "FadeParams", "tie_fade_scores", "fading_ties", "fade_model", "status_expr", "silence_risk",
+    "silence_days", "median_gap_days", "days_text", "STATUSES", "holdout_calibration",
+]
+
+#: The status words, from the least to the most at risk.
+STATUSES = ("active", "cooling", "fading", "dormant")
+_DAY_US = 86_400e6
 
 
 @dataclass(frozen=True)
 class FadeParams:
-    """Knobs of the fade score (defaults documented in the README's "Scoring" section)."""
+    """Knobs of the fade model and of the rhythm evidence (defaults chosen by the held-out
+    back-test, docs/backtest.md; README "Scoring")."""
 
-    min_active_periods: int = 2
+    horizon_days: float = 30.0  # fade_risk = P(silent over this many days)
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    l2: float = 1e-2  # L2 penalty of the logistic fit (mean log-loss + l2 / 2 |w|^2)
+    max_origins: int = 2  # pseudo-origins T - h, T - 2h, ... used for training
+    max_train_rows: int = 100_000  # deterministic subsample above this
+    prior_only: bool = False  # skip the fit, use the shipped prior
+    status_cuts: tuple[float, float, float] = (0.25, 0.5, 0.9)
     prior_gaps: float = 1.0
-    recent_gaps: float = 1.0  # calibrated by docs/backtest.md (was 3.0)
+    recent_gaps: float = 1.0
     silence_weight: float = 0.75
-    #: The stopping model (p_alive, p_silent); calibrated by docs/backtest.md.
-    mean_wait_gaps: float = 2.0  # an alive tie's mean wait between active periods, in usual gaps
-    death_prior_a: float = 1.0  # Beta(a, b) prior on the chance of stopping after an active period
-    death_prior_b: float = 1.0  # Beta(1, 1): a uniform prior
-    horizon_days: float = 30.0  # H of p_silent
-    fade_score: str = "rhythm"  # fade_risk: "rhythm" (behind its own rhythm) or "stopped" (1 - p_alive)
-    bridge_min_risk: float = 0.25
+    bridge_min_risk: float = 0.5
     cut_edge_max_ties: int = 2_000_000
 
 
+# -- the shared rules ---------------------------------------------------------------------------
+
+
+def silence_days(as_of: datetime, ts: pl.Expr) -> pl.Expr:
+    """Days from ``ts`` (a UTC datetime column) to ``as_of``."""
+    return (int(as_of.timestamp() * 1e6) - ts.dt.epoch("us")) / _DAY_US
+
+
+def silence_risk(silence: pl.Expr, usual_gap: pl.Expr) -> pl.Expr:
+    """1 - 0.5 ** max(0, silence / usual_gap - 1): nothing within one usual gap, then each further
+    usual gap of silence halves the odds of an ordinary pause (0.5 at 2 gaps, 0.75 at 3)."""
+    return 1 - pl.lit(0.5) ** (silence / usual_gap - 1).clip(lower_bound=0.0)
+
+
+def status_expr(
+    risk: pl.Expr, rhythm: pl.Expr, overdue: pl.Expr, cuts: tuple[float, float, float] = FadeParams.status_cuts
+) -> pl.Expr:
+    """The status ladder: each of ``risk`` (the probability of silence) and ``rhythm`` (the
+    rhythm score, how far the tie is behind its own rhythm) gets a level by the cut-offs
+    (active < cuts[0] <= cooling < cuts[1] <= fading < cuts[2] <= dormant); the status is the
+    higher of the two, and ``active`` while ``overdue`` (silence / usual gap) is <= 1."""
+
+    def level(x: pl.Expr) -> pl.Expr:
+        return pl.when(x >= cuts[2]).then(3).when(x >= cuts[1]).then(2).when(x >= cuts[0]).then(1).otherwise(0)
+
+    both = pl.max_horizontal(level(risk), level(rhythm.fill_null(0.0)))
+    both = pl.when(overdue.fill_null(0.0) <= 1).then(pl.lit(0)).otherwise(both)
+    return pl.lit(pl.Series(STATUSES)).get(both)
+
+
+def median_gap_days(periods: pl.DataFrame, keys: list[str], resolution_days: float) -> pl.DataFrame:
+    """Per ``keys``: ``usual_gap_days``, the median gap between consecutive distinct ``period``
+    values (null with one period); ``periods`` sorted by keys and period."""
+    same = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in keys])
+    gaps = periods.with_columns(pl.when(same).then(pl.col("period") - pl.col("period").shift(1)).alias("gap"))
+    return gaps.group_by(keys).agg((pl.col("gap").median() * resolution_days).alias("usual_gap_days"))
+
+
+def days_text(expr: pl.Expr) -> pl.Expr:
+    """A day count for a sentence: '41' days, or '0.5' for less than ten."""
+    return pl.when(expr >= 10).then(expr.round(0).cast(pl.Int64).cast(pl.String)).otherwise(expr.round(1).cast(pl.String))
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+def fade_model(net: Network, params: FadeParams = FadeParams()) -> FadeModel:
+    """The fade model behind :func:`tie_fade_scores` (fitted once per Network and parameters)."""
+    return _fitted(net, params)[0]
+
+
+def _fitted(net: Network, params: FadeParams) -> tuple[FadeModel, pl.DataFrame]:
+    return net.cached(("fade_model", params), lambda: fade_probabilities(
+        net, params.horizon_days, features=params.features, l2=params.l2, max_origins=params.max_origins,
+        max_rows=params.max_train_rows, prior_only=params.prior_only,
+    ))
+
+
 def tie_fade_scores(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
-    """Every tie (``net.ties`` columns, by index) with its fade evidence and ``fade_risk``
-    (computed once per Network and parameter set)."""
+    """Every tie (``net.ties`` columns, by index) with ``fade_risk``, ``status`` and the rhythm
+    evidence (computed once per Network and parameter set)."""
     return net.cached(("tie_fade_scores", params), lambda: _score_ties(net, params))
 
 
@@ -103,24 +161,25 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
     ties = net.ties
     res_days = net.resolution.total_seconds() / 86400
     as_of_us = int(net.as_of.timestamp() * 1e6)
-    established = pl.col("active_periods") >= params.min_active_periods
     rhythmic = ties.filter(pl.col("active_periods") >= 2)["usual_gap_days"]
-    prior_gap = float(rhythmic.median()) if rhythmic.len() else 7.0
+    prior_gap = float(rhythmic.median()) if rhythmic.len() else 7.0  # type: ignore[arg-type]
     prior_gap = max(prior_gap, res_days)
     n_gaps = (pl.col("active_periods") - 1).cast(pl.Float64)
     own = pl.col("usual_gap_days").fill_null(prior_gap).clip(lower_bound=res_days).log()
     shrunk = ((n_gaps * own + params.prior_gaps * math.log(prior_gap)) / (n_gaps + params.prior_gaps)).exp()
+    if params.prior_gaps <= 0:
+        shrunk = pl.when(n_gaps > 0).then(own.exp()).otherwise(prior_gap)
     scored = ties.with_columns(
         pl.col("usual_gap_days").alias("own_gap_days"),
-        pl.when(established).then(shrunk).alias("usual_gap_days"),
-        ((as_of_us - pl.col("last_ts").dt.epoch("us")) / 86_400e6).alias("silence_days"),
+        shrunk.alias("usual_gap_days"),
+        silence_days(net.as_of, pl.col("last_ts")).alias("silence_days"),
     )
     # Recent activity: active periods inside the last `recent_gaps` usual gaps.
     window = (params.recent_gaps * pl.col("usual_gap_days")).clip(lower_bound=res_days)
     scored = scored.with_columns(window.alias("recent_window_days"))
     res_us = net.resolution.total_seconds() * 1e6
     cut = scored.select(
-        "a", "b", ((as_of_us - pl.col("recent_window_days") * 86_400e6) / res_us).alias("cut_period")
+        "a", "b", ((as_of_us - pl.col("recent_window_days") * _DAY_US) / res_us).alias("cut_period")
     )
     recent = (
         net.active_periods.join(cut, on=["a", "b"])
@@ -129,53 +188,67 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
         .agg(pl.len().cast(pl.UInt32).alias("recent_periods"))
     )
     scored = scored.join(recent, on=["a", "b"], how="left").with_columns(pl.col("recent_periods").fill_null(0))
-    earlier_span = (
-        (as_of_us - pl.col("recent_window_days") * 86_400e6 - pl.col("first_ts").dt.epoch("us")) / 86_400e6
-    )
+    earlier_span = (as_of_us - pl.col("recent_window_days") * _DAY_US - pl.col("first_ts").dt.epoch("us")) / _DAY_US
     earlier_rate = pl.when(earlier_span > 0).then(
         (pl.col("active_periods") - pl.col("recent_periods")).cast(pl.Float64) / earlier_span
     )
     recent_rate = pl.col("recent_periods").cast(pl.Float64) / pl.col("recent_window_days")
     rate_drop = pl.when(earlier_rate > 0).then((1 - recent_rate / earlier_rate).clip(0.0, 1.0)).otherwise(0.0)
-    overdue = pl.col("silence_days") / pl.col("usual_gap_days")
-    silence_risk = 1 - pl.lit(0.5) ** (overdue - 1).clip(lower_bound=0.0)
-    # The stopping model: log odds that the tie has stopped = log(a / (b + n - 1)) + s / mean wait.
-    wait = params.mean_wait_gaps * pl.col("usual_gap_days")
-    repeats = (pl.col("active_periods") - 1).cast(pl.Float64)
-    prior_log_odds = math.log(params.death_prior_a) - (params.death_prior_b + repeats - 1).clip(lower_bound=1e-9).log()
-    log_odds = prior_log_odds + pl.col("silence_days") / wait
-    p_alive = 1 / (1 + log_odds.exp())
+    w = params.silence_weight
     scored = scored.with_columns(
-        overdue.alias("overdue"),
-        silence_risk.fill_null(0.0).alias("silence_risk"),
+        (pl.col("silence_days") / pl.col("usual_gap_days")).alias("overdue"),
+        silence_risk(pl.col("silence_days"), pl.col("usual_gap_days")).alias("silence_risk"),
         rate_drop.fill_null(0.0).alias("rate_drop"),
         (recent_rate * 30).alias("recent_per_30d"),
         (earlier_rate * 30).alias("earlier_per_30d"),
-        pl.when(established).then(p_alive).alias("p_alive"),
-        pl.when(established).then(1 / (1 + (-log_odds).exp())).alias("_stopped"),  # 1 - p_alive, exact near 0
-        pl.when(established).then(1 - p_alive * (1 - (-params.horizon_days / wait).exp())).alias("p_silent"),
-    )
-    if params.fade_score == "rhythm":
-        w = params.silence_weight
-        score = w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")
-    elif params.fade_score == "stopped":
-        score = pl.col("_stopped")
-    else:
-        raise ValueError(f"FadeParams.fade_score must be 'rhythm' or 'stopped', not {params.fade_score!r}")
-    risk = pl.when(established).then(score).otherwise(0.0)
-    scored = scored.with_columns(risk.alias("fade_risk")).drop("_stopped").with_columns(
-        pl.when(~established)
-        .then(pl.lit("one-off"))
-        .when(pl.col("fade_risk") < 0.25)
-        .then(pl.lit("active"))
-        .when(pl.col("fade_risk") < 0.5)
-        .then(pl.lit("cooling"))
-        .when(pl.col("fade_risk") < 0.9)
-        .then(pl.lit("fading"))
-        .otherwise(pl.lit("dormant"))
-        .alias("status")
+    ).with_columns((w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")).alias("rhythm_score"))
+    _, probs = _fitted(net, params)
+    probs = probs.select(pl.col("a").cast(scored.schema["a"]), pl.col("b").cast(scored.schema["b"]),
+                         pl.col("p_silent").alias("fade_risk"))
+    scored = scored.join(probs, on=["a", "b"], how="left").with_columns(
+        status_expr(pl.col("fade_risk"), pl.col("rhythm_score"), pl.col("overdue"), params.status_cuts).alias("status")
     )
     return _flag_bridges(net, scored, params)
+
+
+def holdout_calibration(net: Network, params: FadeParams = FadeParams()) -> tuple[pl.DataFrame, dict[str, object]]:
+    """Is "0.8" 80%? The model fitted with the data up to as_of - h, its predictions for the
+    ties then, and what happened in the last horizon (as_of - h, as_of]: all known at as_of.
+
+    Returns the reliability table (:func:`ror_graph.fade_model.reliability`: ``bin, n,
+    predicted, observed`` by decile) and ``{"brier", "auc", "ties", "horizon_days",
+    "origin"}``; an empty table when the log is shorter than one horizon (the calibration
+    plots of customer-base analysis, e.g. the *lifetimes* library, compare a calibration period
+    with a holdout period the same way).
+    """
+    from datetime import timedelta
+
+    from ror_graph.fade_model import reliability
+
+    horizon = timedelta(days=params.horizon_days)
+    origin = net.as_of - horizon
+    empty = reliability([], [])
+    if net.events["ts"].min() >= origin:  # type: ignore[operator]
+        return empty, {}
+    earlier = Network.from_dataset(net.dataset, as_of=origin, half_life=net.half_life, kind_weights=net.kind_weights,
+                                   reply_window=net.reply_window, resolution=net.resolution)
+    model, probs = fade_probabilities(earlier, params.horizon_days, features=params.features, l2=params.l2,
+                                      max_origins=params.max_origins, max_rows=params.max_train_rows,
+                                      prior_only=params.prior_only)
+    ids = earlier.nodes
+    probs = probs.join(ids.select(pl.col("idx").cast(pl.Int64).alias("a"), pl.col("node_id").alias("a_id")), on="a") \
+        .join(ids.select(pl.col("idx").cast(pl.Int64).alias("b"), pl.col("node_id").alias("b_id")), on="b")
+    later = net.events.filter(pl.col("ts") > origin).select(
+        pl.min_horizontal("src", "dst").alias("a_id"), pl.max_horizontal("src", "dst").alias("b_id")).unique()
+    later = later.with_columns(pl.lit(False).alias("silent"))
+    probs = probs.join(later, on=["a_id", "b_id"], how="left").with_columns(pl.col("silent").fill_null(True))
+    p = probs["p_silent"].to_numpy()
+    y = probs["silent"].to_numpy()
+    from ror_graph.backtest import brier, roc_auc
+
+    summary = {"brier": brier(p, y), "auc": roc_auc(p, y), "ties": float(p.size),
+               "horizon_days": model.horizon_days, "origin": origin.isoformat(), "source": model.source}
+    return reliability(p, y), summary
 
 
 def _flag_bridges(net: Network, scored: pl.DataFrame, params: FadeParams) -> pl.DataFrame:
@@ -187,9 +260,8 @@ def _flag_bridges(net: Network, scored: pl.DataFrame, params: FadeParams) -> pl.
     n = net.n
     adj = sp.csr_matrix((np.ones(a.size * 2, dtype=np.float32), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
     degree = np.diff(adj.indptr)
-    candidates = np.flatnonzero(
-        (scored["fade_risk"].to_numpy() >= params.bridge_min_risk) & (scored["status"].to_numpy() != "one-off")
-    )
+    at_risk = scored["status"].is_in(["fading", "dormant"]).to_numpy()
+    candidates = np.flatnonzero((scored["fade_risk"].to_numpy() >= params.bridge_min_risk) | at_risk)
     embedded = np.full(a.size, -1, dtype=np.int64)
     if candidates.size:
         adj.sort_indices()
@@ -232,12 +304,13 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
     """Ranked fading relationships (of ``me``, or between any two people).
 
     Columns: ``rank, a, b, fade_risk, status, last_interaction, silence_days, usual_gap_days,
-    overdue, recent_per_30d, earlier_per_30d, rate_drop, silence_risk, n_events, n_ab, n_ba,
-    strength, volume, first_interaction, embeddedness, bridge, cut_edge, evidence, p_alive,
-    p_silent`` (``p_silent`` over ``params.horizon_days``). With
-    ``me``, ``a`` is the ego and ``b`` the other person (n_ab = events from the ego).
-    Ranked by ``fade_risk`` (to two decimals), then ``volume`` (bigger relationships first),
-    then ids.
+    overdue, active_days, recent_per_30d, earlier_per_30d, rate_drop, silence_risk,
+    rhythm_score, n_events, n_ab, n_ba, strength, volume, first_interaction, embeddedness,
+    bridge, cut_edge, evidence`` (``fade_risk`` = P(silent over the model's horizon, see
+    :func:`fade_model`)). With ``me``, ``a`` is the ego and ``b`` the other person
+    (n_ab = events from the ego).
+    Ranked by status group (fading and dormant, then cooling, then active), then ``volume``
+    (bigger relationships first), then ``fade_risk``, then ids.
     """
     scored = tie_fade_scores(net, params)
     if me is not None:
@@ -252,9 +325,9 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
         )
     scored = net.names(net.names(scored, "a", "a_id"), "b", "b_id")
     scored = scored.with_columns(_evidence().alias("evidence"))
-    # Risks within 0.01 of each other rank by volume: the bigger relationship first.
-    scored = scored.with_columns(pl.col("fade_risk").round(2).alias("_risk_band"))
-    scored = scored.sort(["_risk_band", "volume", "a_id", "b_id"], descending=[True, True, False, False])
+    group = pl.col("status").replace_strict({"dormant": 2, "fading": 2, "cooling": 1, "active": 0}, return_dtype=pl.Int8)
+    scored = scored.with_columns(group.alias("_group"))
+    scored = scored.sort(["_group", "volume", "fade_risk", "a_id", "b_id"], descending=[True, True, True, False, False])
     return scored.with_row_index("rank", offset=1).select(
         "rank",
         pl.col("a_id").alias("a"),
@@ -265,10 +338,12 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
         "silence_days",
         "usual_gap_days",
         "overdue",
+        pl.col("active_periods").alias("active_days"),
         "recent_per_30d",
         "earlier_per_30d",
         "rate_drop",
         "silence_risk",
+        "rhythm_score",
         "n_events",
         "n_ab",
         "n_ba",
@@ -279,29 +354,27 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
         "bridge",
         "cut_edge",
         "evidence",
-        "p_alive",
-        "p_silent",
     )
-
-
-def _days(expr: pl.Expr) -> pl.Expr:
-    """A day count for a sentence: '41' days, or '0.5' for less than ten."""
-    return pl.when(expr >= 10).then(expr.round(0).cast(pl.Int64).cast(pl.String)).otherwise(expr.round(1).cast(pl.String))
 
 
 def _evidence() -> pl.Expr:
-    """One line of evidence per tie: silence against rhythm, rate change, bridge."""
+    """One line of evidence per tie: silence against rhythm (or a single day of contact), rate
+    change, bridge."""
+    one_day = pl.col("active_periods") == 1
     silence = pl.concat_str(
-        pl.lit("silent "), _days(pl.col("silence_days")), pl.lit(" days against a usual "), _days(pl.col("usual_gap_days"))
+        pl.lit("silent "), days_text(pl.col("silence_days")), pl.lit(" days against a usual "), days_text(pl.col("usual_gap_days"))
+    )
+    single = pl.concat_str(
+        pl.lit("a single day of contact ("), pl.col("n_events").cast(pl.String), pl.lit(" interaction(s)), "),
+        days_text(pl.col("silence_days")), pl.lit(" days ago"),
     )
     drop = pl.concat_str(pl.lit("activity down "), (pl.col("rate_drop") * 100).round(0).cast(pl.Int64).cast(pl.String), pl.lit("%"))
-    one_off = pl.concat_str(pl.lit("one-off: "), pl.col("n_events").cast(pl.String), pl.lit(" interaction(s) on a single day"))
     parts = pl.concat_list(
-        pl.when(pl.col("status") == "one-off").then(one_off),
-        pl.when((pl.col("status") != "one-off") & (pl.col("overdue") > 1)).then(silence),
-        pl.when((pl.col("status") != "one-off") & (pl.col("overdue") <= 1) & (pl.col("rate_drop") >= 0.3)).then(drop),
+        pl.when(one_day).then(single),
+        pl.when(~one_day & (pl.col("overdue") > 1)).then(silence),
+        pl.when(~one_day & (pl.col("overdue") <= 1) & (pl.col("rate_drop") >= 0.3)).then(drop),
         pl.when(pl.col("cut_edge").fill_null(False)).then(pl.lit("its loss disconnects the network"))
         .when(pl.col("bridge")).then(pl.lit("a bridge: no shared contacts")),
-        pl.when((pl.col("status") == "active") & (pl.col("overdue") <= 1)).then(pl.lit("on its usual rhythm")),
+        pl.when(~one_day & (pl.col("overdue") <= 1)).then(pl.lit("on its usual rhythm")),
     )
     return parts.list.drop_nulls().list.join(", ")

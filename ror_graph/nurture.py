@@ -13,17 +13,16 @@ Each component lies in [0, 1]:
   and responsiveness (the share of your messages they answered within the reply window; when
   you never wrote to them, mutuality alone). Without an ego: per-person reciprocity
   (2 mutual / (in + out)) and their answer rate.
-* ``fade_risk``: from :mod:`fading` (the tie's). Without an ego, a person's fade risk is the
-  mean of two halves: the volume-weighted fade risk of their established ties, and their own
-  silence against their own rhythm (``1 - 0.5 ** max(0, silence / usual_gap - 1)``, the gap
-  between the days they interacted with anyone). The second half was added because the
-  back-test showed whole-community slowdowns (CollegeMsg) and one-off-heavy logs (bitcoin)
-  that tie-level fading alone misses (docs/backtest.md).
+* ``fade_risk``: from :mod:`fading`: the tie's probability of staying silent over the
+  horizon. Without an ego, a person's fade risk is the mean of two halves: the
+  volume-weighted fade risk of their ties, and their own silence against their own rhythm
+  (:func:`ror_graph.fading.silence_risk` with the median gap between the days they interacted
+  with anyone), which catches whole-community slowdowns that tie-level fading misses.
 
 ``priority = worth * urgency`` where ``worth`` is the weighted mean of value, bond and
 reciprocity (weights ``value``, ``bond``, ``reciprocity``) and ``urgency = floor + (1 - floor)
 * fade_risk``: valuable relationships that are fading come first, valuable active ones stay
-on the list below them (``floor``), and one-off contacts sink. Raeder et al. (Social
+on the list below them (``floor``), and contacts with little worth sink. Raeder et al. (Social
 Networks 2011) found that weight, reciprocity and age predict which ties persist, which is
 why those appear in ``worth`` rather than being overruled by silence alone.
 
@@ -47,7 +46,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.fading import FadeParams, tie_fade_scores
+from ror_graph.fading import FadeParams, days_text, median_gap_days, silence_days, silence_risk, status_expr, tie_fade_scores
 from ror_graph.influence import pagerank
 from ror_graph.network import Network
 from ror_graph.reciprocity import mutual_mask
@@ -181,15 +180,14 @@ def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
 
 def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
     """One row per person: their ties' figures aggregated (fade risk weighted by volume)."""
-    keep = ["volume", "fade_risk", "status", "silence_days", "usual_gap_days", "last_ts", "n_events"]
+    keep = ["volume", "fade_risk", "status", "silence_days", "usual_gap_days", "last_ts", "n_events", "active_periods"]
     both = pl.concat(
         [
             ties.select(pl.col("a").alias("idx"), pl.col("n_ab").alias("n_give"), pl.col("n_ba").alias("n_get"), *keep),
             ties.select(pl.col("b").alias("idx"), pl.col("n_ba").alias("n_give"), pl.col("n_ab").alias("n_get"), *keep),
         ]
     )
-    established = pl.col("status") != "one-off"
-    weighted_risk = (pl.col("fade_risk") * pl.col("volume")).filter(established).sum() / pl.col("volume").filter(established).sum()
+    weighted_risk = (pl.col("fade_risk") * pl.col("volume")).sum() / pl.col("volume").sum()
     per_person = both.group_by("idx").agg(
         weighted_risk.fill_nan(0.0).fill_null(0.0).alias("ties_fade_risk"),
         pl.col("volume").sum(),
@@ -197,25 +195,16 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
         pl.col("n_get").sum().cast(pl.Int64),
         pl.col("n_events").sum().cast(pl.Int64),
         pl.len().alias("n_ties"),
-        established.sum().alias("n_established"),
-        (established & pl.col("status").is_in(["fading", "dormant"])).sum().alias("n_fading"),
+        pl.col("status").is_in(["fading", "dormant"]).sum().alias("n_fading"),
         pl.col("last_ts").max().alias("last_interaction"),
     )
-    as_of_us = int(net.as_of.timestamp() * 1e6)
-    silence = (as_of_us - pl.col("last_interaction").dt.epoch("us")) / 86_400e6
-    own_risk = 1 - pl.lit(0.5) ** (pl.col("silence_days") / pl.col("usual_gap_days") - 1).clip(lower_bound=0.0)
+    own_risk = silence_risk(pl.col("silence_days"), pl.col("usual_gap_days"))
     per_person = (
         per_person.join(_person_rhythm(net), on="idx", how="left")
-        .with_columns(silence.alias("silence_days"))
+        .with_columns(silence_days(net.as_of, pl.col("last_interaction")).alias("silence_days"))
         .with_columns(((pl.col("ties_fade_risk") + own_risk) / 2).alias("fade_risk"))
         .with_columns(
-            pl.when(pl.col("n_established") == 0)
-            .then(pl.lit("one-off"))
-            .when(pl.col("fade_risk") < 0.25).then(pl.lit("active"))
-            .when(pl.col("fade_risk") < 0.5).then(pl.lit("cooling"))
-            .when(pl.col("fade_risk") < 0.9).then(pl.lit("fading"))
-            .otherwise(pl.lit("dormant"))
-            .alias("status"),
+            status_expr(pl.col("fade_risk"), own_risk, pl.col("silence_days") / pl.col("usual_gap_days")).alias("status"),
         )
     )
     rel = net.relationships.with_columns(pl.Series("mutual", mutual_mask(net)))
@@ -245,9 +234,7 @@ def _person_rhythm(net: Network) -> pl.DataFrame:
     res_days = net.resolution.total_seconds() / 86400
     both_ends = pl.concat([net.events.select(pl.col("s").alias("idx"), "ts"), net.events.select(pl.col("d").alias("idx"), "ts")])
     periods = both_ends.select("idx", (pl.col("ts").dt.epoch("us") // res_us).alias("period")).unique().sort("idx", "period")
-    same_person = pl.col("idx") == pl.col("idx").shift(1)
-    gaps = periods.with_columns(pl.when(same_person).then(pl.col("period") - pl.col("period").shift(1)).alias("gap"))
-    out = gaps.group_by("idx").agg((pl.col("gap").median() * res_days).alias("usual_gap_days"))
+    out = median_gap_days(periods, ["idx"], res_days)
     prior = out["usual_gap_days"].median()
     return out.with_columns(pl.col("usual_gap_days").fill_null(prior if prior is not None else 7.0).clip(lower_bound=res_days))
 
@@ -256,10 +243,6 @@ def _pct_text(share: pl.Expr) -> pl.Expr:
     """0.0213 -> '2%', 0.004 -> '0.4%'."""
     pct = share * 100
     return pl.when(pct.round(1) >= 1).then(pct.ceil().cast(pl.Int64).cast(pl.String)).otherwise(pct.round(1).cast(pl.String))
-
-
-def _days(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr >= 10).then(expr.round(0).cast(pl.Int64).cast(pl.String)).otherwise(expr.round(1).cast(pl.String))
 
 
 def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
@@ -285,10 +268,8 @@ def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
             pl.lit(" ties"),
         )
     rhythm = (
-        pl.when(pl.col("status") == "one-off")
-        .then(pl.lit("only one-off contact"))
-        .when(pl.col("silence_days") > pl.col("usual_gap_days"))
-        .then(pl.concat_str(pl.lit("silent "), _days(pl.col("silence_days")), pl.lit(" days against a usual "), _days(pl.col("usual_gap_days"))))
+        pl.when(pl.col("silence_days") > pl.col("usual_gap_days"))
+        .then(pl.concat_str(pl.lit("silent "), days_text(pl.col("silence_days")), pl.lit(" days against a usual "), days_text(pl.col("usual_gap_days"))))
         .otherwise(pl.lit("in touch on the usual rhythm"))
     )
     parts = [influence]
@@ -298,7 +279,7 @@ def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
     if not ego:
         parts.append(
             pl.when(pl.col("n_fading") > 0).then(
-                pl.concat_str(pl.col("n_fading").cast(pl.String), pl.lit(" of "), pl.col("n_established").cast(pl.String), pl.lit(" ties fading"))
+                pl.concat_str(pl.col("n_fading").cast(pl.String), pl.lit(" of "), pl.col("n_ties").cast(pl.String), pl.lit(" ties fading"))
             )
         )
     return pl.concat_list(parts).list.drop_nulls().list.join(", ")

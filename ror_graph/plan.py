@@ -51,6 +51,7 @@ import polars as pl
 
 from ror_graph.errors import OptionError
 from ror_graph.fading import FadeParams, fading_ties
+from ror_graph.fading import days_text as _days
 from ror_graph.network import Network
 from ror_graph.nurture import NurtureWeights, nurture_next
 
@@ -168,10 +169,6 @@ def outreach_plan(
         pl.col("n_give").alias("interactions_from_you"),
         pl.col("n_get").alias("interactions_to_you"),
     )
-
-
-def _days(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr >= 10).then(expr.round(0).cast(pl.Int64).cast(pl.String)).otherwise(expr.round(1).cast(pl.String))
 
 
 def _suggestion() -> pl.Expr:

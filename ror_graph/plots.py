@@ -30,6 +30,7 @@ __all__ = [
     "reciprocity_over_time",
     "tie_timeline",
     "ranked_bars",
+    "reliability_diagram",
 ]
 
 _BLUE, _ORANGE, _GREY, _RED = "#2b6cb0", "#dd6b20", "#a0aec0", "#c53030"
@@ -186,4 +187,23 @@ def ranked_bars(frame: pl.DataFrame, *, label: str, value: str, title: str, xlab
     ax.spines["right"].set_visible(False)
     ax.grid(True, axis="x", color="#e2e8f0", linewidth=0.8)
     ax.set_axisbelow(True)
+    return fig
+
+
+def reliability_diagram(table: pl.DataFrame, *, horizon_days: float) -> Figure:
+    """Predicted against observed silence by decile of ``fade_risk`` (``predicted``,
+    ``observed``, ``n`` columns of :func:`ror_graph.fade_model.reliability`); on the diagonal,
+    "0.8" means 80%."""
+    fig = Figure(figsize=(4.2, 4.0), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color=_GREY, linewidth=1, linestyle="--", label="perfect calibration")
+    ax.plot(table["predicted"].to_numpy(), table["observed"].to_numpy(), marker="o", color=_BLUE,
+            label="deciles of fade_risk")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(f"predicted P(silent {horizon_days:g} days)")
+    ax.set_ylabel("observed share silent")
+    ax.set_title("Calibration on the last horizon", fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    _style(ax)
     return fig

@@ -9,6 +9,8 @@ read this"):
 * ``nurture``: the nurture-next list with reasons (:func:`ror_graph.nurture.nurture_next`).
 * ``fading``: fading relationships, each with a timeline of its interactions against its
   usual rhythm (:func:`ror_graph.fading.fading_ties`).
+* ``calibration``: the reliability plot of fade risk, the model fitted one horizon back
+  against what happened since (:func:`ror_graph.fading.holdout_calibration`).
 * ``influencers``: top influencers (:func:`ror_graph.influence.influencers`).
 * ``one-sided``: one-sided fans (they give, nobody gives back) and one-sided follows
   (:func:`one_sided`).
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 #: Section ids in the order they appear.
-SECTIONS = ("glance", "nurture", "fading", "influencers", "one-sided", "referral", "communities")
+SECTIONS = ("glance", "nurture", "fading", "calibration", "influencers", "one-sided", "referral", "communities")
 
 Progress = Callable[[str], None]
 
@@ -324,13 +326,39 @@ def _fading(net: Network, me: str | None, top: int, timelines: int) -> _Section:
     if figs:
         parts.append("<h3>Timelines</h3>" + "".join(figs))
     howto = (
-        "Each relationship is judged against its own rhythm: its usual gap is the typical time between days on which "
-        "the two interacted. fade_risk in [0, 1] grows with silence beyond that gap and with a drop in recent activity. "
+        "fade_risk is the probability that the relationship stays silent over the next 30 days, from a model fitted "
+        "on this log's own history (docs/backtest.md). The evidence judges each relationship against its own rhythm: "
+        "its usual gap is the typical time between days on which the two interacted. "
         "In a timeline, marks above the line come from the other person, below from the first; the red span starts "
         "one usual gap after the last interaction, and its dotted ticks are the contacts the usual rhythm would have "
         "had. A bridge has no shared contacts: losing it is hardest to repair."
     )
     return _Section("fading", "Fading relationships", howto, "".join(parts))
+
+
+def _calibration(net: Network) -> _Section:
+    """The reliability plot: the model fitted one horizon before as_of against what happened since."""
+    from ror_graph.fading import FadeParams, holdout_calibration
+
+    params = FadeParams()
+    table, summary = holdout_calibration(net, params)
+    howto = (
+        "Does a fade_risk of 0.8 mean 80%? The fade model was fitted again with the data up to one horizon before "
+        "the report's date, its predictions for every relationship then were sorted into ten equal groups, and each "
+        "group's mean prediction is plotted against the share of its relationships that really stayed silent since."
+    )
+    if table.height == 0:
+        return _Section("calibration", "Calibration of fade risk", howto,
+                        _note("The log is shorter than one horizon: no calibration check yet."))
+    note = _note(
+        f"Fitted with the data up to {str(summary['origin'])[:10]} ({summary['source']} model), then compared with the "
+        f"last {params.horizon_days:g} days: {int(float(summary['ties'])):,} relationships, Brier score "  # type: ignore[arg-type]
+        f"{float(summary['brier']):.3f}, AUC {float(summary['auc'] or float('nan')):.3f}. "  # type: ignore[arg-type]
+        "Points on the diagonal mean a predicted 0.8 came true 80% of the time."
+    )
+    fig = plots.reliability_diagram(table, horizon_days=float(summary["horizon_days"]))  # type: ignore[arg-type]
+    return _Section("calibration", "Calibration of fade risk", howto,
+                    note + _figure(fig, "calibration of fade_risk on the last horizon"))
 
 
 def _influencers(net: Network, me: str | None, top: int) -> _Section:
@@ -567,6 +595,7 @@ def build_report(
         ("community at a glance", lambda: _glance(net)),
         ("nurture-next list", lambda: _nurture(net, me, top)),
         ("fading relationships", lambda: _fading(net, me, top, timelines)),
+        ("calibration of fade risk", lambda: _calibration(net)),
         ("influencers", lambda: _influencers(net, me, top)),
         ("one-sided fans and follows", lambda: _one_sided(net, me, top)),
         ("referral reach", lambda: _referral(net, top, referral)),

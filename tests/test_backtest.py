@@ -52,6 +52,17 @@ def test_precision_at_k_counts_ties_by_expectation():
     assert precision_at_k([1, 2], [1, 1], 3) is None
 
 
+def test_value_precision_at_k():
+    from ror_graph.backtest import value_precision_at_k
+
+    # Positives worth 5 and 1; the best top 1 holds the 5.
+    assert value_precision_at_k([3, 2, 1], [0, 1, 1], [9, 5, 1], 1) == 0.0
+    assert value_precision_at_k([1, 3, 2], [0, 1, 1], [9, 5, 1], 1) == 1.0
+    assert value_precision_at_k([1, 2, 3], [0, 1, 1], [9, 5, 1], 2) == 1.0
+    assert value_precision_at_k([1, 1, 1], [0, 1, 1], [9, 5, 1], 1) == pytest.approx((5 + 1) / 3 / 5)
+    assert value_precision_at_k([1, 2], [0, 0], [1, 1], 1) is None
+
+
 def test_spearman():
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
@@ -151,26 +162,35 @@ def test_fading_metrics_on_the_small_log():
     # only 16 > 7 is won, 1 pair of 6.
     assert value[("recency", "auc")] == pytest.approx(1 / 6)
     assert value[("recency", "p@1")] == 0.0
-    assert {"fade_risk", "p_silent", "recency", "cadence"} == {s for s, _ in value}
+    assert {"fade_risk", "recency", "cadence", "few_events", "rhythm_score"} == {s for s, _ in value}
+    assert ("fade_risk", "brier") in value and ("fade_risk", "rel_obs_01") not in value  # fewer than 10 ties
     for (signal, metric), v in value.items():
         assert v is None or 0.0 <= v <= 1.0, (signal, metric)
 
 
-def test_p_silent_uses_the_backtest_horizon():
-    """The back-test scores p_silent over its own horizon, computed with data up to T only."""
+def test_fade_risk_uses_the_backtest_horizon():
+    """The back-test fits the fade model for its own horizon, with data up to T only."""
     from dataclasses import replace
 
-    from ror_graph.fading import FadeParams
+    from ror_graph.fading import FadeParams, fade_model
 
     net = Network.from_dataset(_log(), as_of=T)
     for days in (7, 30):
         res = backtest(_log(), [T], horizon=f"{days}d", tasks=("fading",), ks=(1,))
-        auc = res.filter((pl.col("signal") == "p_silent") & (pl.col("metric") == "auc") & (pl.col("target") == "silent"))
-        scored = tie_fade_scores(net, replace(FadeParams(), horizon_days=days))
-        assert auc.height == 1 and scored["p_silent"].drop_nulls().is_between(0, 1).all()
-    week = tie_fade_scores(net, replace(FadeParams(), horizon_days=7))["p_silent"]
-    month = tie_fade_scores(net, replace(FadeParams(), horizon_days=30))["p_silent"]
-    assert (week.drop_nulls() >= month.drop_nulls()).all()
+        auc = res.filter((pl.col("signal") == "fade_risk") & (pl.col("metric") == "auc") & (pl.col("target") == "silent"))
+        assert auc.height == 1
+        params = replace(FadeParams(), horizon_days=days)
+        assert fade_model(net, params).horizon_days == days  # 100 days of history: at least 2 horizons
+        assert tie_fade_scores(net, params)["fade_risk"].is_between(0, 1).all()
+
+
+def test_min_events_sets_the_population():
+    three = backtest(_log(), [T], horizon="30d", tasks=("fading",), ks=(1,))
+    many = backtest(_log(), [T], horizon="30d", tasks=("fading",), ks=(1,), min_events=14)
+    n = {t: v for t, v in three.filter(pl.col("metric") == "auc").select("target", "n").unique().iter_rows()}
+    assert n["silent"] == 5 and n["silent_active"] == 5
+    # Ties with at least 14 events before T: a-b (14), e-f (13 is too few), g-h (33), c-d (11 is too few), i-j (10).
+    assert many.filter((pl.col("metric") == "auc") & (pl.col("target") == "silent"))["n"][0] == 2
 
 
 def test_leakage_would_change_the_nurture_list():
@@ -202,7 +222,7 @@ def test_nurture_target_on_the_small_log():
 
 def test_nurture_with_me_scores_that_ego_only():
     res = backtest(_log(), [T], horizon="30d", me="g", tasks=("nurture",), nurture_ks=(1,))
-    assert set(res["target"]) == {"ego_valuable_lost", "ego_mutual_lost"} and set(res["ego"]) == {"g"}
+    assert set(res["target"]) == {"ego_valuable_lost", "ego_mutual_lost", "ego_worth_lost"} and set(res["ego"]) == {"g"}
     assert set(res["n"]) == {1}
 
 
@@ -250,8 +270,13 @@ def test_copenhagen_sms_rolling_origin(shared_data):
     assert gives["mean"][0] > 0.65
     assert summary.filter(pl.col("role") == "baseline")["margin"].null_count() == summary.filter(pl.col("role") == "baseline").height
     nurture = summary.filter((pl.col("task") == "nurture") & (pl.col("metric") == "auc") & (pl.col("signal") == "priority"))
-    assert set(nurture["target"]) == {"community_valuable_lost", "community_mutual_lost", "ego_valuable_lost", "ego_mutual_lost"}
-    assert (nurture["mean"] > 0.6).all()  # far above chance; recency alone is near 0.5 (docs/backtest.md)
+    assert set(nurture["target"]) == {"community_valuable_lost", "community_mutual_lost", "ego_valuable_lost", "ego_mutual_lost",
+                                      "community_worth_lost", "ego_worth_lost"}
+    old_targets = nurture.filter(~pl.col("target").str.ends_with("worth_lost"))
+    assert (old_targets["mean"] > 0.6).all()  # far above chance; recency alone is near 0.5 (docs/backtest.md)
+    vp = summary.filter((pl.col("target") == "community_worth_lost") & (pl.col("metric") == "vp@10"))
+    assert set(vp["signal"]) == {"priority", "fade_risk", "recency", "volume", "volume_x_recency"}
+    assert vp["mean"].drop_nulls().is_between(0, 1).all()
 
 
 # -- CLI ---------------------------------------------------------------------------------------

@@ -1,0 +1,528 @@
+"""Will this tie stay silent? A logistic model fitted at run time on the user's own log.
+
+``fade_risk`` is P(no interaction either way on the tie in (T, T + h]), h the horizon
+(``FadeParams.horizon_days``, 30 days by default). The model is learned from the log itself:
+
+* **Training examples at pseudo-origins.** T_k = T - k * step for k = 1 .. K. For every pair
+  with an event at or before T_k, the features are computed from the events at or before T_k
+  and the label is 1 when the pair has no event in (T_k, T_k + step]. Every label ends by
+  T_{k-1} <= T, so nothing after ``as_of`` is read: the fit uses only what a user knows at T.
+  ``step`` = h when the log before T spans at least 2h; when it spans between h and 2h, the
+  model learns "silent for h/2" (step = h/2) in the recent past, and its probability is over
+  h/2 (``FadeModel.horizon_days`` says which). K = min(``max_origins``, span / step - 1), so
+  every pseudo-origin has at least one step of history before it.
+* **Fallback prior.** When the log is shorter than h, or the examples hold fewer than
+  ``MIN_CLASS`` silent or non-silent rows, the coefficients of ``fade_prior.json`` are used: a
+  fit of the same model on the shared real datasets, shipped with its provenance (datasets,
+  command, date, commit). Features are in units of the horizon, so the prior applies to any h.
+* **Standardised, L2-regularised logistic regression**: features centred and scaled by the
+  training rows' mean and standard deviation; minimise mean log-loss + ``l2`` / 2 * |w|^2
+  (intercept not penalised; scikit-learn's ``LogisticRegression(C=1 / (n * l2))``).
+* **Deterministic subsample.** When the pseudo-origins hold more than ``max_rows`` rows, a
+  row (a, b, k) is kept when ``subsample_hash(a, b, k) % 1_000_000 < rate * 1_000_000``: a hash
+  made of int64 multiplications, additions and modulo only (every intermediate < 2^62), so
+  Spark SQL reproduces the same sample from the same vertex indices (``Network.nodes.idx``:
+  the rank of ``node_id`` in sorted order, from 0).
+
+Why this model: the label is "silent for a fixed horizon", so pairs that talk rarely are the
+ones at risk; the number of distinct active days is the strongest single input, then the
+silence, a recency-decayed count, and whether each person is still active with anyone at all
+(issue #10's prototype; Raeder, Lizardo, Hachen and Chawla, "Predictors of short-term decay of
+cell phone contacts in a large scale communication network", Social Networks 33, 2011, found
+weight, reciprocity, age and the endpoints' activity predict which ties persist). The idea of
+a relationship that may have *stopped*, judged from its frequency and recency, is the
+customer-base model of Schmittlein, Morrison and Colombo (Pareto/NBD, Management Science 1987)
+and Fader, Hardie and Lee ("Counting your customers the easy way: an alternative to the
+Pareto/NBD model", Marketing Science 24, 2005, BG/NBD); a regression on recency and frequency
+fitted on the user's own history replaces their parametric stopping process, which ranked ties
+worse than plain recency here (docs/backtest.md). A gradient-boosted model did no better in
+the issue's prototype (it overfits small logs), so the model stays linear and small.
+
+Features (each a column of :func:`tie_features`; T' the origin, h the model's horizon in days,
+"day" = ``Network.resolution``, an event counts when ts <= T'; ``ln`` natural log):
+
+``log_active_days``
+    ln(number of distinct days floor(epoch_us / resolution_us) with an event of the pair).
+``log_silence``
+    ln(1 + (T' - last event of the pair) / h).
+``log_decayed``
+    ln(1 + sum over the pair's events of 2 ** (-(T' - ts) / h)): events decayed with half-life h.
+    Summed exactly in fixed point: each event adds round(2 ** (40 - (T - ts) / h)) as an int64
+    (T = as_of), the sum is multiplied by 2 ** (k - 40) for the pseudo-origin T' = T - k h.
+``log_end_silence_max``, ``log_end_silence_min``
+    ln(1 + s / h) for the larger and the smaller of the two endpoints' own silences, s = T' minus
+    the person's last event with anyone (either direction).
+``log_age``
+    ln(1 + (T' - first event of the pair) / h).
+``log_mean_gap``
+    ln(1 + ((last - first) / max(active days - 1, 1)) / h): the pair's mean gap between active days.
+``balance``
+    |n_ab - n_ba| / n: 0 when both sides gave as much, 1 when one side only.
+``log_events``
+    ln(number of events of the pair).
+``silence_units``
+    min((T' - last event of the pair) / h, 12): the silence in horizons, capped at 12.
+``log_missed``
+    ln(1 + silence * active days / age), silence = T' - last, age = T' - first event (0 when
+    age = 0): the active days the pair's own lifetime rate says it has missed since it went
+    quiet; a long, regular relationship that stops scores high, a one-day burst does not.
+
+All times in microseconds since the epoch, durations divided by 86,400e6 for days. The Spark
+backend recomputes them with group-bys on (a, b) and on each person, applies
+``(x - mean) / scale``, the coefficients and the intercept, and takes the logistic.
+
+Choice of the fitting library, by measurement (``python -m ror_graph.fade_model``, 200,000
+rows x 5 features, this machine, load average ~4): scipy L-BFGS on the analytic gradient
+(numpy) 0.11 s, scikit-learn ``LogisticRegression(lbfgs)`` 0.16 s, same coefficients to 1e-5;
+importing scikit-learn costs ~0.9 s and adds a dependency, scipy is already one. Kept: scipy.
+scikit-learn is the reference in the tests.
+
+Example
+-------
+>>> import polars as pl
+>>> from ror_graph.model import validate_events
+>>> from ror_graph.network import Network
+>>> day = 86400
+>>> rows = [("a", "b", d) for d in range(0, 200, 2)] + [("c", "d", d) for d in range(0, 100, 2)]
+>>> rows += [(f"p{i}", f"q{i}", d) for i in range(40) for d in range(i, 200 - 3 * i, 5)]
+>>> raw = pl.DataFrame({"src": [r[0] for r in rows], "dst": [r[1] for r in rows],
+...                     "kind": ["message"] * len(rows), "ts": [r[2] * day for r in rows]})
+>>> net = Network.from_dataset(validate_events(raw, source="doc"))
+>>> model, ties = fade_probabilities(net, horizon_days=30)
+>>> p = dict(zip(net.names(ties, "a", "a_id")["a_id"], ties["p_silent"]))
+>>> model.source, model.horizon_days
+('fitted', 30.0)
+>>> bool(p["c"] > 0.5 > p["a"])    # c-d stopped 100 days ago, a-b talks every other day
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+if TYPE_CHECKING:
+    from ror_graph.network import Network
+
+__all__ = [
+    "FEATURES",
+    "CORE_FEATURES",
+    "DEFAULT_FEATURES",
+    "FadeModel",
+    "fit_fade_model",
+    "fade_probabilities",
+    "fit_logistic",
+    "tie_features",
+    "training_rows",
+    "subsample_hash",
+    "load_prior",
+    "reliability",
+]
+
+#: Every feature :func:`tie_features` can compute (definitions in the module docstring).
+FEATURES = (
+    "log_active_days", "log_silence", "log_decayed", "log_end_silence_max", "log_end_silence_min",
+    "log_age", "log_mean_gap", "balance", "log_events", "silence_units", "log_missed",
+)
+#: The inputs that worked in issue #10's prototype.
+CORE_FEATURES = ("log_active_days", "log_silence", "log_decayed", "log_end_silence_max", "log_end_silence_min")
+#: The features of the default model (chosen by leave-one-dataset-out over the shared datasets:
+#: benchmarks/results/backtest_fading.md): all but ``log_missed``.
+DEFAULT_FEATURES = tuple(f for f in FEATURES if f != "log_missed")
+#: Fewer silent (or non-silent) training rows than this: use the prior.
+MIN_CLASS = 20
+_PRIME = 2_147_483_647  # 2^31 - 1
+_US_PER_DAY = 86_400_000_000
+PRIOR_FILE = "fade_prior.json"
+
+
+@dataclass(frozen=True)
+class FadeModel:
+    """A fitted fade model: P(silent over ``horizon_days``) = logistic(intercept + sum of
+    coefficients * (feature - mean) / scale).
+
+    ``source`` is ``"fitted"`` (on this log at run time) or ``"prior"`` (``fade_prior.json``);
+    ``provenance`` says what it was fitted on (origins, rows, the step, or the prior's datasets).
+    """
+
+    feature_names: tuple[str, ...]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    coefficients: tuple[float, ...]
+    intercept: float
+    horizon_days: float
+    source: str = "fitted"
+    provenance: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def linear_expr(self) -> pl.Expr:
+        """The log-odds of silence as a polars expression over the feature columns."""
+        z = pl.lit(self.intercept)
+        for name, mean, scale, coef in zip(self.feature_names, self.means, self.scales, self.coefficients):
+            z = z + coef * (pl.col(name) - mean) / scale
+        return z
+
+    def predict_expr(self) -> pl.Expr:
+        """P(silent over ``horizon_days``) as a polars expression over the feature columns."""
+        return 1 / (1 + (-self.linear_expr()).exp())
+
+    def predict(self, features: pl.DataFrame) -> pl.Series:
+        """P(silent over ``horizon_days``) for each row of a :func:`tie_features` frame."""
+        return features.select(self.predict_expr().alias("p_silent")).to_series()
+
+    def with_horizon(self, horizon_days: float) -> FadeModel:
+        """The same coefficients for another horizon (features are in units of the horizon)."""
+        return FadeModel(self.feature_names, self.means, self.scales, self.coefficients, self.intercept,
+                         float(horizon_days), self.source, self.provenance)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "feature_names": list(self.feature_names), "means": list(self.means), "scales": list(self.scales),
+            "coefficients": list(self.coefficients), "intercept": self.intercept, "provenance": self.provenance,
+        }
+
+
+def load_prior(horizon_days: float, features: tuple[str, ...] | None = None) -> FadeModel:
+    """The shipped prior (``ror_graph/fade_prior.json``) for ``horizon_days``. With ``features``,
+    the prior must have been fitted on exactly those (else ``ValueError``)."""
+    data = json.loads(resources.files("ror_graph").joinpath(PRIOR_FILE).read_text())
+    names = tuple(data["feature_names"])
+    if features is not None and tuple(features) != names:
+        raise ValueError(f"the shipped prior uses {names}, not {tuple(features)}; regenerate it "
+                         "(python benchmarks/backtest_real_data.py --write-prior)")
+    return FadeModel(names, tuple(data["means"]), tuple(data["scales"]), tuple(data["coefficients"]),
+                     float(data["intercept"]), float(horizon_days), "prior", data.get("provenance", {}))
+
+
+# -- the hash of the subsample ------------------------------------------------------------------
+
+
+def subsample_hash(a: pl.Expr, b: pl.Expr, k: pl.Expr | int) -> pl.Expr:
+    """A deterministic integer in [0, 2^31 - 1) for the row (a, b, k), int64 arithmetic only::
+
+        h1 = (a * 1000003 + b) % P              P = 2147483647
+        h2 = (h1 * 48271 + k * 69621 + 12345) % P
+        h  = (h2 * 48271) % P
+
+    a, b are vertex indices (< 2^31), k the pseudo-origin number; every intermediate value stays
+    below 2^62, so Spark SQL (``pmod`` or ``%`` on BIGINT) gives the same numbers.
+    """
+    k_expr = k if isinstance(k, pl.Expr) else pl.lit(k, dtype=pl.Int64)
+    h1 = (a.cast(pl.Int64) * 1_000_003 + b.cast(pl.Int64)) % _PRIME
+    h2 = (h1 * 48_271 + k_expr.cast(pl.Int64) * 69_621 + 12_345) % _PRIME
+    return (h2 * 48_271) % _PRIME
+
+
+# -- features -----------------------------------------------------------------------------------
+
+
+def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
+    """Per pair (a < b) and bucket j = (as_of - ts) // step: events n, from a n_ab, first and last
+    ts, decayed sum 2 ** (-(as_of - ts) / step) (an integer in units of 2^-40), and the active
+    days whose first event is in j.
+    An event is at or before T_k = as_of - k * step exactly when its bucket is >= k."""
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    res_us = int(net.resolution.total_seconds() * 1e6)
+    ev = net.events.select(
+        pl.min_horizontal("s", "d").cast(pl.Int64).alias("a"),
+        pl.max_horizontal("s", "d").cast(pl.Int64).alias("b"),
+        (pl.col("s") < pl.col("d")).alias("fwd"),
+        pl.col("ts").dt.epoch("us").alias("t"),
+    ).with_columns(((as_of_us - pl.col("t")) // step_us).alias("bucket"))
+    days = (
+        ev.group_by("a", "b", pl.col("t") // res_us)
+        .agg(pl.col("bucket").max())  # the bucket of the day's first event
+        .group_by("a", "b", "bucket")
+        .agg(pl.len().cast(pl.Int64).alias("days"))
+    )
+    pb = ev.group_by("a", "b", "bucket").agg(
+        pl.len().cast(pl.Int64).alias("n"),
+        pl.col("fwd").sum().cast(pl.Int64).alias("n_ab"),
+        pl.col("t").min().alias("first"),
+        pl.col("t").max().alias("last"),
+        # Fixed point (units of 2^-40), so that the sum is exact in any order: the same bits every run.
+        (pl.lit(2.0) ** (40 - (as_of_us - pl.col("t")).cast(pl.Float64) / step_us)).round(0).cast(pl.Int64).sum().alias("dec"),
+    )
+    return pb.join(days, on=["a", "b", "bucket"], how="left").with_columns(pl.col("days").fill_null(0))
+
+
+def _node_buckets(pb: pl.DataFrame) -> pl.DataFrame:
+    """Per person and bucket: the last event with anyone."""
+    return pl.concat([
+        pb.select(pl.col("a").alias("node"), "bucket", "last"),
+        pb.select(pl.col("b").alias("node"), "bucket", "last"),
+    ]).group_by("node", "bucket").agg(pl.col("last").max())
+
+
+def _features_at(pb: pl.DataFrame, nodes: pl.DataFrame, k: int, step_us: int, as_of_us: int,
+                 keep: pl.Expr | None = None) -> pl.DataFrame:
+    """Every feature at T_k = as_of - k * step for the pairs with an event at or before T_k."""
+    t_k = as_of_us - k * step_us
+    rows = pb.filter(pl.col("bucket") >= k)
+    if keep is not None:
+        rows = rows.filter(keep)
+    pre = rows.group_by("a", "b").agg(
+        pl.col("n").sum(), pl.col("n_ab").sum(), pl.col("first").min(), pl.col("last").max(),
+        pl.col("dec").sum(), pl.col("days").sum(),
+    )
+    last_seen = nodes.filter(pl.col("bucket") >= k).group_by("node").agg(pl.col("last").max().alias("seen"))
+    pre = (
+        pre.join(last_seen.rename({"node": "a", "seen": "seen_a"}), on="a", how="left")
+        .join(last_seen.rename({"node": "b", "seen": "seen_b"}), on="b", how="left")
+    )
+    unit = float(step_us)
+
+    def log_units(expr: pl.Expr) -> pl.Expr:
+        return (1 + expr.cast(pl.Float64) / unit).log()
+
+    end_max = pl.max_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
+    end_min = pl.min_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
+    return pre.select(
+        "a", "b",
+        pl.col("days").cast(pl.Float64).log().alias("log_active_days"),
+        log_units(t_k - pl.col("last")).alias("log_silence"),
+        (1 + pl.col("dec").cast(pl.Float64) * 2.0 ** (k - 40)).log().alias("log_decayed"),
+        log_units(end_max).alias("log_end_silence_max"),
+        log_units(end_min).alias("log_end_silence_min"),
+        log_units(t_k - pl.col("first")).alias("log_age"),
+        log_units((pl.col("last") - pl.col("first")) / (pl.col("days") - 1).clip(lower_bound=1)).alias("log_mean_gap"),
+        ((pl.col("n_ab") * 2 - pl.col("n")).abs() / pl.col("n")).alias("balance"),
+        pl.col("n").cast(pl.Float64).log().alias("log_events"),
+        ((t_k - pl.col("last")).cast(pl.Float64) / unit).clip(upper_bound=12.0).alias("silence_units"),
+        pl.when(pl.col("first") < t_k).then(
+            (1 + (t_k - pl.col("last")).cast(pl.Float64) * pl.col("days") / (t_k - pl.col("first")).cast(pl.Float64)).log()
+        ).otherwise(0.0).alias("log_missed"),
+    )
+
+
+def tie_features(net: Network, horizon_days: float) -> pl.DataFrame:
+    """Every feature of every tie at ``net.as_of``, time in units of ``horizon_days``
+    (``a, b`` and the columns of :data:`FEATURES`, sorted by a, b)."""
+    step_us = max(1, int(round(horizon_days * _US_PER_DAY)))
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    pb = _pair_buckets(net, step_us)
+    return _features_at(pb, _node_buckets(pb), 0, step_us, as_of_us).sort("a", "b")
+
+
+def _step_days(net: Network, horizon_days: float) -> float:
+    """h when the log before as_of spans at least 2h, else h/2."""
+    span_days = (net.as_of - net.events["ts"].min()).total_seconds() / 86400  # type: ignore[operator]
+    return horizon_days if span_days >= 2 * horizon_days else horizon_days / 2
+
+
+def training_rows(
+    net: Network, horizon_days: float, *, max_origins: int = 6, max_rows: int = 100_000,
+    _buckets: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+) -> tuple[pl.DataFrame, float, dict[str, Any]]:
+    """The examples at pseudo-origins before ``net.as_of`` (see the module docstring).
+
+    Returns ``(rows, step_days, info)``: rows ``a, b, <FEATURES>, silent, k`` (empty when the
+    log is shorter than one horizon), the step (h or h/2), and counts for the provenance.
+    """
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    first_us = int(net.events["ts"].min().timestamp() * 1e6)  # type: ignore[union-attr]
+    step_days = _step_days(net, horizon_days)
+    step_us = max(1, int(round(step_days * _US_PER_DAY)))
+    n_origins = min(max_origins, int((as_of_us - first_us) // step_us) - 1)
+    info: dict[str, Any] = {"step_days": step_days, "origins": max(n_origins, 0),
+                            "log_span_days": round((as_of_us - first_us) / _US_PER_DAY, 2)}
+    if n_origins < 1:
+        return pl.DataFrame(), step_days, info
+    pb, nodes = _buckets if _buckets is not None else _buckets_of(net, step_us)
+    oldest = pb.group_by("a", "b").agg(pl.col("bucket").max())["bucket"].to_numpy()
+    available = int(sum((oldest >= k).sum() for k in range(1, n_origins + 1)))
+    rate = min(1.0, max_rows / max(available, 1))
+    cut = int(round(rate * 1_000_000))
+    frames = []
+    for k in range(1, n_origins + 1):
+        keep = None if rate >= 1 else (subsample_hash(pl.col("a"), pl.col("b"), k) % 1_000_000) < cut
+        feats = _features_at(pb, nodes, k, step_us, as_of_us, keep)
+        talked = pb.filter(pl.col("bucket") == k - 1).select("a", "b").unique().with_columns(pl.lit(False).alias("silent"))
+        feats = feats.join(talked, on=["a", "b"], how="left").with_columns(
+            pl.col("silent").fill_null(True), pl.lit(k, dtype=pl.Int64).alias("k")
+        )
+        frames.append(feats)
+    rows = pl.concat(frames).sort("k", "a", "b")  # a fixed order: the fit is the same bit for bit
+    info.update(available_rows=available, rows=rows.height, sample_rate=round(rate, 6),
+                silent_share=round(float(rows["silent"].mean()), 4) if rows.height else None)
+    return rows, step_days, info
+
+
+def _buckets_of(net: Network, step_us: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    pb = _pair_buckets(net, step_us)
+    return pb, _node_buckets(pb)
+
+
+# -- the fit ------------------------------------------------------------------------------------
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, *, max_iter: int = 50) -> tuple[np.ndarray, float]:
+    """Minimise mean log-loss + ``l2`` / 2 * |w|^2 over (w, intercept) by Newton's method (the
+    objective is strictly convex; m + 1 unknowns, so each step solves an (m + 1) x (m + 1)
+    system); ``x`` already standardised. Equals scikit-learn's
+    ``LogisticRegression(C=1 / (len(y) * l2))`` (tested)."""
+    n, m = x.shape
+    design = np.hstack([x, np.ones((n, 1))])
+    yf = y.astype(np.float64)
+    penalty = np.full(m + 1, l2)
+    penalty[m] = 0.0  # the intercept is not penalised
+
+    def objective(theta: np.ndarray) -> float:
+        z = design @ theta
+        return float(np.mean(np.logaddexp(0.0, z) - yf * z) + 0.5 * l2 * theta[:m] @ theta[:m])
+
+    theta = np.zeros(m + 1)
+    base = min(max(yf.mean(), 1e-6), 1 - 1e-6)
+    theta[m] = math.log(base / (1 - base))
+    current = objective(theta)
+    for _ in range(max_iter):
+        p = _sigmoid(design @ theta)
+        grad = design.T @ (p - yf) / n + penalty * theta
+        hess = (design * (p * (1 - p))[:, None]).T @ design / n + np.diag(penalty + 1e-12)
+        delta = np.linalg.solve(hess, grad)
+        step = 1.0
+        while True:  # halve the step until the objective does not increase
+            trial = theta - step * delta
+            value = objective(trial)
+            if value <= current + 1e-15 or step < 1e-8:
+                break
+            step /= 2
+        theta, previous, current = trial, current, value
+        if np.max(np.abs(step * delta)) < 1e-10 or previous - current < 1e-14:
+            break
+    return theta[:m], float(theta[m])
+
+
+def _fit_lbfgs(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
+    """The same objective with scipy's L-BFGS (for the measurement in :func:`_measure`)."""
+    from scipy.optimize import minimize
+    from scipy.special import expit, log_expit
+
+    n, m = x.shape
+    yf = y.astype(np.float64)
+    sign = 2 * yf - 1
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, c = theta[:m], theta[m]
+        z = x @ w + c
+        r = (expit(z) - yf) / n
+        return -log_expit(sign * z).mean() + 0.5 * l2 * float(w @ w), np.concatenate([x.T @ r + l2 * w, [r.sum()]])
+
+    res = minimize(loss, np.zeros(m + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500, "gtol": 1e-9})
+    return res.x[:m], float(res.x[m])
+
+
+def _standardise(frame: pl.DataFrame, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = frame.select(names).to_numpy().astype(np.float64)
+    means = x.mean(axis=0)
+    scales = x.std(axis=0)
+    scales[scales < 1e-12] = 1.0
+    return (x - means) / scales, means, scales
+
+
+def fade_probabilities(
+    net: Network,
+    horizon_days: float,
+    *,
+    features: tuple[str, ...] = DEFAULT_FEATURES,
+    l2: float = 1e-2,
+    max_origins: int = 2,
+    max_rows: int = 100_000,
+    prior_only: bool = False,
+) -> tuple[FadeModel, pl.DataFrame]:
+    """Fit the fade model on ``net``'s log (or take the prior) and apply it to every tie.
+
+    Returns ``(model, ties)``: ``ties`` has ``a, b``, the model's features and ``p_silent`` =
+    P(no interaction in the next ``model.horizon_days``), sorted by a, b.
+    """
+    started = time.perf_counter()
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    step_days = _step_days(net, horizon_days)
+    step_us = max(1, int(round(step_days * _US_PER_DAY)))
+    buckets = _buckets_of(net, step_us)
+    model = None
+    info: dict[str, Any] = {}
+    if not prior_only:
+        rows, step_days, info = training_rows(net, horizon_days, max_origins=max_origins, max_rows=max_rows,
+                                              _buckets=buckets)
+        silent = int(rows["silent"].sum()) if rows.height else 0
+        if rows.height and min(silent, rows.height - silent) >= MIN_CLASS:
+            x, means, scales = _standardise(rows, tuple(features))
+            w, c = fit_logistic(x, rows["silent"].to_numpy(), l2)
+            info.update(l2=l2, fit_seconds=round(time.perf_counter() - started, 3))
+            model = FadeModel(tuple(features), tuple(means.tolist()), tuple(scales.tolist()), tuple(w.tolist()), c,
+                              float(step_days), "fitted", info)
+    if model is None:
+        prior = load_prior(horizon_days)
+        why = "asked for the prior" if prior_only else "too little history to fit"
+        model = FadeModel(prior.feature_names, prior.means, prior.scales, prior.coefficients, prior.intercept,
+                          float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
+        if step_days != horizon_days:
+            step_us = max(1, int(round(horizon_days * _US_PER_DAY)))
+            buckets = _buckets_of(net, step_us)
+    feats = _features_at(buckets[0], buckets[1], 0, step_us, as_of_us).sort("a", "b")
+    return model, feats.with_columns(model.predict_expr().alias("p_silent"))
+
+
+def fit_fade_model(net: Network, horizon_days: float, **options: Any) -> FadeModel:
+    """The fade model of ``net`` (options as :func:`fade_probabilities`)."""
+    return fade_probabilities(net, horizon_days, **options)[0]
+
+
+def reliability(probability: np.ndarray | list[float], outcome: np.ndarray | list[int], bins: int = 10) -> pl.DataFrame:
+    """Predicted against observed rate by decile of the prediction (``bin, n, predicted,
+    observed``): items sorted by probability and cut into ``bins`` groups of (nearly) equal size."""
+    p = np.asarray(probability, dtype=np.float64)
+    y = np.asarray(outcome, dtype=np.float64)
+    schema = {"bin": pl.Int64, "n": pl.Int64, "predicted": pl.Float64, "observed": pl.Float64}
+    if p.size < bins:
+        return pl.DataFrame(schema=schema)
+    groups = np.array_split(np.argsort(p, kind="stable"), bins)
+    return pl.DataFrame({
+        "bin": list(range(1, bins + 1)),
+        "n": [g.size for g in groups],
+        "predicted": [float(p[g].mean()) for g in groups],
+        "observed": [float(y[g].mean()) for g in groups],
+    }, schema=schema)
+
+
+def _measure(n: int = 200_000, m: int = 5, seed: int = 0) -> None:
+    """Time numpy Newton, scipy L-BFGS and scikit-learn on the same random standardised data."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, m))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x @ rng.standard_normal(m) + 0.3)))).astype(np.int64)
+    t = time.perf_counter()
+    w, c = fit_logistic(x, y, 1e-3)
+    newton_s = time.perf_counter() - t
+    t = time.perf_counter()
+    import scipy.optimize  # noqa: F401  (timed: its import cost)
+
+    scipy_import = time.perf_counter() - t
+    t = time.perf_counter()
+    w2, c2 = _fit_lbfgs(x, y, 1e-3)
+    scipy_s = time.perf_counter() - t
+    t = time.perf_counter()
+    from sklearn.linear_model import LogisticRegression
+
+    sk_import = time.perf_counter() - t
+    t = time.perf_counter()
+    ref = LogisticRegression(C=1 / (n * 1e-3), tol=1e-10, max_iter=1000).fit(x, y)
+    sk_s = time.perf_counter() - t
+    exact = np.r_[ref.coef_[0], ref.intercept_[0]]
+    print(f"{n} rows x {m} features: numpy Newton fit {newton_s:.3f}s (max |diff| vs sklearn "
+          f"{np.max(np.abs(np.r_[w, c] - exact)):.1e}); scipy L-BFGS import {scipy_import:.2f}s + fit {scipy_s:.3f}s "
+          f"(diff {np.max(np.abs(np.r_[w2, c2] - exact)):.1e}); sklearn import {sk_import:.2f}s + fit {sk_s:.3f}s")
+
+
+if __name__ == "__main__":
+    _measure()

@@ -1,0 +1,179 @@
+"""The fade model: known answers on small logs, no leakage, the prior, the fit against
+scikit-learn, and the back-test's metrics against scikit-learn's."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ror_graph import fade_model
+from ror_graph.backtest import brier, reliability, roc_auc
+from ror_graph.fading import FadeParams, fade_model as model_of, fading_ties, tie_fade_scores
+from ror_graph.model import validate_events
+from ror_graph.network import Network
+
+DAY = 86400
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def _net(rows: list[tuple[str, str, float]], **options) -> Network:
+    frame = pl.DataFrame({
+        "src": [r[0] for r in rows], "dst": [r[1] for r in rows], "kind": ["message"] * len(rows),
+        "ts": [T0 + timedelta(days=r[2]) for r in rows],
+    })
+    return Network.from_dataset(validate_events(frame, source="test"), **options)
+
+
+def _community(days: int = 240, pairs: int = 60, seed: int = 1) -> list[tuple[str, str, float]]:
+    """Pairs with different rhythms; a third of them stop at a random day."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(pairs):
+        gap = float(rng.choice([1, 2, 4, 8, 16]))
+        stop = float(rng.uniform(20, days)) if i % 3 == 0 else days
+        d = float(rng.uniform(0, gap))
+        while d < stop:
+            rows.append((f"p{i}", f"q{i % 17}", d))
+            d += gap * float(rng.exponential(1.0))
+    return rows
+
+
+def test_a_tie_that_stopped_is_at_risk_and_one_that_continues_is_not():
+    rows = _community()
+    rows += [("ana", "bo", d) for d in range(0, 120, 3)]        # stopped 120 days before as_of
+    rows += [("cy", "di", d) for d in range(0, 240, 3)]         # goes on every 3 days
+    net = _net(rows)
+    table = fading_ties(net)
+    stopped = table.filter(pl.col("a") == "ana").row(0, named=True)
+    going = table.filter(pl.col("a") == "cy").row(0, named=True)
+    assert model_of(net).source == "fitted"
+    assert stopped["fade_risk"] > 0.8 and stopped["status"] in ("fading", "dormant")
+    assert going["fade_risk"] < 0.2 and going["status"] == "active"
+    assert "silent 1" in stopped["evidence"] and "against a usual 3" in stopped["evidence"]
+
+
+def test_one_day_bursts_get_a_probability():
+    rows = _community() + [("x", "y", 200), ("x", "y", 200.1), ("y", "x", 200.2)]
+    table = fading_ties(_net(rows))
+    burst = table.filter(pl.col("a") == "x").row(0, named=True)
+    assert 0.0 < burst["fade_risk"] < 1.0
+    assert burst["status"] in ("active", "cooling", "fading", "dormant")
+    assert "a single day of contact" in burst["evidence"]
+    assert table["fade_risk"].null_count() == 0
+
+
+def test_events_after_as_of_change_nothing():
+    rows = _community()
+    later = [("ana", "bo", d) for d in range(200, 300)] + [("new", "person", 260)]
+    as_of = T0 + timedelta(days=199)
+    a = tie_fade_scores(_net(rows, as_of=as_of))
+    b = tie_fade_scores(_net(rows + later, as_of=as_of))
+    cols = ["fade_risk", "status", "silence_days", "usual_gap_days", "rhythm_score"]
+    assert a.select(cols).equals(b.select(cols))
+    assert model_of(_net(rows, as_of=as_of)) == model_of(_net(rows + later, as_of=as_of))
+
+
+def test_training_labels_end_by_as_of():
+    """Labels of pseudo-origin k cover (T - k h, T - (k - 1) h]: an event exactly at T counts."""
+    rows = _community(days=100)
+    net = _net(rows)
+    train, step, info = fade_model.training_rows(net, 30, max_origins=2)
+    assert step == 30 and info["origins"] == 2 and set(train["k"]) == {1, 2}
+    as_of = net.as_of
+    events = net.events.with_columns(pl.min_horizontal("s", "d").cast(pl.Int64).alias("a"),
+                                     pl.max_horizontal("s", "d").cast(pl.Int64).alias("b"))
+    for k in (1, 2):
+        lo, hi = as_of - timedelta(days=30 * k), as_of - timedelta(days=30 * (k - 1))
+        talked = set(events.filter((pl.col("ts") > lo) & (pl.col("ts") <= hi)).select("a", "b").iter_rows())
+        before = set(events.filter(pl.col("ts") <= lo).select("a", "b").iter_rows())
+        got = train.filter(pl.col("k") == k)
+        assert set(got.select("a", "b").iter_rows()) == before
+        expected = {pair: pair not in talked for pair in before}
+        assert dict(((a, b), s) for a, b, s in got.select("a", "b", "silent").iter_rows()) == expected
+
+
+def test_features_by_hand():
+    rows = [("a", "b", 0), ("b", "a", 0.5), ("a", "b", 10), ("a", "c", 20), ("c", "d", 40)]
+    net = _net(rows)  # as_of = day 40
+    f = fade_model.tie_features(net, 10).filter((pl.col("a") == 0) & (pl.col("b") == 1)).row(0, named=True)
+    assert f["log_active_days"] == pytest.approx(np.log(2))
+    assert f["log_silence"] == pytest.approx(np.log(1 + 30 / 10))
+    assert f["log_decayed"] == pytest.approx(np.log(1 + 2 ** -4 + 2 ** -3.95 + 2 ** -3))
+    # a last seen day 20 (with c), b day 10: end silences 20 and 30 days.
+    assert f["log_end_silence_min"] == pytest.approx(np.log(1 + 2)) and f["log_end_silence_max"] == pytest.approx(np.log(1 + 3))
+    assert f["balance"] == pytest.approx(1 / 3) and f["log_events"] == pytest.approx(np.log(3))
+    assert f["log_age"] == pytest.approx(np.log(1 + 4)) and f["log_mean_gap"] == pytest.approx(np.log(1 + 1))
+    assert f["silence_units"] == pytest.approx(3)
+
+
+def test_short_logs_use_the_prior():
+    net = _net([("a", "b", 0), ("a", "b", 3), ("c", "d", 5)])
+    model = model_of(net)
+    assert model.source == "prior" and model.horizon_days == 30
+    prior = fade_model.load_prior(30)
+    assert model.coefficients == prior.coefficients
+    assert {"datasets", "command", "date"} <= set(prior.provenance)
+    risk = tie_fade_scores(net)["fade_risk"]
+    assert risk.null_count() == 0 and risk.is_between(0, 1).all()
+    forced = model_of(_net(_community()), replace(FadeParams(), prior_only=True))
+    assert forced.source == "prior"
+
+
+def test_a_log_shorter_than_two_horizons_learns_half_the_horizon():
+    net = _net(_community(days=45))
+    model = model_of(net)
+    assert model.source == "fitted" and model.horizon_days == 15
+
+
+def test_fit_equals_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3000, 4))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(x @ [1.0, -2.0, 0.5, 0.0] + 0.3)))).astype(int)
+    for l2 in (1e-3, 1e-1):
+        w, c = fade_model.fit_logistic(x, y, l2)
+        ref = LogisticRegression(C=1 / (len(y) * l2), tol=1e-12, max_iter=10_000).fit(x, y)
+        assert np.allclose(w, ref.coef_[0], atol=1e-5) and c == pytest.approx(ref.intercept_[0], abs=1e-5)
+
+
+def test_model_applied_by_expression_equals_numpy():
+    net = _net(_community())
+    model, ties = fade_model.fade_probabilities(net, 30)
+    x = ties.select(model.feature_names).to_numpy()
+    z = model.intercept + ((x - np.array(model.means)) / np.array(model.scales)) @ np.array(model.coefficients)
+    assert np.allclose(ties["p_silent"].to_numpy(), 1 / (1 + np.exp(-z)))
+
+
+def test_subsample_is_deterministic_and_reproducible_with_int64():
+    a, b = pl.Series([0, 5, 123_456, 2_000_000_000]), pl.Series([1, 9, 654_321, 2_100_000_000])
+    got = pl.select(fade_model.subsample_hash(pl.lit(a), pl.lit(b), 3)).to_series().to_list()
+    p = 2_147_483_647
+    want = []
+    for x, y in zip(a, b):
+        h1 = (x * 1_000_003 + y) % p
+        h2 = (h1 * 48_271 + 3 * 69_621 + 12_345) % p
+        want.append(h2 * 48_271 % p)
+        assert x * 1_000_003 + y < 2**62 and h1 * 48_271 + 3 * 69_621 + 12_345 < 2**62
+    assert got == want
+    rows = _community(pairs=120)
+    full, _, info_full = fade_model.training_rows(_net(rows), 30, max_rows=10**9)
+    part, _, info = fade_model.training_rows(_net(rows), 30, max_rows=info_full["rows"] // 2)
+    again, _, _ = fade_model.training_rows(_net(rows), 30, max_rows=info_full["rows"] // 2)
+    assert part.equals(again) and 0.3 < part.height / full.height < 0.7
+
+
+def test_auc_equals_scikit_learn_and_brier_reliability():
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    rng = np.random.default_rng(5)
+    p = np.round(rng.random(500), 2)  # many ties in the scores
+    y = (rng.random(500) < p).astype(int)
+    assert roc_auc(p, y) == pytest.approx(roc_auc_score(y, p))
+    assert brier(p, y) == pytest.approx(brier_score_loss(y, p))
+    table = reliability(p, y)
+    assert table["n"].sum() == 500 and table["predicted"].is_sorted()
