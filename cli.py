@@ -847,6 +847,33 @@ def intro(params: dict[str, Any]) -> None:
     emit(table, params, brief=["path", "path_warmth", "hop", "from_id", "to_id", "tie_strength", "reciprocated", "last_contact"])
 
 
+@main.command()
+@input_options
+@analysis_options
+@output_options
+@click.option("--community-bonus", "community_bonus", type=click.FloatRange(min=0), metavar="B",
+              help="Score x (1 + B) for people in your community (default: the back-tested value, see docs/backtest.md).")
+@_params
+def suggest(params: dict[str, Any]) -> None:
+    """Who you should know: people two steps away you have no tie with, ranked by Adamic-Adar
+    on tie strength (shared contacts who are close to both of you count most), boosted when
+    they are in your community; each row says why.
+
+    \b
+    Example:
+      ror suggest sample_data/events.csv --me brand --top 20
+    """
+    from ror_graph.errors import OptionError
+    from ror_graph.suggest import DEFAULT_COMMUNITY_BONUS, suggest_ties
+
+    net, me = build_network(params)
+    if me is None:
+        raise OptionError("suggestions are for one ego: give --me ID")
+    bonus = params["community_bonus"] if params["community_bonus"] is not None else DEFAULT_COMMUNITY_BONUS
+    table = suggest_ties(net, me=me, top=None, community_bonus=bonus)
+    emit(table, params, brief=["rank", "node_id", "score", "reason"])
+
+
 # --- backtest ---
 
 
@@ -869,8 +896,8 @@ BACKTEST_ORIGIN_BRIEF = ["task", "target", "metric", "signal", "role", "as_of", 
               help="A tie is active at T if it had an interaction this long before T (default: 3 x horizon).")
 @click.option("--cadence", metavar="DURATION",
               help="N of the fixed-cadence baseline (flag after N days of silence; default: the median gap at T).")
-@click.option("--task", "tasks", multiple=True, type=click.Choice(["fading", "value", "referral", "nurture"]),
-              help="Only these tasks (repeatable; default: all that the data allows).")
+@click.option("--task", "tasks", multiple=True, type=click.Choice(["fading", "value", "referral", "nurture", "suggest"]),
+              help="Only these tasks (repeatable; default: all that the data allows, except suggest: ask for it).")
 @click.option("--per-origin", "per_origin", is_flag=True, help="One row per origin instead of mean and spread.")
 @click.option("--rr-sets", "rr_sets", type=click.IntRange(min=1), metavar="N",
               help="Reverse-reachable sets for the referral reach estimate (default: enough for 10% error).")
@@ -886,6 +913,7 @@ def backtest(params: dict[str, Any]) -> None:
     Example:
       ror backtest ../shared/data/collegemsg/CollegeMsg.txt --as-of 2004-05-15,2004-06-01,2004-06-15
       ror backtest ../shared/data/copenhagen/sms.csv --as-of 1970-01-13 --as-of 1970-01-16 --horizon 7d -o bt.csv
+      ror backtest ../shared/data/collegemsg/CollegeMsg.txt --as-of 2004-06-01 --task suggest   # new ties
     """
     from ror_graph import strength
     from ror_graph.backtest import backtest as run_backtest
