@@ -341,15 +341,27 @@ def reciprocity(params: dict[str, Any]) -> None:
     emit(analyses.reciprocity(level=params["level"]), params)
 
 
+HORIZON_HELP = "fade_risk = P(no interaction in the next HORIZON), e.g. 30d, 2w."
+
+
+def _horizon_options(params: dict[str, Any]) -> dict[str, float]:
+    """{'horizon_days': ...} when --horizon is not the default (30d), else {}."""
+    from ror_graph.timeutil import parse_duration
+
+    days = parse_duration(params["horizon"], name="--horizon").total_seconds() / 86400
+    return {} if days == 30 else {"horizon_days": days}
+
+
 @main.command()
 @input_options
 @analysis_options
 @output_options
+@click.option("--horizon", default="30d", show_default=True, help=HORIZON_HELP)
 @_params
 def fading(params: dict[str, Any]) -> None:
-    """Which relationships are going cold, each against its own rhythm (fade_risk in [0, 1]).
-
-    Ties seen on a single day have no rhythm yet: status one-off, fade_risk 0.
+    """Which relationships are going cold: fade_risk is the probability that the tie stays silent
+    over --horizon, from a model fitted on the log's own history; the evidence compares the
+    silence with the tie's own rhythm.
 
     \b
     Example:
@@ -359,7 +371,7 @@ def fading(params: dict[str, Any]) -> None:
     with _progress("ror fading") as step:
         analyses = open_analyses(params)
         step("scoring every tie against its rhythm")
-        table = analyses.fading()
+        table = analyses.fading(**_horizon_options(params))
     table = _with_community(table, analyses, on="b")
     emit(table, params,
          brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
@@ -373,6 +385,7 @@ def fading(params: dict[str, Any]) -> None:
 @click.option("--reach/--no-reach", default=True, show_default=True,
               help="Estimate each person's referral reach and use it in value (see `ror referral`).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the referral-reach estimate.")
+@click.option("--horizon", default="30d", show_default=True, help=HORIZON_HELP)
 @_params
 def nurture(params: dict[str, Any]) -> None:
     """The ranked nurture-next list: value x bond x reciprocity, made urgent by fade risk,
@@ -388,7 +401,8 @@ def nurture(params: dict[str, Any]) -> None:
     with _progress("ror nurture") as step:
         analyses = open_analyses(params)
         step("scoring")
-        table = analyses.nurture_next(weights=NurtureWeights.parse(params["weights"]), reach=params["reach"], seed=params["seed"])
+        table = analyses.nurture_next(weights=NurtureWeights.parse(params["weights"]), reach=params["reach"], seed=params["seed"],
+                                      **_horizon_options(params))
     table = _with_community(table, analyses)
     emit(table, params, brief=NURTURE_BRIEF)
 
@@ -898,6 +912,8 @@ BACKTEST_ORIGIN_BRIEF = ["task", "target", "metric", "signal", "role", "as_of", 
               help="N of the fixed-cadence baseline (flag after N days of silence; default: the median gap at T).")
 @click.option("--task", "tasks", multiple=True, type=click.Choice(["fading", "value", "referral", "nurture", "suggest"]),
               help="Only these tasks (repeatable; default: all that the data allows, except suggest: ask for it).")
+@click.option("--min-events", "min_events", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Fading task: score every pair with at least this many interactions before T.")
 @click.option("--per-origin", "per_origin", is_flag=True, help="One row per origin instead of mean and spread.")
 @click.option("--rr-sets", "rr_sets", type=click.IntRange(min=1), metavar="N",
               help="Reverse-reachable sets for the referral reach estimate (default: enough for 10% error).")
@@ -935,6 +951,7 @@ def backtest(params: dict[str, Any]) -> None:
         tasks=params["tasks"] or ("fading", "value", "referral", "nurture"),
         rr_sets=params["rr_sets"],
         seed=params["seed"],
+        min_events=params["min_events"],
     )
     if params["per_origin"]:
         emit(results, params, brief=BACKTEST_ORIGIN_BRIEF)
