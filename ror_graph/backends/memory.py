@@ -26,11 +26,12 @@ from ror_graph.backends.base import Analyses, Backend, GraphRequest
 from ror_graph.errors import OptionError
 
 if TYPE_CHECKING:
+    from ror_graph.fading import FadeParams
     from ror_graph.model import Dataset
     from ror_graph.network import Network
     from ror_graph.nurture import NurtureWeights
 
-__all__ = ["MemoryBackend", "MemoryAnalyses", "Neo4jBackend", "read_dataset"]
+__all__ = ["MemoryBackend", "MemoryAnalyses", "Neo4jBackend", "read_dataset", "fade_params"]
 
 
 def read_dataset(request: GraphRequest) -> Dataset:
@@ -43,6 +44,17 @@ def read_dataset(request: GraphRequest) -> Dataset:
     if request.column_map:
         options["column_map"] = dict(request.column_map)
     return load_events(list(request.sources), loader=request.loader, **options)
+
+
+def fade_params(**fade_options: Any) -> FadeParams:
+    """``FadeParams`` from keyword options; an unknown name is an :class:`OptionError` listing the known ones."""
+    from ror_graph.fading import FadeParams
+
+    known = {f.name for f in fields(FadeParams)}
+    unknown = sorted(set(fade_options) - known)
+    if unknown:
+        raise OptionError(f"unknown fade option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return FadeParams(**fade_options)
 
 
 class MemoryAnalyses(Analyses):
@@ -87,21 +99,16 @@ class MemoryAnalyses(Analyses):
         return rec.relationship_reciprocity(self.net, me=self.me)
 
     def fading(self, **fade_options: Any) -> pl.DataFrame:
-        from ror_graph.fading import FadeParams, fading_ties
+        from ror_graph.fading import fading_ties
 
-        known = {f.name for f in fields(FadeParams)}
-        unknown = sorted(set(fade_options) - known)
-        if unknown:
-            raise OptionError(f"unknown fade option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return fading_ties(self.net, me=self.me, params=FadeParams(**fade_options))
+        return fading_ties(self.net, me=self.me, params=fade_params(**fade_options))
 
     def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0,
                      **fade_options: Any) -> pl.DataFrame:
-        from ror_graph.fading import FadeParams
         from ror_graph.nurture import NurtureWeights, nurture_next
 
         return nurture_next(self.net, me=self.me, weights=weights or NurtureWeights(), estimate_reach=reach, seed=seed,
-                            fade=FadeParams(**fade_options))
+                            fade=fade_params(**fade_options))
 
     def network(self) -> Network:
         return self.net
