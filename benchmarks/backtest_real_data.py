@@ -378,10 +378,11 @@ def _machine() -> dict[str, str]:
     import subprocess
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "ror_graph", "benchmarks"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "ror_graph/fading.py",
+                            "ror_graph/fade_model.py", "ror_graph/backtest.py", "ror_graph/nurture.py",
+                            "benchmarks/backtest_real_data.py"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     return {
-        "commit": commit + (" (with uncommitted changes in ror_graph/ or benchmarks/)" if dirty else ""),
+        "commit": commit + (" (with uncommitted changes to the fading code)" if dirty else ""),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, polars {pl.__version__}",
