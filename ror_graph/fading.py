@@ -22,7 +22,8 @@ Status (:func:`status_expr`, the one ladder): from ``fade_risk`` with the cut-of
 ``status_cuts`` (0.25, 0.5, 0.9): ``active`` below 0.25, ``cooling`` below 0.5, ``fading``
 below 0.9, ``dormant`` from 0.9, applied to both ``fade_risk`` and ``rhythm_score``; the status
 is the higher of the two (a long, regular relationship silent for many usual gaps is fading
-even when the model, trained mostly on short ties, gives it a modest probability), and a tie
+even when the model, trained mostly on short ties, gives it a modest probability), except that
+only the probability can say ``dormant`` (likely gone for good), and a tie
 still within its usual gap (overdue <= 1) is ``active``: a slow tie may well be silent next
 month, but it is on its rhythm.
 
@@ -113,12 +114,13 @@ def status_expr(
     """The status ladder: each of ``risk`` (the probability of silence) and ``rhythm`` (the
     rhythm score, how far the tie is behind its own rhythm) gets a level by the cut-offs
     (active < cuts[0] <= cooling < cuts[1] <= fading < cuts[2] <= dormant); the status is the
-    higher of the two, and ``active`` while ``overdue`` (silence / usual gap) is <= 1."""
+    higher of the two, except that only the probability can say ``dormant``; ``active`` while
+    ``overdue`` (silence / usual gap) is <= 1."""
 
     def level(x: pl.Expr) -> pl.Expr:
         return pl.when(x >= cuts[2]).then(3).when(x >= cuts[1]).then(2).when(x >= cuts[0]).then(1).otherwise(0)
 
-    both = pl.max_horizontal(level(risk), level(rhythm.fill_null(0.0)))
+    both = pl.max_horizontal(level(risk), pl.min_horizontal(level(rhythm.fill_null(0.0)), pl.lit(2)))
     both = pl.when(overdue.fill_null(0.0) <= 1).then(pl.lit(0)).otherwise(both)
     return pl.lit(pl.Series(STATUSES)).get(both)
 
