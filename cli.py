@@ -505,6 +505,7 @@ def neo4j_load(params: dict[str, Any]) -> None:
       ror neo4j load ../shared/data/collegemsg/CollegeMsg.txt --keep-events
     """
     from ror_graph.backends.neo4j import connect
+    from ror_graph.output import metric_table
 
     dataset = load_dataset(params["events"], params["loader"], params["column_map"], params["loader_options"])
     weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
@@ -514,7 +515,7 @@ def neo4j_load(params: dict[str, Any]) -> None:
                             aggregates_only=params["aggregates_only"])
     _message(f"loaded {report.people:,} people, {report.relationships:,} relationships, {report.events:,} events "
              f"into {graph.settings.uri} in {report.seconds:.1f} s")
-    emit(report.to_frame(), params)
+    emit(report.to_frame(), params, human=metric_table)
 
 
 @neo4j_group.command(name="write-scores")
@@ -534,6 +535,7 @@ def neo4j_write_scores(params: dict[str, Any]) -> None:
       ror neo4j write-scores --me brand
     """
     from ror_graph.backends.neo4j import connect
+    from ror_graph.output import metric_table
 
     weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
     with connect(_neo4j_settings(params)) as graph:
@@ -541,7 +543,7 @@ def neo4j_write_scores(params: dict[str, Any]) -> None:
         if params["me"] is not None:
             net.index_of(params["me"])
         report = graph.write_scores(net, me=params["me"])
-    emit(report.to_frame(), params)
+    emit(report.to_frame(), params, human=metric_table)
 
 
 @neo4j_group.command(name="query")

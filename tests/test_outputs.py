@@ -150,3 +150,27 @@ def test_stats_file_has_numbers_and_the_terminal_has_separators(tmp_path):
     assert row["events"] == 20247 and isinstance(row["rho"], float) and row["as_of"].endswith("Z")
     terminal = CliRunner().invoke(main, ["stats", SAMPLE]).stdout
     assert "20,247" in terminal and "20247" not in terminal
+
+
+@pytest.mark.neo4j
+def test_neo4j_commands_write_typed_files(neo4j_clean, tmp_path):
+    """`ror neo4j load`, `write-scores` and `query` on a real server, read back like the rest."""
+    env = {"NEO4J_URI": neo4j_clean["uri"], "NEO4J_USERNAME": neo4j_clean["user"],
+           "NEO4J_PASSWORD": neo4j_clean["password"], "NEO4J_DATABASE": neo4j_clean["database"]}
+    cases = {
+        "load": ["neo4j", "load", SAMPLE],
+        "write-scores": ["neo4j", "write-scores", *EGO],
+        "query": ["neo4j", "query", "nurture_next", "--param", "ego=brand"],
+    }
+    for case, args in cases.items():
+        files = {}
+        for ext in ("parquet", "json"):
+            files[ext] = tmp_path / f"{case}.{ext}"
+            result = CliRunner().invoke(main, [*args, "-o", str(files[ext])], env=env)
+            assert result.exit_code == 0, (case, result.output)
+        frame = pl.read_parquet(files["parquet"])
+        assert frame.height > 0, case
+        _check_frame(frame, case)
+        for row in json.loads(files["json"].read_text()):
+            for name, dtype in frame.schema.items():
+                _check_value(row[name], dtype, f"neo4j {case}: {name}")

@@ -567,17 +567,13 @@ class LoadReport:
     seconds: float
 
     def to_frame(self) -> pl.DataFrame:
-        rows = [
-            ("events", f"{self.events:,}"),
-            ("people", f"{self.people:,}"),
-            ("relationships", f"{self.relationships:,}"),
-            ("interactions", f"{self.interactions:,}"),
-            ("as_of", self.as_of.isoformat().replace("+00:00", "Z")),
-            ("seconds", f"{self.seconds:.2f}"),
-            ("events_per_s", f"{self.events / max(self.seconds, 1e-9):,.0f}"),
-            ("relationships_per_s", f"{self.relationships / max(self.seconds, 1e-9):,.0f}"),
-        ]
-        return pl.DataFrame(rows, schema=["metric", "value"], orient="row")
+        """One typed row: the counts, ``as_of``, ``seconds`` and the rates per second."""
+        return pl.DataFrame([{
+            "events": self.events, "people": self.people, "relationships": self.relationships,
+            "interactions": self.interactions, "as_of": self.as_of, "seconds": self.seconds,
+            "events_per_s": self.events / max(self.seconds, 1e-9),
+            "relationships_per_s": self.relationships / max(self.seconds, 1e-9),
+        }])
 
 
 @dataclass(frozen=True)
@@ -591,14 +587,11 @@ class ScoreReport:
     seconds: float
 
     def to_frame(self) -> pl.DataFrame:
-        rows = [
-            ("people", f"{self.people:,}"),
-            ("relationships", f"{self.relationships:,}"),
-            ("nurture_next", f"{self.nurture_rows:,}"),
-            ("as_of", self.as_of.isoformat().replace("+00:00", "Z")),
-            ("seconds", f"{self.seconds:.2f}"),
-        ]
-        return pl.DataFrame(rows, schema=["metric", "value"], orient="row")
+        """One typed row: ``people, relationships, nurture_next, as_of, seconds``."""
+        return pl.DataFrame([{
+            "people": self.people, "relationships": self.relationships, "nurture_next": self.nurture_rows,
+            "as_of": self.as_of, "seconds": self.seconds,
+        }])
 
 
 # -- rows to write (pure polars; no server) ----------------------------------------------------
