@@ -693,24 +693,47 @@ def report(params: dict[str, Any]) -> None:
 @analysis_options
 @output_options
 @click.option("--weights", metavar="K=V,...", help="Priority weights: value=, bond=, reciprocity=, floor= (as `ror nurture`).")
+@click.option("--cadence", metavar="TIER=GAP,...",
+              help="Cadence tiers, innermost first, with the maximum gap (or IDEAL/MAX), e.g. inner=14d,close=30d,wider=90d.")
+@click.option("--tiers", "tiers_file", metavar="FILE.csv", type=click.Path(dir_okay=False),
+              help="Your own tiers: a CSV with columns contact_id,tier (needs --cadence).")
+@click.option("--calendar", "calendar_kind", type=click.Choice(["event", "todo"]), default="event", show_default=True,
+              help="With -o FILE.ics: all-day events (any calendar) or to-dos (task apps).")
 @_params
 def plan(params: dict[str, Any]) -> None:
     """An outreach plan for --me: who, why, what to do (reply, reach_out, thank_fan,
     ask_referral, reconnect_bridge, keep_in_touch) and a due date from each relationship's
-    own rhythm. CSV for CRMs and spreadsheets (UTF-8, ISO dates), or JSON/Markdown/Parquet.
+    own rhythm, or sooner when its --cadence tier allows less. CSV for CRMs and spreadsheets
+    (UTF-8, ISO dates), JSON/Markdown/Parquet, or -o plan.ics for any calendar app.
 
     \b
     Example:
       ror plan sample_data/events.csv --me brand --top 20
       ror plan sample_data/events.csv --me brand -o plan.csv
+      ror plan sample_data/events.csv --me brand --cadence inner=14d,close=30d,wider=90d -o plan.ics
     """
+    from ror_graph.errors import OptionError
     from ror_graph.nurture import NurtureWeights
-    from ror_graph.plan import outreach_plan
+    from ror_graph.plan import outreach_plan, parse_cadence, read_tiers
 
+    cadence = parse_cadence(params["cadence"]) if params["cadence"] else None
+    if params["tiers_file"] and not cadence:
+        raise OptionError("--tiers needs --cadence (the tiers' names and gaps)")
+    tiers_of = read_tiers(params["tiers_file"], cadence) if params["tiers_file"] and cadence else None
     with _progress("planning"):
         net, me = build_network(params)
-        table = outreach_plan(net, me=me, weights=NurtureWeights.parse(params["weights"]))
-    emit(table, params, brief=["rank", "contact_id", "action", "due_date", "suggestion"])
+        table = outreach_plan(net, me=me, weights=NurtureWeights.parse(params["weights"]), cadence=cadence, tiers_of=tiers_of)
+    output = params.get("output") or ""
+    if output.lower().endswith(".ics"):
+        from ror_graph.plan_calendar import write_calendar
+
+        if params.get("top"):
+            table = table.head(params["top"])
+        count = write_calendar(table, output, me=me, as_of=net.as_of, kind=params["calendar_kind"])
+        _message(f"wrote {count:,} {params['calendar_kind']}s to {output}")
+        return
+    brief = ["rank", "contact_id", "action", "tier", "due_date", "suggestion"] if cadence else         ["rank", "contact_id", "action", "due_date", "suggestion"]
+    emit(table, params, brief=brief)
 
 
 @main.command()

@@ -156,3 +156,107 @@ def test_plan_formats_and_errors(sample_events: Path) -> None:
     assert table.stdout.split()[:5] == ["rank", "contact_id", "action", "due_date", "suggestion"]
     no_ego = runner.invoke(main, ["plan", str(sample_events)])
     assert no_ego.exit_code == 1 and "--me" in no_ego.output and no_ego.output.count("\n") == 1
+
+
+# -- cadence tiers and the calendar ----------------------------------------------------------------
+
+
+def test_parse_cadence_and_errors() -> None:
+    from ror_graph.plan import Tier, parse_cadence
+
+    assert parse_cadence("inner=14d,close=30d,wider=90d") == (
+        Tier("inner", 7.0, 14.0), Tier("close", 15.0, 30.0), Tier("wider", 45.0, 90.0))
+    assert parse_cadence("inner=7d/14d") == (Tier("inner", 7.0, 14.0),)
+    for bad, match in (("inner", "NAME=MAX"), ("inner=soon", "duration"), ("inner=14d/7d", "longer"),
+                       ("a=1d,a=2d", "twice")):
+        with pytest.raises(OptionError, match=match):
+            parse_cadence(bad)
+
+
+def test_tiers_by_value_and_due_by_tier_by_hand() -> None:
+    from ror_graph.plan import parse_cadence
+
+    raw = pl.DataFrame(_events(), schema=["src", "dst", "kind", "ts"], orient="row")
+    net = Network.from_dataset(validate_events(raw, source="test"), as_of=EPOCH + timedelta(seconds=AS_OF))
+    plain = outreach_plan(net, me="me")
+    # one tier of 5 people (Dunbar's innermost layer): the 5 of 6 contacts with the most worth
+    tiered = outreach_plan(net, me="me", cadence=parse_cadence("inner=1d/2d"))
+    from ror_graph.nurture import nurture_next
+
+    worth = nurture_next(net, me="me").sort(["worth", "node_id"], descending=[True, False])["node_id"].to_list()
+    assert set(tiered.filter(pl.col("tier") == "inner")["contact_id"]) == set(worth[:5])
+    assert tiered.filter(pl.col("tier").is_null())["contact_id"].to_list() == worth[5:]
+    # ada is on a 2-day rhythm, her last contact on day 120 (as_of): the rhythm says day 122, the
+    # tier's 2-day maximum says day 122 too: rhythm first (ties go to the rhythm)
+    ada = _row(tiered, "ada")
+    assert ada["due_date"] == _row(plain, "ada")["due_date"]
+    # a 1-day maximum makes ada due the next day, and the reason says it is the tier
+    strict = outreach_plan(net, me="me", cadence=parse_cadence("inner=1d"), tiers_of={"ada": "inner"})
+    ada = _row(strict, "ada")
+    assert ada["tier"] == "inner" and ada["due_date"] == (EPOCH + timedelta(days=121)).date()
+    assert ada["due_reason"].startswith("inner tier: at most 1.0 days between contacts")
+    assert "its own rhythm" in _row(plain, "ada")["due_reason"]
+    with pytest.raises(OptionError, match="not in --cadence"):
+        outreach_plan(net, me="me", cadence=parse_cadence("inner=1d"), tiers_of={"ada": "outer"})
+
+
+def test_read_tiers_names_file_line_and_field(tmp_path: Path) -> None:
+    from ror_graph.errors import InputError
+    from ror_graph.plan import parse_cadence, read_tiers
+
+    tiers = parse_cadence("inner=14d,close=30d")
+    good = tmp_path / "tiers.csv"
+    good.write_text("contact_id,tier\nana,inner\nbo, close\n", encoding="utf-8")
+    assert read_tiers(good, tiers) == {"ana": "inner", "bo": "close"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("contact_id,tier\nana,inner\nbo,outer\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.csv, line 3, field tier: 'outer' is not a tier"):
+        read_tiers(bad, tiers)
+    nocol = tmp_path / "nocol.csv"
+    nocol.write_text("who,tier\nana,inner\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1: no column 'node_id'"):
+        read_tiers(nocol, tiers)
+
+
+def test_plan_ics_parses_back_with_the_csv_actions_and_dates(sample_events: Path, tmp_path: Path) -> None:
+    from icalendar import Calendar
+
+    runner = CliRunner()
+    cadence = ["--cadence", "inner=14d,close=30d,wider=90d"]
+    csv_path, ics_path = tmp_path / "plan.csv", tmp_path / "plan.ics"
+    done = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", *cadence, "-o", str(csv_path)])
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", *cadence, "-o", str(ics_path)])
+    assert done.exit_code == 0, done.output
+    plan = pl.read_csv(csv_path, try_parse_dates=True)
+    assert {"tier", "due_reason"} <= set(plan.columns) and plan["tier"].drop_nulls().n_unique() == 3
+    cal = Calendar.from_ical(ics_path.read_bytes())
+    events = [c for c in cal.walk() if c.name == "VEVENT"]
+    assert len(events) == plan.height
+    from_csv = sorted((r["contact_id"], r["due_date"]) for r in plan.iter_rows(named=True))
+    from_ics = sorted((str(e["summary"]).split(": ", 1)[1], e.decoded("dtstart")) for e in events)
+    assert from_ics == from_csv
+    uids = [str(e["uid"]) for e in events]
+    assert len(set(uids)) == len(uids)
+    first = plan.row(0, named=True)
+    top = next(e for e in events if str(e["summary"]).endswith(f": {first['contact_id']}"))
+    assert first["due_reason"] in str(top["description"]) and int(top["priority"]) == 1
+    # the same plan again: the same bytes (stable UIDs, DTSTAMP = as_of)
+    again = tmp_path / "again.ics"
+    runner.invoke(main, ["plan", str(sample_events), "--me", "brand", *cadence, "-o", str(again)])
+    assert again.read_bytes() == ics_path.read_bytes()
+    todos = tmp_path / "todo.ics"
+    done = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", "--calendar", "todo", "--top", "5", "-o", str(todos)])
+    assert done.exit_code == 0, done.output
+    items = [c for c in Calendar.from_ical(todos.read_bytes()).walk() if c.name == "VTODO"]
+    assert len(items) == 5 and all(str(t["status"]) == "NEEDS-ACTION" and t.decoded("due") for t in items)
+
+
+def test_plan_tiers_cli_errors(sample_events: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    tiers = tmp_path / "t.csv"
+    tiers.write_text("contact_id,tier\nbrand,inner\nx,outer\n", encoding="utf-8")
+    bad = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", "--cadence", "inner=14d", "--tiers", str(tiers)])
+    assert bad.exit_code == 1 and "line 3, field tier" in bad.output and bad.output.count("\n") == 1
+    alone = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", "--tiers", str(tiers)])
+    assert alone.exit_code == 1 and "--cadence" in alone.output
