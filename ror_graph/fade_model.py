@@ -42,7 +42,9 @@ Features (each a column of :func:`tie_features`; T' the origin, h the model's ho
 "day" = ``Network.resolution``, an event counts when ts <= T'; ``ln`` natural log):
 
 ``log_active_days``
-    ln(number of distinct days floor(epoch_us / resolution_us) with an event of the pair).
+    ln(1 + number of distinct days floor(epoch_us / resolution_us) with an event of the pair that
+    have ended by T' (a day that straddles a pseudo-origin counts after it, so no event after T'
+    is seen; at T = as_of the day holding T counts).
 ``log_silence``
     ln(1 + (T' - last event of the pair) / h).
 ``log_decayed``
@@ -225,7 +227,7 @@ def subsample_hash(a: pl.Expr, b: pl.Expr, k: pl.Expr | int) -> pl.Expr:
 def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
     """Per pair (a < b) and bucket j = (as_of - ts) // step: events n, from a n_ab, first and last
     ts, decayed sum 2 ** (-(as_of - ts) / step) (an integer in units of 2^-40), and the active
-    days whose first event is in j.
+    days that ended in j (``Network.active_periods``; the day of as_of in bucket 0).
     An event is at or before T_k = as_of - k * step exactly when its bucket is >= k."""
     as_of_us = int(net.as_of.timestamp() * 1e6)
     res_us = int(net.resolution.total_seconds() * 1e6)
@@ -235,9 +237,13 @@ def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
         (pl.col("s") < pl.col("d")).alias("fwd"),
         pl.col("ts").dt.epoch("us").alias("t"),
     ).with_columns(((as_of_us - pl.col("t")) // step_us).alias("bucket"))
+    # A day counts at T_k once it has ended by T_k (never a day that straddles T_k: its events
+    # after T_k are in the label's window). The day holding as_of counts at T itself.
     days = (
-        ev.group_by("a", "b", pl.col("t") // res_us)
-        .agg(pl.col("bucket").max())  # the bucket of the day's first event
+        net.active_periods.select(
+            pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64),
+            ((as_of_us - (pl.col("period").cast(pl.Int64) + 1) * res_us) // step_us).clip(lower_bound=0).alias("bucket"),
+        )
         .group_by("a", "b", "bucket")
         .agg(pl.len().cast(pl.Int64).alias("days"))
     )
@@ -249,7 +255,10 @@ def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
         # Fixed point (units of 2^-40), so that the sum is exact in any order: the same bits every run.
         (pl.lit(2.0) ** (40 - (as_of_us - pl.col("t")).cast(pl.Float64) / step_us)).round(0).cast(pl.Int64).sum().alias("dec"),
     )
-    return pb.join(days, on=["a", "b", "bucket"], how="left").with_columns(pl.col("days").fill_null(0))
+    # A day can end in a later bucket than its events (a bucket with no event of the pair): full join.
+    return pb.join(days, on=["a", "b", "bucket"], how="full", coalesce=True).with_columns(
+        pl.col("n", "n_ab", "dec", "days").fill_null(0)
+    )
 
 
 def _node_buckets(pb: pl.DataFrame) -> pl.DataFrame:
@@ -285,7 +294,7 @@ def _features_at(pb: pl.DataFrame, nodes: pl.DataFrame, k: int, step_us: int, as
     end_min = pl.min_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
     return pre.select(
         "a", "b",
-        pl.col("days").cast(pl.Float64).log().alias("log_active_days"),
+        pl.col("days").cast(pl.Float64).log1p().alias("log_active_days"),
         log_units(t_k - pl.col("last")).alias("log_silence"),
         (1 + pl.col("dec").cast(pl.Float64) * 2.0 ** (k - 40)).log().alias("log_decayed"),
         log_units(end_max).alias("log_end_silence_max"),
@@ -343,7 +352,7 @@ def training_rows(
     for k in range(1, n_origins + 1):
         keep = None if rate >= 1 else (subsample_hash(pl.col("a"), pl.col("b"), k) % 1_000_000) < cut
         feats = _features_at(pb, nodes, k, step_us, as_of_us, keep)
-        talked = pb.filter(pl.col("bucket") == k - 1).select("a", "b").unique().with_columns(pl.lit(False).alias("silent"))
+        talked = pb.filter((pl.col("bucket") == k - 1) & (pl.col("n") > 0)).select("a", "b").unique().with_columns(pl.lit(False).alias("silent"))
         feats = feats.join(talked, on=["a", "b"], how="left").with_columns(
             pl.col("silent").fill_null(True), pl.lit(k, dtype=pl.Int64).alias("k")
         )

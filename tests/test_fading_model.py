@@ -100,7 +100,7 @@ def test_features_by_hand():
     rows = [("a", "b", 0), ("b", "a", 0.5), ("a", "b", 10), ("a", "c", 20), ("c", "d", 40)]
     net = _net(rows)  # as_of = day 40
     f = fade_model.tie_features(net, 10).filter((pl.col("a") == 0) & (pl.col("b") == 1)).row(0, named=True)
-    assert f["log_active_days"] == pytest.approx(np.log(2))
+    assert f["log_active_days"] == pytest.approx(np.log1p(2))
     assert f["log_silence"] == pytest.approx(np.log(1 + 30 / 10))
     assert f["log_decayed"] == pytest.approx(np.log(1 + 2 ** -4 + 2 ** -3.95 + 2 ** -3))
     # a last seen day 20 (with c), b day 10: end silences 20 and 30 days.
