@@ -21,11 +21,16 @@ ts``) that looks like a relationship network rather than uniform noise:
 Ids are strings (``u0123456``) assigned by a random permutation, so id order says nothing
 about activity. The same ``(n_events, n_people, seed)`` always gives the same table, byte for
 byte. Files are cached outside the repository (``~/.cache/ror-graph/bench/`` or
-``$ROR_BENCH_CACHE``) as Parquet (typed ``ts``) and as the canonical CSV (ISO 8601 ``ts``).
+``$ROR_BENCH_CACHE``) as Parquet (typed ``ts``) and, with ``--csv``, as the canonical CSV
+(ISO 8601 ``ts``).
+
+``density``: ``sparse`` (distinct directed pairs ~28% of events: relationships carry several
+events each) or ``dense`` (~70%: most relationships carry one or two events).
 
 Usage::
 
-    python benchmarks/synth.py --size medium            # writes/refreshes the cache, prints paths
+    python benchmarks/synth.py --size 1m                 # writes/refreshes the cache, prints paths
+    python benchmarks/synth.py --size 10m --density dense --summary
     python benchmarks/synth.py --events 5000000 --people 500000 --seed 3
 """
 
@@ -41,17 +46,27 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-__all__ = ["SIZES", "generate", "cache_dir", "ensure", "summary"]
+__all__ = ["SIZES", "ALIASES", "DENSITIES", "size_of", "generate", "cache_dir", "ensure", "summary"]
 
-#: name -> (events, people)
+#: name -> (events, people); ten events per person at every size.
 SIZES: dict[str, tuple[int, int]] = {
     "small": (100_000, 10_000),
-    "medium": (1_000_000, 100_000),
-    "large": (10_000_000, 1_000_000),
+    "1m": (1_000_000, 100_000),
+    "3m": (3_000_000, 300_000),
+    "10m": (10_000_000, 1_000_000),
+    "30m": (30_000_000, 3_000_000),
 }
+#: Older names of sizes.
+ALIASES: dict[str, str] = {"medium": "1m", "large": "10m"}
+
+#: density -> share of initiating events that open a new directed pair. ``sparse``: most
+#: relationships carry several events (distinct directed pairs ~28% of events); ``dense``:
+#: most carry one or two (distinct directed pairs ~70% of events, as in the 10M-event /
+#: 7.2M-pair log of issue #11).
+DENSITIES: dict[str, float] = {"sparse": 0.27, "dense": 0.72}
 
 #: Bump when the generator changes, so stale cache files are not reused.
-VERSION = 2
+VERSION = 3
 
 _START = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _YEAR_S = 365 * 86_400
@@ -81,10 +96,13 @@ def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarra
     return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int64)
 
 
-def generate(n_events: int, n_people: int, seed: int = 7) -> pl.DataFrame:
-    """Exactly ``n_events`` events among at most ``n_people`` people, sorted by ``ts``."""
+def generate(n_events: int, n_people: int, seed: int = 7, density: str = "sparse") -> pl.DataFrame:
+    """Exactly ``n_events`` events among at most ``n_people`` people, sorted by ``ts``;
+    ``density`` (see :data:`DENSITIES`) sets how many distinct directed pairs they form."""
     if n_events < 10 or n_people < 10:
         raise ValueError("need at least 10 events and 10 people")
+    if density not in DENSITIES:
+        raise ValueError(f"density must be one of {', '.join(DENSITIES)}")
     rng = np.random.default_rng(seed)
     m = n_people
 
@@ -96,7 +114,7 @@ def generate(n_events: int, n_people: int, seed: int = 7) -> pl.DataFrame:
     # About 0.24 answers per initiating event (half the pairs answer, Beta(2, 2) of the time);
     # draw 8% more than needed, then trim to exactly n_events below.
     n_init = int(n_events / 1.24 * 1.08) + 10
-    n_pairs = max(int(n_init * 0.27), 10)
+    n_pairs = max(int(n_init * DENSITIES[density]), 10)
     src = _draw(rng, activity, n_pairs)
     dst = _draw(rng, popularity, n_pairs)
     keys = np.unique((src * m + dst)[src != dst])
@@ -138,21 +156,28 @@ def generate(n_events: int, n_people: int, seed: int = 7) -> pl.DataFrame:
         all_src, all_dst, all_ts, all_kind = all_src[pick], all_dst[pick], all_ts[pick], all_kind[pick]
     order = np.argsort(all_ts, kind="stable")
 
-    names = np.array([f"u{i:07d}" for i in rng.permutation(m)], dtype=object)
+    # Ids gathered by index in polars (no per-event Python strings).
+    names = pl.Series("name", rng.permutation(m)).cast(pl.String).str.zfill(7)
+    names = ("u" + names) if m > 0 else names
     kinds = pl.Series("kind", [*_INIT_KINDS, "reply"])
     micros = (all_ts[order] * 1e6).round().astype(np.int64) + int(_START.timestamp() * 1e6)
     return pl.DataFrame(
         {
-            "src": pl.Series("src", names[all_src[order]], dtype=pl.String),
-            "dst": pl.Series("dst", names[all_dst[order]], dtype=pl.String),
+            "src": names.gather(all_src[order]).alias("src"),
+            "dst": names.gather(all_dst[order]).alias("dst"),
             "kind": kinds.gather(all_kind[order]),
             "ts": pl.Series("ts", micros).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
         }
     )
 
 
-def paths(n_events: int, n_people: int, seed: int) -> dict[str, Path]:
-    stem = f"synth-v{VERSION}-e{n_events}-p{n_people}-s{seed}"
+def size_of(name: str) -> tuple[int, int]:
+    """(events, people) of a size name or alias (``1m``, ``large``, ...)."""
+    return SIZES[ALIASES.get(name, name)]
+
+
+def paths(n_events: int, n_people: int, seed: int, density: str = "sparse") -> dict[str, Path]:
+    stem = f"synth-v{VERSION}-{density}-e{n_events}-p{n_people}-s{seed}"
     root = cache_dir()
     return {"parquet": root / f"{stem}.parquet", "csv": root / f"{stem}.csv"}
 
@@ -166,15 +191,24 @@ def _write_atomic(frame: pl.DataFrame, path: Path, fmt: str) -> None:
     tmp.replace(path)
 
 
-def ensure(n_events: int, n_people: int, seed: int = 7, *, log=None) -> dict[str, Path]:
-    """Generate the log once and cache it as Parquet and CSV; return both paths."""
-    out = paths(n_events, n_people, seed)
+def ensure(
+    n_events: int,
+    n_people: int,
+    seed: int = 7,
+    *,
+    density: str = "sparse",
+    formats: tuple[str, ...] = ("parquet",),
+    log=None,
+) -> dict[str, Path]:
+    """Generate the log once and cache it in ``formats`` (Parquet, and the canonical CSV when
+    asked); return the paths of those formats."""
+    out = {fmt: path for fmt, path in paths(n_events, n_people, seed, density).items() if fmt in formats}
     if all(p.exists() for p in out.values()):
         return out
     say = log or (lambda _msg: None)
     t0 = time.perf_counter()
-    frame = generate(n_events, n_people, seed)
-    say(f"generated {frame.height:,} events in {time.perf_counter() - t0:.1f} s")
+    frame = generate(n_events, n_people, seed, density)
+    say(f"generated {frame.height:,} {density} events in {time.perf_counter() - t0:.1f} s")
     for fmt, path in out.items():
         if not path.exists():
             t0 = time.perf_counter()
@@ -200,16 +234,20 @@ def summary(frame: pl.DataFrame) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", choices=SIZES, default="medium")
+    parser.add_argument("--size", choices=[*SIZES, *ALIASES], default="1m")
+    parser.add_argument("--density", choices=DENSITIES, default="sparse")
     parser.add_argument("--events", type=int, help="override the size's number of events")
     parser.add_argument("--people", type=int, help="override the size's number of people")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--csv", action="store_true", help="also write the canonical CSV")
     parser.add_argument("--summary", action="store_true", help="print people, pairs, reciprocity")
     args = parser.parse_args(argv)
-    n_events, n_people = SIZES[args.size]
+    n_events, n_people = size_of(args.size)
     n_events = args.events or n_events
     n_people = args.people or n_people
-    out = ensure(n_events, n_people, args.seed, log=lambda m: print(m, file=sys.stderr))
+    formats = ("parquet", "csv") if args.csv else ("parquet",)
+    out = ensure(n_events, n_people, args.seed, density=args.density, formats=formats,
+                 log=lambda m: print(m, file=sys.stderr))
     for fmt, path in out.items():
         print(f"{fmt}\t{path}")
     if args.summary:

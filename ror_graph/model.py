@@ -32,6 +32,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -155,9 +156,36 @@ def validate_events(
     each row's line can pass it in ``line_column`` (the column is dropped). Self-loops are
     dropped and events with a repeated ``event_id`` are kept once; both are reported in
     ``notes``. Rows without ``event_id`` are never de-duplicated: two identical messages in
-    the same second can be two real messages.
+    the same second can be two real messages. Every check is one vectorised pass; the row of
+    a failed check is looked up only to name it.
     """
+    _check_columns(frame, source=source, first_line=first_line)
     lines = frame[line_column] if line_column and line_column in frame.columns else None
+
+    def fail(bad: pl.Series, message: Callable[[int], str], field: str) -> None:
+        if bad.any():
+            row = _first_bad_row(bad)
+            raise InputError(message(row), path=source, line=_line(row, lines, first_line), field=field)
+
+    columns = {
+        "src": _ids(frame["src"], fail, "src"),
+        "dst": _ids(frame["dst"], fail, "dst"),
+        "kind": _kinds(frame["kind"], fail),
+        "ts": _to_timestamp(frame["ts"], source=source, lines=lines, first_line=first_line),
+        "weight": _weights(frame["weight"], fail) if "weight" in frame.columns else _constant(1.0, frame.height, pl.Float64),
+        **{
+            name: frame[name].cast(pl.String) if name in frame.columns else _constant(None, frame.height, pl.String)
+            for name in ("channel", "event_id")
+        },
+    }
+    events = pl.DataFrame([col.alias(name) for name, col in columns.items()])
+    events, notes = _drop_loops_and_repeats(events, source=source)
+    actors_table = validate_actors(actors, source=source) if actors is not None else empty_actors()
+    return Dataset(events=events, actors=actors_table, sources=(source,), notes=tuple(notes), ego=ego)
+
+
+def _check_columns(frame: pl.DataFrame, *, source: str, first_line: int) -> None:
+    """The required columns are there and there is at least one row."""
     missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(
@@ -168,57 +196,46 @@ def validate_events(
         )
     if frame.height == 0:
         raise InputError("no events", path=source)
-    out: dict[str, pl.Series] = {}
-    for name in ("src", "dst"):
-        col = frame[name]
-        if col.dtype != pl.String:
-            col = col.cast(pl.String)
-        null = col.is_null() | (col.str.strip_chars() == "")
-        if null.any():
-            row = _first_bad_row(null)
-            raise InputError("empty id", path=source, line=_line(row, lines, first_line), field=name)
-        out[name] = col.str.strip_chars()
 
-    kind = frame["kind"]
-    if kind.dtype != EVENT_KIND:
-        kind_text = kind.cast(pl.String).str.strip_chars().str.to_lowercase()
-        bad = kind_text.is_null() | ~kind_text.is_in(list(KINDS))
-        if bad.any():
-            row = _first_bad_row(bad)
-            raise InputError(
-                f"unknown kind {kind_text[row]!r}; known kinds: {', '.join(KINDS)}",
-                path=source,
-                line=_line(row, lines, first_line),
-                field="kind",
-            )
-        kind = kind_text.cast(EVENT_KIND)
-    out["kind"] = kind
 
-    out["ts"] = _to_timestamp(frame["ts"], source=source, lines=lines, first_line=first_line)
+def _ids(col: pl.Series, fail: Callable, field: str) -> pl.Series:
+    """Ids as text without surrounding spaces; none may be empty."""
+    text = (col if col.dtype == pl.String else col.cast(pl.String)).str.strip_chars()
+    fail(text.is_null() | (text == ""), lambda _row: "empty id", field)
+    return text
 
-    if "weight" in frame.columns:
-        weight = frame["weight"]
-        as_float = weight.cast(pl.Float64, strict=False)
-        bad = (as_float.is_null() & weight.is_not_null()) | as_float.is_nan() | as_float.is_infinite()
-        if bad.any():
-            row = _first_bad_row(bad)
-            raise InputError(
-                f"weight {weight[row]!r} is not a finite number",
-                path=source,
-                line=_line(row, lines, first_line),
-                field="weight",
-            )
-        out["weight"] = as_float.fill_null(1.0)
-    else:
-        out["weight"] = pl.repeat(1.0, frame.height, dtype=pl.Float64, eager=True).alias("weight")
 
-    for name in ("channel", "event_id"):
-        if name in frame.columns:
-            out[name] = frame[name].cast(pl.String)
-        else:
-            out[name] = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
+def _kinds(col: pl.Series, fail: Callable) -> pl.Series:
+    """Kinds as the :data:`EVENT_KIND` Enum; text is matched without case and spaces."""
+    if col.dtype == EVENT_KIND:
+        return col
+    text = col.cast(pl.String)
+    exact = text.cast(EVENT_KIND, strict=False)  # the usual case: already canonical
+    if exact.null_count() == 0:
+        return exact
+    text = text.str.strip_chars().str.to_lowercase()
+    fail(
+        text.is_null() | ~text.is_in(list(KINDS)),
+        lambda row: f"unknown kind {text[row]!r}; known kinds: {', '.join(KINDS)}",
+        "kind",
+    )
+    return text.cast(EVENT_KIND)
 
-    events = pl.DataFrame({name: out[name].alias(name) for name in EVENTS_SCHEMA})
+
+def _weights(col: pl.Series, fail: Callable) -> pl.Series:
+    """Weights as finite floats; a missing weight is 1."""
+    value = col.cast(pl.Float64, strict=False)
+    bad = (value.is_null() & col.is_not_null()) | value.is_nan() | value.is_infinite()
+    fail(bad, lambda row: f"weight {col[row]!r} is not a finite number", "weight")
+    return value.fill_null(1.0)
+
+
+def _constant(value: object, n: int, dtype: pl.DataType) -> pl.Series:
+    return pl.repeat(value, n, dtype=dtype, eager=True)
+
+
+def _drop_loops_and_repeats(events: pl.DataFrame, *, source: str) -> tuple[pl.DataFrame, list[str]]:
+    """Drop self-loops and keep each ``event_id`` once; say so in notes."""
     notes: list[str] = []
     loops = events["src"] == events["dst"]
     n_loops = int(loops.sum())
@@ -235,8 +252,7 @@ def validate_events(
             notes.append(f"{source}: kept {before - events.height:,} repeated event_id(s) once")
     if events.height == 0:
         raise InputError("no events left after dropping self-loops", path=source)
-    actors_table = validate_actors(actors, source=source) if actors is not None else empty_actors()
-    return Dataset(events=events, actors=actors_table, sources=(source,), notes=tuple(notes), ego=ego)
+    return events, notes
 
 
 def _to_timestamp(

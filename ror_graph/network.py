@@ -2,21 +2,28 @@
 every analysis starts from.
 
 * ``nodes``: ``idx`` (UInt32, 0..n-1) and ``node_id``, sorted by ``node_id``.
-* ``events``: the canonical events with ``ts <= as_of`` plus ``s``/``d`` (indices of src/dst)
-  ``intensity`` (kind-weighted value) and ``contribution`` (intensity decayed to ``as_of``;
-  see :mod:`strength`).
-* ``relationships``: one row per directed pair (attention direction, src -> dst):
-  ``src, dst, s, d, n_events, n_<kind>..., weight_sum, first_ts, last_ts, strength,
+* ``events``: the canonical events with ``ts <= as_of``, in time order, plus ``s``/``d``
+  (UInt32 indices of src/dst), ``intensity`` (kind-weighted value) and ``contribution``
+  (intensity decayed to ``as_of``; see :mod:`strength`).
+* ``relationships``: one row per directed pair (attention direction, src -> dst), sorted by
+  ``s, d``: ``src, dst, s, d, n_events, n_<kind>..., weight_sum, first_ts, last_ts, strength,
   answered_rate, answer_latency_h``. ``answered_rate`` is the share of src's events to dst
-  that dst answered (any event dst -> src) within ``reply_window``; ``answer_latency_h`` is
-  the median hours until that answer.
-* ``ties``: one row per unordered pair ``a < b`` (by index): ``n_events, n_ab, n_ba,
-  strength_ab, strength_ba, strength, volume, first_ts, last_ts, n_kinds, active_periods,
-  usual_gap_days`` (median gap between consecutive active periods; a period is one
-  ``resolution``, a day by default). ``volume`` is the undecayed intensity: what was built.
+  that dst answered (the first event dst -> src at or after it) within ``reply_window``;
+  ``answer_latency_h`` is the median hours until that answer.
+* ``ties``: one row per unordered pair ``a < b`` (by index), sorted by ``a, b``: ``n_events,
+  n_ab, n_ba, strength_ab, strength_ba, volume, first_ts, last_ts, n_kinds, active_periods,
+  usual_gap_days, strength`` (``usual_gap_days``: median gap between consecutive active
+  periods; a period is one ``resolution``, a day by default). ``volume`` is the undecayed
+  intensity: what was built.
+* ``active_periods``: distinct ``a, b, period`` with an event either way, sorted.
+* ``directed_pairs``: ``s, d`` of the relationships (same rows, same order), without the
+  aggregates, for counts and reciprocity.
 
-Heavy work is done by polars group-bys and joins; graphs for scipy and igraph are built from
-the index columns on demand.
+How it is computed: the events are sorted once by (unordered pair, time) (:attr:`_by_pair`;
+a stable sort of the time-ordered events by the pair key), and one pass over that order
+(:func:`ror_graph._pairscan.scan`, compiled with numba) fills relationships, ties and
+active periods; answers are found in the same pass, walking each pair's events back in time. Graphs for scipy and
+igraph are built from the index columns as numpy arrays.
 
 Example
 -------
@@ -42,7 +49,7 @@ import polars as pl
 
 from ror_graph import strength
 from ror_graph.errors import OptionError
-from ror_graph.model import KINDS, Dataset
+from ror_graph.model import KINDS, TIMESTAMP, Dataset
 from ror_graph.timeutil import parse_as_of, parse_duration
 
 if TYPE_CHECKING:
@@ -53,7 +60,20 @@ __all__ = ["Network", "DEFAULT_REPLY_WINDOW", "DEFAULT_RESOLUTION"]
 
 DEFAULT_REPLY_WINDOW = timedelta(days=7)
 DEFAULT_RESOLUTION = timedelta(days=1)
-_US_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class _PairOrder:
+    """The events sorted by (unordered pair, time): ``order`` (event rows), ``starts`` (the
+    first position of each tie in ``order``, plus the end), each tie's ends ``a < b`` and
+    its event counts in each direction."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    n_ab: np.ndarray
+    n_ba: np.ndarray
 
 
 @dataclass(eq=False)
@@ -81,7 +101,9 @@ class Network:
         reply_window: str | timedelta = DEFAULT_REPLY_WINDOW,
         resolution: str | timedelta = DEFAULT_RESOLUTION,
     ) -> Network:
-        """Map ids to indices and keep the events up to ``as_of`` (default: the last event)."""
+        """Map ids to indices and keep the events up to ``as_of`` (default: the last event).
+
+        The event columns of ``dataset`` are shared, not copied, when no event is cut."""
         if dataset.events.height == 0:
             raise OptionError("there are no events to analyse")
         last = dataset.last_ts
@@ -89,20 +111,20 @@ class Network:
         cutoff = parse_as_of(as_of, reference=last)
         half = parse_duration(half_life, name="half_life")
         weights = strength.kind_weights(kind_weights)
-        events = dataset.events.filter(pl.col("ts") <= cutoff)
+        events = dataset.events
+        if last > cutoff:
+            events = events.filter(pl.col("ts") <= cutoff)
         if events.height == 0:
             first = dataset.first_ts
             raise OptionError(
                 f"no events on or before as_of={cutoff.isoformat()} (the data starts {first.isoformat() if first else '?'})"
             )
-        ids = pl.concat([events["src"], events["dst"]]).unique().sort()
-        nodes = pl.DataFrame({"idx": pl.arange(0, ids.len(), dtype=pl.UInt32, eager=True), "node_id": ids})
-        events = (
-            events.join(nodes.rename({"idx": "s", "node_id": "src"}), on="src", maintain_order="left")
-            .join(nodes.rename({"idx": "d", "node_id": "dst"}), on="dst", maintain_order="left")
-            .sort("ts", maintain_order=True)
-            .with_columns(intensity=strength.intensity(weights))
-            .with_columns(contribution=pl.col("intensity") * strength.decay(cutoff, half))
+        nodes, s, d = _index(events["src"], events["dst"])
+        events = events.with_columns(s=s, d=d)
+        if not _ascending(events["ts"]):
+            events = events.sort("ts", maintain_order=True)
+        events = events.with_columns(intensity=strength.intensity(weights)).with_columns(
+            contribution=pl.col("intensity") * strength.decay(cutoff, half)
         )
         return cls(
             dataset=dataset,
@@ -184,104 +206,159 @@ class Network:
 
     @property
     def kinds_present(self) -> list[str]:
-        present = set(self.events["kind"].unique().cast(pl.String).to_list())
-        return [k for k in KINDS if k in present]
+        counts = np.bincount(self.events["kind"].to_physical().to_numpy(), minlength=len(KINDS))
+        return [k for i, k in enumerate(KINDS) if counts[i]]
 
     # -- derived tables --------------------------------------------------------------------
 
     @cached_property
+    def _by_pair(self) -> _PairOrder:
+        """The one sort: event rows by (a, b, time); the events are already in time order, so
+        a stable sort by the pair key alone gives it."""
+        s = self.events["s"].to_numpy()
+        d = self.events["d"].to_numpy()
+        n = np.uint64(max(self.n, 1))
+        key = np.minimum(s, d).astype(np.uint64) * n + np.maximum(s, d)
+        by_key = pl.DataFrame({"key": key}).with_row_index("row").sort("key", maintain_order=True)
+        del key
+        order = by_key["row"].to_numpy()
+        sorted_key = by_key["key"].to_numpy()
+        starts = np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1
+        del by_key
+        starts = np.concatenate(([0], starts, [order.size])).astype(np.int64)
+        tie_key = sorted_key[starts[:-1]]
+        a, b = (tie_key // n).astype(np.uint32), (tie_key % n).astype(np.uint32)
+        forward = (s < d).astype(np.uint32)[order]
+        n_ab = np.add.reduceat(forward, starts[:-1]).astype(np.uint32)
+        n_ba = (np.diff(starts) - n_ab).astype(np.uint32)
+        return _PairOrder(order=order, starts=starts, a=a, b=b, n_ab=n_ab, n_ba=n_ba)
+
+    @cached_property
+    def directed_pairs(self) -> pl.DataFrame:
+        """``s, d, mutual`` of every directed relationship, sorted by ``s, d`` (the rows of
+        :attr:`relationships`, without their aggregates); ``mutual``: the reverse exists."""
+        p = self._by_pair
+        n = np.uint64(max(self.n, 1))
+        both = (p.n_ab > 0) & (p.n_ba > 0)
+        ab, ba = p.n_ab > 0, p.n_ba > 0
+        # one sortable key per relationship: (s * n + d) * 2 + mutual
+        keys = np.concatenate([
+            (p.a[ab].astype(np.uint64) * n + p.b[ab]) * np.uint64(2) + both[ab],
+            (p.b[ba].astype(np.uint64) * n + p.a[ba]) * np.uint64(2) + both[ba],
+        ])  # fmt: skip
+        keys = pl.Series(keys).sort().to_numpy()
+        pair = keys // np.uint64(2)
+        return pl.DataFrame(
+            {"s": (pair // n).astype(np.uint32), "d": (pair % n).astype(np.uint32), "mutual": (keys % np.uint64(2)).astype(bool)}
+        )
+
+    @property
+    def n_ties(self) -> int:
+        """The number of unordered pairs with an event (``ties.height``, without building ties)."""
+        return int(self._by_pair.a.size)
+
+    @cached_property
+    def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """relationships, ties and active periods from one pass over :attr:`_by_pair`."""
+        p = self._by_pair
+        ev = self.events
+        kinds = self.kinds_present
+        slot = np.full(len(KINDS), -1, dtype=np.int64)
+        for i, k in enumerate(kinds):
+            slot[KINDS.index(k)] = i
+        res_us = int(self.resolution.total_seconds() * 1e6)
+        res_days = self.resolution.total_seconds() / 86400
+        window_us = int(self.reply_window.total_seconds() * 1e6)
+        rel_rows = (p.n_ab > 0).astype(np.int64) + (p.n_ba > 0).astype(np.int64)
+        rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
+        from ror_graph._pairscan import scan
+
+        out = scan(
+            p.order, p.starts, rel_off,
+            ev["s"].to_numpy(), ev["d"].to_numpy(), ev["ts"].dt.epoch("us").to_numpy(),
+            ev["kind"].to_physical().to_numpy().astype(np.int64), ev["weight"].to_numpy(),
+            ev["intensity"].to_numpy(), ev["contribution"].to_numpy(), slot, len(kinds), res_us, window_us,
+        )  # fmt: skip
+        (r_dir, r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
+         t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods) = out  # fmt: skip
+        tie_of_row = np.repeat(np.arange(p.a.size), rel_rows)
+        forward = r_dir == 0
+        rel_s = np.where(forward, p.a[tie_of_row], p.b[tie_of_row])
+        rel_d = np.where(forward, p.b[tie_of_row], p.a[tie_of_row])
+        del tie_of_row, forward
+        rel = pl.DataFrame(
+            {
+                "s": rel_s,
+                "d": rel_d,
+                "n_events": r_n,
+                **{f"n_{k}": r_kind[:, i] for i, k in enumerate(kinds)},
+                "weight_sum": r_w,
+                "first_ts": _timestamps(r_first),
+                "last_ts": _timestamps(r_last),
+                "strength": r_str,
+                "answered_rate": r_rate,
+                "answer_latency_h": pl.Series(r_lat).fill_nan(None),
+            }
+        ).sort("s", "d")
+        del rel_s, rel_d, r_kind
+        names = self.nodes["node_id"]
+        rel = rel.select(
+            names.gather(rel["s"]).alias("src"), names.gather(rel["d"]).alias("dst"), pl.all()
+        )
+        first_pos = p.starts[:-1]
+        last_pos = p.starts[1:] - 1
+        ts = ev["ts"]
+        ties = pl.DataFrame(
+            {
+                "a": p.a,
+                "b": p.b,
+                "n_events": np.diff(p.starts).astype(np.uint32),
+                "n_ab": p.n_ab,
+                "n_ba": p.n_ba,
+                "strength_ab": t_str_ab,
+                "strength_ba": t_str_ba,
+                "volume": t_vol,
+                "first_ts": ts.gather(p.order[first_pos]),
+                "last_ts": ts.gather(p.order[last_pos]),
+                "n_kinds": t_kinds,
+                "active_periods": t_periods,
+                "usual_gap_days": pl.Series(t_gap * res_days).fill_nan(None),
+            }
+        ).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
+        tie_of_period = np.repeat(np.arange(p.a.size), t_periods)
+        periods_table = pl.DataFrame({"a": p.a[tie_of_period], "b": p.b[tie_of_period], "period": periods})
+        return rel, ties, periods_table
+
+    @property
     def relationships(self) -> pl.DataFrame:
         """Directed relationships (see module docstring)."""
-        ev = self.events
-        per_kind = [(pl.col("kind") == k).sum().cast(pl.UInt32).alias(f"n_{k}") for k in self.kinds_present]
-        rel = ev.group_by("s", "d").agg(
-            pl.len().cast(pl.UInt32).alias("n_events"),
-            *per_kind,
-            pl.col("weight").sum().alias("weight_sum"),
-            pl.col("ts").min().alias("first_ts"),
-            pl.col("ts").max().alias("last_ts"),
-            pl.col("contribution").sum().alias("strength"),
-        )
-        answers = self._answers()
-        rel = rel.join(answers, on=["s", "d"], how="left").sort("s", "d")
-        rel = self.names(self.names(rel, "s", "src"), "d", "dst")
-        return rel.select("src", "dst", "s", "d", pl.exclude("src", "dst", "s", "d"))
+        return self._tables[0]
 
-    def _answers(self) -> pl.DataFrame:
-        """Per directed pair: share of events answered by the other side, median latency."""
-        n = self.n
-        pair = (pl.col("s").cast(pl.UInt64) * n + pl.col("d")).alias("pair")  # one key: faster as-of join
-        reverse = (pl.col("d").cast(pl.UInt64) * n + pl.col("s")).alias("pair")
-        left = self.events.select("s", "d", pair, "ts")
-        right = self.events.select(reverse, pl.col("ts").alias("answer_ts"))
-        joined = left.join_asof(
-            right, left_on="ts", right_on="answer_ts", by="pair", strategy="forward", check_sortedness=False
-        )
-        window_us = int(self.reply_window.total_seconds() * 1e6)
-        latency = (pl.col("answer_ts") - pl.col("ts")).dt.total_microseconds()
-        answered = latency.is_not_null() & (latency <= window_us)
-        return joined.group_by("s", "d").agg(
-            answered.mean().alias("answered_rate"),
-            (latency.filter(answered).median() / 3.6e9).alias("answer_latency_h"),
-        )
-
-    @cached_property
-    def active_periods(self) -> pl.DataFrame:
-        """Distinct (a, b, period) with any event either way; a period is ``resolution`` long."""
-        res_us = int(self.resolution.total_seconds() * 1e6)
-        return (
-            self.events.select(
-                pl.min_horizontal("s", "d").alias("a"),
-                pl.max_horizontal("s", "d").alias("b"),
-                (pl.col("ts").dt.epoch("us") // res_us).alias("period"),
-            )
-            .unique()
-            .sort("a", "b", "period")
-        )
-
-    @cached_property
+    @property
     def ties(self) -> pl.DataFrame:
         """Undirected ties, one row per pair ``a < b`` (see module docstring)."""
-        ev = self.events.with_columns(
-            pl.min_horizontal("s", "d").alias("a"), pl.max_horizontal("s", "d").alias("b")
-        )
-        forward = pl.col("s") == pl.col("a")
-        ties = ev.group_by("a", "b").agg(
-            pl.len().cast(pl.UInt32).alias("n_events"),
-            forward.sum().cast(pl.UInt32).alias("n_ab"),
-            (~forward).sum().cast(pl.UInt32).alias("n_ba"),
-            pl.col("contribution").filter(forward).sum().alias("strength_ab"),
-            pl.col("contribution").filter(~forward).sum().alias("strength_ba"),
-            pl.col("intensity").sum().alias("volume"),
-            pl.col("ts").min().alias("first_ts"),
-            pl.col("ts").max().alias("last_ts"),
-            pl.col("kind").n_unique().cast(pl.UInt32).alias("n_kinds"),
-        )
-        periods = self.active_periods
-        same_tie = (pl.col("a") == pl.col("a").shift(1)) & (pl.col("b") == pl.col("b").shift(1))
-        res_days = self.resolution.total_seconds() / 86400
-        gaps = periods.with_columns(
-            pl.when(same_tie).then(pl.col("period") - pl.col("period").shift(1)).alias("gap")
-        ).group_by("a", "b").agg(
-            pl.len().cast(pl.UInt32).alias("active_periods"),
-            (pl.col("gap").median() * res_days).alias("usual_gap_days"),
-        )
-        ties = ties.join(gaps, on=["a", "b"], how="left").with_columns(
-            (pl.col("strength_ab") + pl.col("strength_ba")).alias("strength")
-        )
-        return ties.sort("a", "b")
+        return self._tables[1]
+
+    @property
+    def active_periods(self) -> pl.DataFrame:
+        """Distinct (a, b, period) with any event either way; a period is ``resolution`` long."""
+        return self._tables[2]
 
     # -- graphs ----------------------------------------------------------------------------
 
     def adjacency(self, weight: str | None = "strength") -> scipy.sparse.csr_matrix:
-        """n x n CSR matrix of directed relationships; entry (s, d) is ``weight`` (1 if None)."""
+        """n x n CSR matrix of directed relationships; entry (s, d) is ``weight`` (1 if None).
+
+        Built directly from the sorted ``s, d`` columns (no COO conversion)."""
         import scipy.sparse as sp
 
-        rel = self.relationships
-        values = np.ones(rel.height) if weight is None else rel[weight].to_numpy().astype(np.float64)
-        return sp.csr_matrix(
-            (values, (rel["s"].to_numpy(), rel["d"].to_numpy())), shape=(self.n, self.n)
-        )
+        pairs = self.directed_pairs if weight is None else self.relationships
+        s = pairs["s"].to_numpy()
+        values = np.ones(pairs.height) if weight is None else pairs[weight].to_numpy().astype(np.float64)
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(s, minlength=self.n), out=indptr[1:])
+        indices = pairs["d"].to_numpy().astype(np.int32 if self.n < 2**31 else np.int64)
+        return sp.csr_matrix((values, indices, indptr), shape=(self.n, self.n))
 
     def igraph(self) -> igraph.Graph:
         """The directed relationship graph in igraph, with ``strength`` as edge attribute."""
@@ -289,8 +366,35 @@ class Network:
             import igraph as ig
 
             rel = self.relationships
-            edges = list(zip(rel["s"].to_list(), rel["d"].to_list()))  # igraph's fastest input form
+            edges = np.column_stack([rel["s"].to_numpy(), rel["d"].to_numpy()]).astype(np.int64)
             graph = ig.Graph(n=self.n, edges=edges, directed=True)
             graph.es["strength"] = rel["strength"].to_numpy()
             self._cache["igraph"] = graph
         return self._cache["igraph"]
+
+
+# -- building blocks ----------------------------------------------------------------------------
+
+
+def _index(src: pl.Series, dst: pl.Series) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """``nodes`` (ids sorted, ``idx`` 0..n-1) and the UInt32 index of every src and dst."""
+    ids = pl.concat([src.unique(), dst.unique()]).unique().sort()
+    nodes = pl.DataFrame({"idx": pl.arange(0, ids.len(), dtype=pl.UInt32, eager=True), "node_id": ids})
+
+    def lookup(col: pl.Series) -> pl.Series:
+        keyed = col.alias("node_id").to_frame().join(nodes, on="node_id", how="left", maintain_order="left")
+        return keyed["idx"]
+
+    return nodes, lookup(src), lookup(dst)
+
+
+def _ascending(ts: pl.Series) -> bool:
+    """Whether ``ts`` is already in time order (a file written in time order usually is)."""
+    if ts.flags["SORTED_ASC"]:
+        return True
+    values = ts.dt.epoch("us").to_numpy()
+    return bool(values.size < 2 or (values[1:] >= values[:-1]).all())
+
+
+def _timestamps(micros: np.ndarray) -> pl.Series:
+    return pl.Series(micros).cast(pl.Datetime("us")).dt.replace_time_zone("UTC").cast(TIMESTAMP)

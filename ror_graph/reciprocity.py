@@ -62,20 +62,12 @@ class ReciprocitySummary:
 
 def mutual_mask(net: Network) -> np.ndarray:
     """For each row of ``net.relationships``: does the reverse relationship exist?"""
-    rel = net.relationships
-    n = np.uint64(max(net.n, 1))
-    s = rel["s"].to_numpy().astype(np.uint64)
-    d = rel["d"].to_numpy().astype(np.uint64)
-    keys = np.sort(s * n + d)
-    reverse = d * n + s
-    pos = np.searchsorted(keys, reverse)
-    pos[pos == keys.size] = 0
-    return keys[pos] == reverse
+    return net.directed_pairs["mutual"].to_numpy()  # same rows as net.relationships
 
 
 def reciprocity_summary(net: Network) -> ReciprocitySummary:
     """Edge and pair reciprocity, density and Garlaschelli-Loffredo rho."""
-    edges = net.relationships.height
+    edges = net.directed_pairs.height
     mutual = int(mutual_mask(net).sum())
     n = net.n
     r = mutual / edges if edges else 0.0

@@ -71,7 +71,10 @@ class NetworkStats:
 
 
 def network_stats(net: Network) -> NetworkStats:
-    """Compute :class:`NetworkStats` (components by scipy's connected_components)."""
+    """Compute :class:`NetworkStats` (components by scipy's connected_components).
+
+    Only the directed pairs are needed (``Network.directed_pairs``, ``Network.n_ties``): the
+    relationships' and ties' aggregates are not computed here."""
     from scipy.sparse.csgraph import connected_components
 
     adjacency = net.adjacency(None)
@@ -84,8 +87,8 @@ def network_stats(net: Network) -> NetworkStats:
     return NetworkStats(
         events=net.events.height,
         nodes=net.n,
-        relationships=net.relationships.height,
-        ties=net.ties.height,
+        relationships=net.directed_pairs.height,
+        ties=net.n_ties,
         first_event=first,  # type: ignore[arg-type]
         last_event=last,  # type: ignore[arg-type]
         as_of=net.as_of,

@@ -1,0 +1,155 @@
+"""The one pass behind :class:`ror_graph.network.Network`'s relationships, ties and active
+periods, compiled with numba (imported only when those tables are asked for, so ``ror stats``
+does not pay numba's import).
+
+Input: the events in (unordered pair, time) order, given as ``order`` (event rows) and
+``starts`` (where each pair's rows begin, plus the end). Answers follow the definition in
+:mod:`ror_graph.network`: an event is answered by the first event in the other direction at
+or after its time, if that comes within the reply window.
+
+Example
+-------
+>>> import numpy as np
+>>> median(np.array([5, 1, 3, 2]), 4)
+2.5
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["scan", "median"]
+
+
+@numba.njit(cache=True)
+def median(buf: np.ndarray, m: int) -> float:
+    """The median of ``buf[:m]`` (the mean of the two middle values when ``m`` is even)."""
+    if m == 1:
+        return float(buf[0])
+    if m == 2:
+        return (buf[0] + buf[1]) / 2.0
+    part = np.sort(buf[:m])
+    half = m // 2
+    if m % 2:
+        return float(part[half])
+    return (part[half - 1] + part[half]) / 2.0
+
+
+@numba.njit(cache=True)
+def scan(order, starts, rel_off, s, d, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
+    """One pass over the events in (pair, time) order. Per directed pair (direction 0 is
+    a -> b, 1 is b -> a): counts, sums, first/last times and answers (the first event back at
+    or after each event, within ``window_us``); per tie: strengths, volume, kinds, active
+    periods and the median gap between them (in periods)."""
+    n_ties = starts.size - 1
+    n_rel = rel_off[-1]
+    r_dir = np.empty(n_rel, np.int8)
+    r_n = np.zeros(n_rel, np.uint32)
+    r_kind = np.zeros((n_rel, n_slots), np.uint32)
+    r_w = np.zeros(n_rel, np.float64)
+    r_first = np.empty(n_rel, np.int64)
+    r_last = np.empty(n_rel, np.int64)
+    r_str = np.zeros(n_rel, np.float64)
+    r_rate = np.zeros(n_rel, np.float64)
+    r_lat = np.full(n_rel, np.nan)
+    t_str_ab = np.zeros(n_ties, np.float64)
+    t_str_ba = np.zeros(n_ties, np.float64)
+    t_vol = np.zeros(n_ties, np.float64)
+    t_kinds = np.zeros(n_ties, np.uint32)
+    t_periods = np.zeros(n_ties, np.uint32)
+    t_gap = np.full(n_ties, np.nan)
+    periods = np.empty(order.size, np.int64)
+    n_periods = 0
+    longest = 0
+    for t in range(n_ties):
+        longest = max(longest, starts[t + 1] - starts[t])
+    gaps = np.empty(longest, np.int64)
+    lat0 = np.empty(longest, np.int64)
+    lat1 = np.empty(longest, np.int64)
+    for t in range(n_ties):
+        lo, hi = starts[t], starts[t + 1]
+        n0 = 0
+        for i in range(lo, hi):
+            e = order[i]
+            if s[e] < d[e]:
+                n0 += 1
+        row0, row1 = -1, -1
+        if n0 > 0:
+            row0 = rel_off[t]
+            r_dir[row0] = 0
+        if n0 < hi - lo:
+            row1 = rel_off[t] + (1 if n0 > 0 else 0)
+            r_dir[row1] = 1
+        mask = 0
+        n_gaps = 0
+        last_period = 0
+        for i in range(lo, hi):
+            e = order[i]
+            r = row0 if s[e] < d[e] else row1
+            if r_n[r] == 0:
+                r_first[r] = ts[e]
+            r_last[r] = ts[e]
+            r_n[r] += 1
+            r_kind[r, slot[kind[e]]] += 1
+            r_w[r] += weight[e]
+            r_str[r] += contribution[e]
+            if r == row0:
+                t_str_ab[t] += contribution[e]
+            else:
+                t_str_ba[t] += contribution[e]
+            t_vol[t] += intensity[e]
+            mask |= 1 << kind[e]
+            period = ts[e] // res_us
+            if i == lo or period != last_period:
+                if i > lo:
+                    gaps[n_gaps] = period - last_period
+                    n_gaps += 1
+                periods[n_periods] = period
+                n_periods += 1
+                last_period = period
+        t_periods[t] = n_gaps + 1
+        if n_gaps:
+            t_gap[t] = median(gaps, n_gaps)
+        bits = 0
+        while mask:
+            bits += mask & 1
+            mask >>= 1
+        t_kinds[t] = bits
+        # Answers: walk back in time by blocks of equal ts. After a block, next0 / next1 is the
+        # earliest time at or after the block's time of an event a -> b / b -> a.
+        has0, has1 = False, False
+        next0, next1 = 0, 0
+        m0, m1 = 0, 0
+        j = hi
+        while j > lo:
+            now = ts[order[j - 1]]
+            k0 = j - 1
+            while k0 > lo and ts[order[k0 - 1]] == now:
+                k0 -= 1
+            for i in range(k0, j):
+                e = order[i]
+                if s[e] < d[e]:
+                    has0, next0 = True, now
+                else:
+                    has1, next1 = True, now
+            for i in range(k0, j):
+                e = order[i]
+                if s[e] < d[e]:
+                    if has1 and next1 - now <= window_us:
+                        lat0[m0] = next1 - now
+                        m0 += 1
+                elif has0 and next0 - now <= window_us:
+                    lat1[m1] = next0 - now
+                    m1 += 1
+            j = k0
+        if row0 >= 0:
+            r_rate[row0] = m0 / r_n[row0]
+            if m0:
+                r_lat[row0] = median(lat0, m0) / 3.6e9
+        if row1 >= 0:
+            r_rate[row1] = m1 / r_n[row1]
+            if m1:
+                r_lat[row1] = median(lat1, m1) / 3.6e9
+    return (r_dir, r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
+            t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods[:n_periods].copy())  # fmt: skip
