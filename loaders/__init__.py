@@ -75,6 +75,13 @@ REGISTRY: dict[str, Loader] = _registry()
 
 
 def get_loader(name: str) -> Loader:
+    """The registered loader called ``name``; an unknown name is an :class:`OptionError`.
+
+    Example
+    -------
+    >>> get_loader("canonical").extensions[:2]
+    ('.csv', '.tsv')
+    """
     try:
         return REGISTRY[name]
     except KeyError:
@@ -114,9 +121,33 @@ def load_events(
     paths: Sequence[str | Path], *, loader: str | None = None, **options: Any
 ) -> Dataset:
     """Load one or more files into one Dataset, detecting each file's format unless
-    ``loader`` names it. Options a loader does not take are an error, except
-    ``max_unpacked`` (e.g. ``"8GB"``), which every loader takes: how far a zip or gzip input may
-    unpack (default: 200 times its size, at least 256 MiB, at most 4 GiB)."""
+    ``loader`` names it.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        Files, folders or zips; an ``event_id`` seen in an earlier file is dropped and a file
+        given twice is read once (both noted in ``Dataset.notes``).
+    loader : str, optional
+        A name of :data:`REGISTRY` (``ror loaders`` lists them with their options).
+    **options
+        The loader's options; one it does not take is an :class:`OptionError`. Every loader
+        takes ``max_unpacked`` (e.g. ``"8GB"``): how far a zip or gzip input may unpack
+        (default: 200 times its size, at least 256 MiB, at most 4 GiB).
+
+    Returns
+    -------
+    Dataset
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "events.csv")
+    ...     _ = open(path, "w").write("from,to,kind,ts\\nana,bo,reply,2024-05-01\\n")
+    ...     load_events([path], column_map={"src": "from", "dst": "to"}).events.height
+    1
+    """
     if not paths:
         raise OptionError("no input files given")
     from ror_graph.loaders import _common

@@ -34,7 +34,24 @@ DEFAULT_TERMINAL_ROWS = 20
 
 
 def format_for(path: str | None, fmt: str | None) -> str:
-    """The output format: ``fmt`` if given, else from the file extension, else ``table``."""
+    """The output format: ``fmt`` if given, else from the file extension, else ``table``.
+
+    Parameters
+    ----------
+    path : str, optional
+        The output file; None or ``-`` is stdout.
+    fmt : str, optional
+        One of :data:`FORMATS`.
+
+    Returns
+    -------
+    str
+
+    Example
+    -------
+    >>> format_for("out.parquet", None), format_for(None, None), format_for("-", "csv")
+    ('parquet', 'table', 'csv')
+    """
     if fmt:
         if fmt not in FORMATS:
             raise OptionError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -48,7 +65,23 @@ def format_for(path: str | None, fmt: str | None) -> str:
 
 
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Datetimes as ISO-8601 text with Z, so every text format shows times the same way."""
+    """Datetimes as ISO 8601 text with Z, so every text format shows times the same way.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+
+    Returns
+    -------
+    polars.DataFrame
+        ``frame`` with every Datetime column as text; other columns keep their type.
+
+    Example
+    -------
+    >>> from datetime import datetime, timezone
+    >>> display_frame(pl.DataFrame({"ts": [datetime(2024, 5, 1, 12, tzinfo=timezone.utc)]}))["ts"][0]
+    '2024-05-01T12:00:00Z'
+    """
     return frame.with_columns(
         pl.col(name).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         for name, dtype in frame.schema.items()
@@ -100,7 +133,26 @@ def _cell(value: object) -> str:
 
 
 def to_text(frame: pl.DataFrame, fmt: str) -> str:
-    """Render as ``csv``, ``json``, ``ndjson``, ``md`` or ``table`` text."""
+    """Render as ``csv``, ``json``, ``ndjson``, ``md`` or ``table`` text.
+
+    Numbers stay numbers in CSV and JSON (no thousands separators); ``md`` and ``table`` are
+    for people and round floats to 4 significant digits.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+    fmt : str
+        A text format of :data:`FORMATS` (not ``parquet``).
+
+    Returns
+    -------
+    str
+
+    Example
+    -------
+    >>> to_text(pl.DataFrame({"node_id": ["ana"], "n_events": [1899]}), "json")
+    '[{"node_id":"ana","n_events":1899}]\\n'
+    """
     shown = display_frame(frame)
     if fmt == "csv":
         return shown.write_csv()
@@ -139,8 +191,33 @@ def _rich_table(frame: pl.DataFrame, *, color: bool, file: IO[str] | None = None
 def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = None, *, top: int | None = None) -> int:
     """Write ``frame`` to ``path`` (None or ``-`` = stdout) and return the rows written.
 
-    ``top`` limits the rows; when it is None, stdout in ``table`` format shows the first
-    :data:`DEFAULT_TERMINAL_ROWS` rows and everything else gets every row.
+    Files are written atomically (:func:`atomic_write`). Parquet keeps every type (times as
+    UTC timestamps); CSV, JSON and NDJSON write times as ISO 8601 text and numbers as numbers.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+    path : str, optional
+        The file (format from its extension unless ``fmt``); None or ``-`` is stdout.
+    fmt : str, optional
+        One of :data:`FORMATS`.
+    top : int, optional
+        Keep the first ``top`` rows. Default: stdout in ``table`` format shows the first
+        :data:`DEFAULT_TERMINAL_ROWS` rows; everything else gets every row.
+
+    Returns
+    -------
+    int
+        Rows written.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "out.parquet")
+    ...     rows = write_table(pl.DataFrame({"rank": [1, 2]}), path)
+    ...     rows, pl.read_parquet(path)["rank"].to_list()
+    (2, [1, 2])
     """
     fmt = format_for(path, fmt)
     to_stdout = path is None or path == "-"
@@ -175,7 +252,23 @@ def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = 
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then rename it into place, so a
     failed or interrupted run never leaves a half-written file. The file gets the usual
-    permissions (0666 less the umask), not the temporary file's 0600."""
+    permissions (0666 less the umask), not the temporary file's 0600.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to create or replace; its folder must exist.
+    write : callable
+        Writes the content to the binary file object it is given.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     atomic_write(os.path.join(folder, "a.txt"), lambda out: out.write(b"hi"))
+    ...     open(os.path.join(folder, "a.txt")).read()
+    'hi'
+    """
     target = Path(path)
     if not target.parent.exists():
         raise OptionError(f"cannot write {path}: folder {target.parent} does not exist")
