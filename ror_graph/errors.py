@@ -2,6 +2,10 @@
 
 The CLI turns any :class:`RorGraphError` into a one-line message and exit code 1.
 
+Messages speak the library's terms: a parameter is written ``name=value`` as a Python caller
+passes it (``as_of=2024-05-01``, ``prob='wc'``); the CLI turns each ``name=`` that is one of
+its options into the flag (``--as-of 2024-05-01``) in one place, ``cli.in_cli_terms``.
+
 Example
 -------
 >>> str(InputError("not a number", path="events.csv", line=7, field="weight"))
@@ -39,7 +43,7 @@ class InputError(RorGraphError):
 
 
 class OptionError(RorGraphError):
-    """An option or parameter value that cannot be used (bad --as-of, unknown --me, ...)."""
+    """A parameter value that cannot be used (a bad ``as_of=``, an unknown ``me=``, ...)."""
 
 
 class BackendError(RorGraphError):
