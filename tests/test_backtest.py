@@ -223,7 +223,8 @@ def test_nurture_target_on_the_small_log():
 def test_nurture_with_me_scores_that_ego_only():
     res = backtest(_log(), [T], horizon="30d", me="g", tasks=("nurture",), nurture_ks=(1,))
     assert set(res["target"]) == {"ego_valuable_lost", "ego_mutual_lost", "ego_worth_lost"} and set(res["ego"]) == {"g"}
-    assert set(res["n"]) == {1}
+    assert set(res.filter(~pl.col("target").str.ends_with("worth_lost"))["n"]) == {1}
+    assert set(res.filter(pl.col("target").str.ends_with("worth_lost"))["n"]) == {0}  # no top quartile of one
 
 
 def test_ego_keeps_only_the_egos_ties():
