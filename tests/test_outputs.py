@@ -41,6 +41,8 @@ ARGS: dict[str, list[str]] = {
     "plan": [SAMPLE, *EGO],
     "diff": [SAMPLE, *EGO, "--since", "-90d"],
     "communities": [SAMPLE],
+    "intro": [SAMPLE, *EGO, "--to", "ivo_bak"],
+    "suggest": [SAMPLE, *EGO],
     "backtest": [SAMPLE, "--as-of", "2026-04-01", "--task", "fading", "--task", "value"],
 }
 SERVER_COMMANDS = {"neo4j load", "neo4j write-scores", "neo4j query"}
