@@ -180,6 +180,23 @@ def test_one_bad_row_is_named_by_file_and_line(n, at, how, blank_lines, gz):
         assert err.value.field == field, message
 
 
+def _loads_or_names_file_and_line(path: Path, max_line: int | None = None) -> None:
+    """``path`` loads, or the error is one line starting with the file (the zip for a member)
+    and, when the error knows the line, ``:line:``."""
+    try:
+        load_events([path])
+    except RorGraphError as err:
+        message = str(err)
+        assert "\n" not in message, message
+        if isinstance(err, InputError):
+            assert message.startswith(str(path)), message
+            if err.line is not None:
+                assert f":{err.line}: " in message, message
+                assert max_line is None or (1 <= err.line <= max_line and message.startswith(f"{path}:{err.line}: ")), message
+        else:
+            assert str(path) in message or "loader" in message, message
+
+
 def _mutate(data: bytes, ops: list[tuple[int, int]]) -> bytes:
     out = bytearray(data)
     tokens = [b'"', b",", b"\n", b"\xff", b"\x00", b"{", b"-1", b"", b"\r", b"\t"]
@@ -206,18 +223,7 @@ def test_mutated_tables_load_or_name_file_and_line(ops, name):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
-        try:
-            load_events([path])
-        except RorGraphError as err:
-            message = str(err)
-            assert "\n" not in message, message
-            if isinstance(err, InputError):
-                assert message.startswith(str(path)), message
-                if err.line is not None:
-                    assert message.startswith(f"{path}:{err.line}: "), message
-                    assert 1 <= err.line <= data.count(b"\n") + 1, message
-            else:
-                assert str(path) in message or "loader" in message, message
+        _loads_or_names_file_and_line(path, max_line=data.count(b"\n") + 1)
 
 
 EXPORTS = {
@@ -250,12 +256,4 @@ def test_mutated_exports_name_the_file(ops, target, zipped):
                 path = archive
         else:
             path.write_bytes(_mutate(source.read_bytes(), ops))
-        try:
-            load_events([path])
-        except RorGraphError as err:
-            message = str(err)
-            assert "\n" not in message, message
-            if isinstance(err, InputError):
-                assert message.startswith(str(path)), message
-                if err.line is not None:
-                    assert f":{err.line}: " in message, message
+        _loads_or_names_file_and_line(path)
