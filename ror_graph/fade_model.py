@@ -136,8 +136,8 @@ FEATURES = (
 #: The inputs that worked in issue #10's prototype.
 CORE_FEATURES = ("log_active_days", "log_silence", "log_decayed", "log_end_silence_max", "log_end_silence_min")
 #: The features of the default model (chosen by leave-one-dataset-out over the shared datasets:
-#: benchmarks/results/backtest_fading.md): all but ``log_missed``.
-DEFAULT_FEATURES = tuple(f for f in FEATURES if f != "log_missed")
+#: benchmarks/results/backtest_fading.md): the core, the pair's age and mean gap, and balance.
+DEFAULT_FEATURES = CORE_FEATURES + ("log_age", "log_mean_gap", "balance")
 #: Fewer silent (or non-silent) training rows than this: use the prior.
 MIN_CLASS = 20
 _PRIME = 2_147_483_647  # 2^31 - 1
@@ -444,7 +444,7 @@ def fade_probabilities(
     horizon_days: float,
     *,
     features: tuple[str, ...] = DEFAULT_FEATURES,
-    l2: float = 1e-2,
+    l2: float = 1e-4,
     max_origins: int = 2,
     max_rows: int = 100_000,
     prior_only: bool = False,

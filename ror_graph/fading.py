@@ -82,7 +82,7 @@ class FadeParams:
 
     horizon_days: float = 30.0  # fade_risk = P(silent over this many days)
     features: tuple[str, ...] = DEFAULT_FEATURES
-    l2: float = 1e-2  # L2 penalty of the logistic fit (mean log-loss + l2 / 2 |w|^2)
+    l2: float = 1e-4  # L2 penalty of the logistic fit (mean log-loss + l2 / 2 |w|^2)
     max_origins: int = 2  # pseudo-origins T - h, T - 2h, ... used for training
     max_train_rows: int = 100_000  # deterministic subsample above this
     prior_only: bool = False  # skip the fit, use the shipped prior
