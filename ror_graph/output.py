@@ -59,7 +59,7 @@ def format_for(path: str | None, fmt: str | None) -> str:
     if path and path != "-":
         ext = Path(path).suffix.lower()
         if ext not in _EXTENSIONS:
-            raise OptionError(f"cannot tell the format of {path!r} from its extension; use --format ({', '.join(FORMATS)})")
+            raise OptionError(f"cannot tell the format of {path!r} from its extension; give fmt= ({', '.join(FORMATS)})")
         return _EXTENSIONS[ext]
     return "table"
 
