@@ -147,7 +147,7 @@ class Neo4jBackend(Backend):
 
     def __init__(self, *, uri: str | None = None, user: str | None = None, password: str | None = None,
                  database: str | None = None) -> None:
-        self.settings = dict(uri=uri, user=user, password=password, database=database)
+        self.uri, self.user, self.password, self.database = uri, user, password, database
 
     def open(self, request: GraphRequest) -> MemoryAnalyses:
         from ror_graph.backends.neo4j import Neo4jSettings, network_from_neo4j
@@ -155,6 +155,7 @@ class Neo4jBackend(Backend):
         if request.sources:
             raise OptionError("the neo4j backend reads the graph stored in Neo4j, not sources=: "
                               "store input files with `ror neo4j load`")
-        net = network_from_neo4j(Neo4jSettings.resolve(**self.settings), as_of=request.as_of,
+        settings = Neo4jSettings.resolve(uri=self.uri, user=self.user, password=self.password, database=self.database)
+        net = network_from_neo4j(settings, as_of=request.as_of,
                                  half_life=request.half_life, kind_weights=dict(request.kind_weights))
         return MemoryAnalyses(net, me=request.me or net.dataset.ego)
