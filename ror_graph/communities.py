@@ -6,7 +6,9 @@ Leiden: guaranteeing well-connected communities", Scientific Reports 2019) maxim
 modularity (Newman, "Analysis of weighted networks", PRE 2004) on the **undirected tie-strength
 graph**: one edge per tie (pair of people, either direction), weighted by the tie's decayed
 strength (:mod:`ror_graph.strength`). igraph's ``community_leiden`` does the work, iterated
-until the partition no longer changes; it draws its random numbers from a ``random.Random(seed)``
+until the partition no longer changes on graphs of up to :data:`STABLE_MAX_TIES` ties, and for
+3 iterations above that (Higgs, 450k ties: modularity 0.799 in ~7 s against 0.801 in ~100 s
+when iterated to stability, on this 2-core machine under load); it draws its random numbers from a ``random.Random(seed)``
 given to ``igraph.set_random_number_generator`` for the call only, so the same seed gives the
 same partition. ``resolution`` (gamma) above 1 gives more, smaller communities.
 
@@ -73,6 +75,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DEFAULT_WINDOW",
     "HUB_MIN_Z",
+    "STABLE_MAX_TIES",
     "BRIDGE_MIN_PARTICIPATION",
     "find_communities",
     "leiden_membership",
@@ -87,6 +90,8 @@ DEFAULT_WINDOW = timedelta(days=30)
 HUB_MIN_Z = 2.5
 #: Participation coefficient above which a non-hub is a bridge (a connector).
 BRIDGE_MIN_PARTICIPATION = 0.62
+#: Up to this many ties Leiden iterates until the partition is stable; above, 3 iterations.
+STABLE_MAX_TIES = 200_000
 #: Activity change that makes a community cooling (or, positive, warming).
 TREND_CHANGE = 0.25
 _MIN_WEIGHT = 1e-12  # Leiden needs positive weights; a tie of zero strength still links two people
@@ -135,8 +140,8 @@ def tie_graph(net: Network) -> igraph.Graph:
 
 
 def leiden_membership(graph: igraph.Graph, *, resolution: float = 1.0, seed: int = DEFAULT_SEED) -> np.ndarray:
-    """Leiden (modularity, ``weight`` edge attribute) on ``graph``, iterated until stable,
-    with ``random.Random(seed)`` as igraph's random source; labels 0, 1, ... by size."""
+    """Leiden (modularity, ``weight`` edge attribute) on ``graph``, iterated until stable
+    (3 iterations above :data:`STABLE_MAX_TIES` ties), with ``random.Random(seed)`` as igraph's random source; labels 0, 1, ... by size."""
     import igraph as ig
 
     if not resolution > 0:
@@ -148,7 +153,7 @@ def leiden_membership(graph: igraph.Graph, *, resolution: float = 1.0, seed: int
             weights="weight",
             node_weights=graph.strength(weights="weight"),  # modularity's null model: a vertex's strength
             resolution=resolution,
-            n_iterations=-1,
+            n_iterations=-1 if graph.ecount() <= STABLE_MAX_TIES else 3,
         )
     finally:
         ig.set_random_number_generator(random)
