@@ -249,7 +249,7 @@ def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = 
     return frame.height
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then rename it into place, so a
     failed or interrupted run never leaves a half-written file. The file gets the usual
     permissions (0666 less the umask), not the temporary file's 0600.
