@@ -4,6 +4,7 @@ fuzzed inputs whose every error message names the file and, where there is one, 
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
 import tempfile
 import zipfile
@@ -208,13 +209,17 @@ def _mutate(data: bytes, ops: list[tuple[int, int]]) -> bytes:
 
 @FUZZ
 @given(ops=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6),
-       name=st.sampled_from(["events.csv", "events.tsv", "events.ndjson", "m.txt", "events.csv.gz"]))
+       name=st.sampled_from(["events.csv", "events.tsv", "events.ndjson", "m.txt", "events.csv.gz", "events.parquet"]))
 def test_mutated_tables_load_or_name_file_and_line(ops, name):
     frame = pl.DataFrame([r.split(",") for r in _rows(12)], schema=HEADER.strip().split(","), orient="row")
     if name.endswith(".ndjson"):
         data = frame.write_ndjson().encode()
     elif name.endswith(".tsv"):
         data = frame.write_csv(separator="\t").encode()
+    elif name.endswith(".parquet"):
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        data = buffer.getvalue()
     elif name == "m.txt":
         data = b"".join(f"{i} {i + 1} {1700000000 + i}\n".encode() for i in range(12))
     else:
