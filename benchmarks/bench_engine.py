@@ -1,28 +1,33 @@
-"""Benchmark of the in-memory engine: ``ror nurture`` end to end, per step, and peers.
+"""Benchmark of the in-memory engine: ``ror stats`` and ``ror nurture`` end to end, per step,
+and peers, in one run; the report goes to stdout and to ``benchmarks/results/``.
 
 One command::
 
-    python benchmarks/bench_engine.py [--size small|medium|large] [--repeats 3]
+    python benchmarks/bench_engine.py [--size small|1m|3m|10m|30m] [--density sparse|dense] [--repeats 3]
+    python benchmarks/bench_engine.py --scaling 1m,3m,10m,30m --density dense   # end to end only
 
 prints tables of medians (of ``--repeats`` runs) on stdout and progress on stderr:
 
 1. real datasets from ``../shared/data`` (CollegeMsg, email-Eu-core-temporal, bitcoin-otc,
-   Higgs activity): ``ror nurture FILE`` end to end in a subprocess (wall time, peak RSS) and
-   the in-process time of each step;
-2. a synthetic interaction log (``benchmarks/synth.py``; small = 100k events / 10k people,
-   medium = 1M / 100k, large = 10M / 1M), read from Parquet and from the canonical CSV:
-   ``ror nurture`` end to end (wall, peak RSS of the child via ``wait4``) against the targets
-   (< 60 s, < 6 GB at large) and the per-step breakdown (load, Network.from_dataset,
-   relationships, ties, pagerank, fading, nurture) measured in-process;
+   Higgs activity): ``ror nurture FILE`` end to end in a subprocess (wall time, CPU time, peak
+   RSS) and the in-process time of each step;
+2. a synthetic interaction log (``benchmarks/synth.py``, sparse or dense) read from Parquet:
+   ``ror stats`` and ``ror nurture`` (with referral reach) end to end (wall, CPU, peak RSS of
+   the child via ``wait4``) against the targets of issue #11 and the per-step breakdown
+   (load, Network.from_dataset, relationships, ties, pagerank, fading, referral_reach,
+   nurture) measured in process, each repeat on a fresh Network;
 3. peers on the same input and the same aggregated relationships: igraph used directly
-   (Graph build, PageRank PRPACK, reciprocity), networkx doing the same steps (DiGraph from
-   the relationships, pagerank, overall and per-node reciprocity; at ``large`` it runs on the
-   medium log and is extrapolated per edge, and the table says so), polars aggregation alone
-   from Parquet and CSV (the floor for load + aggregate), and scipy power-iteration PageRank
-   on the same CSR matrix (the floor for PageRank).
+   (Graph build, PageRank PRPACK, reciprocity), networkx doing the same steps (at 10m and
+   above it runs on the 1m log and is scaled per edge, and the table says so), polars
+   aggregation alone from Parquet (the floor for load + aggregate), and scipy power-iteration
+   PageRank on the same CSR matrix (the floor for PageRank). ror-graph's rows are timed on a
+   fresh Network whose relationships are built (untimed) first, so no row times a cache hit.
 
-Everything is seeded; nothing here is a pass/fail test. A JSON copy of the figures goes to
-``benchmarks/results/`` (git-ignored).
+Every report states the commit, date, machine (CPUs, RAM), load average before and after and
+the thread count of each contender, and is written to
+``benchmarks/results/engine_<size>_<density>.md`` (``engine_scaling_<density>.md`` for
+``--scaling``). Other jobs on the machine inflate wall times; CPU time (user + sys of the
+child) is the steadier figure. Everything is seeded; nothing here is a pass/fail test.
 """
 
 from __future__ import annotations
@@ -54,8 +59,9 @@ REAL = {
     "Higgs activity": "higgs-twitter/higgs-activity_time.txt.gz",
 }
 STEPS = ("load", "from_dataset", "relationships", "ties", "pagerank", "fading", "referral_reach", "nurture")
-TARGET_S = 60.0
-TARGET_BYTES = 6e9
+#: Targets of issue #11 on the 10M-event / 7M-pair log: nurture <= 15 s and 3 GB, stats <= 5 s.
+TARGETS = {"nurture": (15.0, 3e9), "stats": (5.0, None)}
+AS_OF = "2025-01-01"  # just after the synthetic year
 GIB = 1024**3
 
 
@@ -98,13 +104,14 @@ def ror_command() -> list[str]:
     return [found] if found else [sys.executable, "-c", "from ror_graph.cli import main; main()"]
 
 
-def run_cli(args: list[str], repeats: int) -> dict[str, Any]:
-    """Wall time and peak RSS (ru_maxrss of that child, from wait4) of ``ror ARGS``."""
-    walls, peaks = [], []
+def run_cli(args: list[str], repeats: int, command: list[str] | None = None) -> dict[str, Any]:
+    """Wall time, CPU time (user + sys) and peak RSS (ru_maxrss of that child, from wait4) of
+    ``ror ARGS``; ``command`` replaces ``ror`` (e.g. an older checkout's entry point)."""
+    walls, cpus, peaks = [], [], []
     for i in range(repeats):
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             t0 = time.perf_counter()
-            proc = subprocess.Popen([*ror_command(), *args], stdout=out, stderr=err)
+            proc = subprocess.Popen([*(command or ror_command()), *args], stdout=out, stderr=err)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -112,9 +119,18 @@ def run_cli(args: list[str], repeats: int) -> dict[str, Any]:
                 err.seek(0)
                 raise RuntimeError(f"ror {' '.join(args)} failed ({proc.returncode}): {err.read().decode()[-2000:]}")
         walls.append(wall)
+        cpus.append(usage.ru_utime + usage.ru_stime)
         peaks.append(usage.ru_maxrss * 1024)  # KiB on Linux
-        log(f"  run {i + 1}/{repeats}: {wall:.2f} s, peak {usage.ru_maxrss / 1024**2:.2f} GiB")
-    return {"wall_s": median(walls), "peak_bytes": max(peaks), "runs": walls}
+        log(f"  run {i + 1}/{repeats}: {wall:.2f} s wall, {cpus[-1]:.2f} s CPU, peak {usage.ru_maxrss / 1024**2:.2f} GiB")
+    return {"wall_s": median(walls), "cpu_s": median(cpus), "peak_bytes": max(peaks), "runs": walls}
+
+
+def e2e_args(command: str, path: Path, out_dir: str) -> list[str]:
+    """The end-to-end command lines measured: ``ror stats FILE`` and ``ror nurture FILE
+    --as-of 2025-01-01 -o OUT.csv`` (with referral reach, as by default)."""
+    if command == "stats":
+        return ["stats", str(path)]
+    return ["nurture", str(path), "--as-of", AS_OF, "-o", str(Path(out_dir) / "nurture.csv")]
 
 
 # --- per step, in process -----------------------------------------------------------------
@@ -215,7 +231,6 @@ def polars_floor(paths: dict[str, Path], repeats: int) -> dict[str, float]:
 
     out = {}
     out["parquet"], _ = timed(lambda: agg(pl.scan_parquet(paths["parquet"])), repeats)
-    out["csv"], _ = timed(lambda: agg(pl.scan_csv(paths["csv"], try_parse_dates=True)), repeats)
     return out
 
 
@@ -231,16 +246,29 @@ def edge_list(net) -> dict[str, Any]:
     }
 
 
-def ror_graph_steps(net, repeats: int) -> dict[str, float]:
-    """ror-graph's own build (CSR), PageRank and reciprocity (overall + per person)."""
+def ror_graph_steps(dataset, repeats: int) -> dict[str, float]:
+    """ror-graph's own build (CSR), PageRank and reciprocity (overall + per person), each
+    repeat on a fresh Network whose relationships were built untimed: no row times a cache
+    hit (PageRank and the fade scores are cached per Network)."""
     from ror_graph.influence import pagerank
+    from ror_graph.network import Network
     from ror_graph.reciprocity import person_reciprocity, reciprocity_summary
 
-    out = {}
-    out["build"], _ = timed(lambda: net.adjacency(), repeats)
-    out["pagerank"], _ = timed(lambda: pagerank(net), repeats)
-    out["reciprocity"], _ = timed(lambda: (reciprocity_summary(net), person_reciprocity(net)), repeats)
-    return out
+    times: dict[str, list[float]] = {"build": [], "pagerank": [], "reciprocity": []}
+    for _ in range(repeats):
+        net = Network.from_dataset(dataset)
+        net.relationships  # noqa: B018  (untimed: every peer starts from the relationships)
+        gc.collect()
+        for step, fn in (
+            ("build", lambda: net.adjacency()),
+            ("pagerank", lambda: pagerank(net)),
+            ("reciprocity", lambda: (reciprocity_summary(net), person_reciprocity(net))),
+        ):
+            t0 = time.perf_counter()
+            fn()
+            times[step].append(time.perf_counter() - t0)
+        del net
+    return {k: median(v) for k, v in times.items()}
 
 
 def igraph_steps(edges: dict[str, Any], repeats: int) -> dict[str, float]:
@@ -331,70 +359,6 @@ def scipy_pagerank_floor(edges: dict[str, Any], repeats: int) -> dict[str, Any]:
     return out
 
 
-# --- prototypes of engine fixes (same data, current vs proposed) ---------------------------
-
-
-def prototypes(path: Path, repeats: int) -> list[list[str]]:
-    """Drop-in replacements for three hot spots found by this benchmark, timed against the
-    engine's current expression on the same events (results checked equal)."""
-    import polars as pl
-
-    from ror_graph import strength
-    from ror_graph.loaders import load_events
-    from ror_graph.network import Network
-
-    rows = []
-    height = pl.scan_parquet(path).select(pl.len()).collect().item()
-
-    # 1. model.validate_events: constant columns built from Python lists of n items
-    cur, _ = timed(lambda: (pl.Series("weight", [1.0] * height, dtype=pl.Float64),
-                            *(pl.Series(c, [None] * height, dtype=pl.String) for c in ("channel", "event_id"))), repeats)
-    new, _ = timed(lambda: (pl.repeat(1.0, height, dtype=pl.Float64, eager=True).alias("weight"),
-                            *(pl.repeat(None, height, dtype=pl.String, eager=True).alias(c) for c in ("channel", "event_id"))), repeats)
-    rows.append(["model.validate_events: weight/channel/event_id from [x] * n lists -> pl.repeat", fmt_s(cur), fmt_s(new), ratio(cur, new)])
-
-    net = Network.from_dataset(load_events([path]))
-    ev = net.events
-    weights = strength.kind_weights(None)
-
-    # 2. strength.intensity: Enum -> String -> replace_strict  vs  lookup table gathered by the Enum code
-    def current_intensity():
-        return ev.select(strength.intensity(weights).alias("i"))["i"]
-
-    def lookup_intensity():
-        table = pl.Series([weights.get(k, 1.0) for k in ev["kind"].dtype.categories], dtype=pl.Float64)
-        value = pl.when(pl.col("kind") == "rating").then(pl.col("weight").clip(0, 10) / 10).otherwise(1.0)
-        return ev.select((pl.lit(table).gather(pl.col("kind").to_physical()) * value).alias("i"))["i"]
-
-    cur, a = timed(current_intensity, repeats)
-    new, b = timed(lookup_intensity, repeats)
-    assert a.equals(b), "intensity prototype differs"
-    rows.append(["strength.intensity: kind.cast(String).replace_strict -> lookup gather by Enum code", fmt_s(cur), fmt_s(new), ratio(cur, new)])
-
-    # 3. Network._answers: join_asof by=["s", "d"] vs by one UInt64 key s * n + d
-    n = net.n
-
-    def asof_two_keys():
-        left = ev.select("s", "d", "ts")
-        right = ev.select(pl.col("d").alias("s"), pl.col("s").alias("d"), pl.col("ts").alias("answer_ts"))
-        out = left.join_asof(right, left_on="ts", right_on="answer_ts", by=["s", "d"], strategy="forward", check_sortedness=False)
-        return out["answer_ts"]
-
-    def asof_one_key():
-        key = pl.col("s").cast(pl.UInt64) * n + pl.col("d")
-        rkey = pl.col("d").cast(pl.UInt64) * n + pl.col("s")
-        left = ev.select(key.alias("k"), "ts")
-        right = ev.select(rkey.alias("k"), pl.col("ts").alias("answer_ts"))
-        out = left.join_asof(right, left_on="ts", right_on="answer_ts", by="k", strategy="forward", check_sortedness=False)
-        return out["answer_ts"]
-
-    cur, a = timed(asof_two_keys, repeats)
-    new, b = timed(asof_one_key, repeats)
-    assert a.equals(b, check_names=False), "asof prototype differs"
-    rows.append(["network._answers: join_asof by=[s, d] -> by one UInt64 key s*n+d", fmt_s(cur), fmt_s(new), ratio(cur, new)])
-    return rows
-
-
 # --- tables -----------------------------------------------------------------------------------
 
 
@@ -409,12 +373,14 @@ def fmt_gib(value: float | None) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]], title: str) -> str:
+    """A Markdown table with aligned columns (readable on stdout and in the results file)."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join("-" * w for w in widths)
-    out = [f"\n{title}", "  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths))), line]
-    for r in rows:
-        out.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    return "\n".join(out)
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+    return "\n".join([f"\n{title}\n", line(headers), rule, *(line(r) for r in rows)])
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -423,46 +389,93 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x"
 
 
+# --- the machine and the contenders' threads ---------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """CPUs, RAM and Python of this machine."""
+    ram = 0
+    try:
+        with open("/proc/meminfo") as fh:
+            ram = int(next(line for line in fh if line.startswith("MemTotal")).split()[1]) * 1024
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {"nproc": os.cpu_count(), "ram_bytes": ram, "python": platform.python_version(), "platform": platform.platform()}
+
+
+def thread_counts() -> dict[str, str]:
+    """How many threads each contender uses in this run."""
+    import numba
+    import polars as pl
+
+    polars_threads = pl.thread_pool_size()
+    return {
+        "ror-graph": f"polars {polars_threads}, numba {numba.config.NUMBA_NUM_THREADS} (referral reach), "
+        "one-pass scan 1, scipy sparse 1",
+        "igraph": "1",
+        "networkx": "1",
+        "scipy floor": "1",
+        "polars floor": str(polars_threads),
+    }
+
+
+def header(title: str, results: dict[str, Any]) -> list[str]:
+    m = results["machine"]
+    lines = [
+        f"# {title}",
+        "",
+        f"- command: `python benchmarks/bench_engine.py {' '.join(results['argv'])}`",
+        f"- engine commit: {results['git_start']} (at the end: {results.get('git_end', '?')})",
+        f"- date: {results['date']}",
+        f"- machine: {m['nproc']} CPUs, {m['ram_bytes'] / GIB:.1f} GiB RAM, Python {m['python']}",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
+        "- threads: " + "; ".join(f"{k}: {v}" for k, v in results["threads"].items()),
+        f"- load average (1, 5, 15 min) before: {fmt_load(results['loadavg_start'])}; after: {fmt_load(results.get('loadavg_end'))}",
+        f"- medians of {results['repeats']} run(s); wall times grow with the load average (other jobs share "
+        "the CPUs), CPU time (user + sys of the child) much less.",
+    ]
+    return lines
+
+
+def fmt_load(load: Any) -> str:
+    return "?" if not load else " / ".join(f"{x:.1f}" for x in load)
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark `ror nurture` end to end, per step, and against peers.")
-    parser.add_argument("--size", choices=synth.SIZES, default="medium", help="synthetic log size (default: medium)")
+    parser = argparse.ArgumentParser(description="Benchmark `ror stats` and `ror nurture` end to end, per step, and against peers.")
+    parser.add_argument("--size", choices=[*synth.SIZES, *synth.ALIASES], default="1m", help="synthetic log size (default: 1m)")
+    parser.add_argument("--density", choices=synth.DENSITIES, default="sparse", help="synthetic log density (default: sparse)")
+    parser.add_argument("--scaling", metavar="SIZES", help="end to end only, for each size, e.g. 1m,3m,10m,30m")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is shown (default 3)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", help="folder of the shared datasets (default ../shared/data)")
     parser.add_argument("--skip-real", action="store_true", help="skip the real datasets")
-    parser.add_argument("--skip-csv", action="store_true", help="skip the end-to-end run on the synthetic CSV")
+    parser.add_argument("--skip-steps", action="store_true", help="skip the in-process per-step breakdown")
     parser.add_argument("--skip-peers", action="store_true", help="skip igraph, networkx, polars and scipy")
     parser.add_argument("--no-networkx", action="store_true", help="skip networkx")
-    parser.add_argument("--prototypes", action="store_true",
-                        help="also time proposed drop-in fixes of engine hot spots against the current code")
-    parser.add_argument("--only-prototypes", action="store_true", help="run only the --prototypes section")
+    parser.add_argument("--ror-command", help="measure this command instead of `ror` (e.g. an older checkout's)")
+    parser.add_argument("--label", default="", help="suffix of the results file name (e.g. before)")
     args = parser.parse_args(argv)
     repeats = max(1, args.repeats)
     results: dict[str, Any] = {
-        "size": args.size,
+        "argv": list(argv if argv is not None else sys.argv[1:]),
         "repeats": repeats,
         "seed": args.seed,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(),
+        "threads": thread_counts(),
+        "versions": {m: __import__(m).__version__ for m in ("polars", "numpy", "scipy", "numba", "igraph", "networkx")},
+        "git_start": git_head(),
+        "loadavg_start": os.getloadavg(),
     }
-    versions = {}
-    for module in ("polars", "numpy", "scipy", "igraph", "networkx"):
-        versions[module] = __import__(module).__version__
-    results["versions"] = versions
-    load_before = os.getloadavg()
-    results["git_start"] = git_head()
-    results["loadavg_start"] = load_before
-    report: list[str] = [
-        f"ror-graph engine benchmark: size={args.size}, median of {repeats} run(s), seed {args.seed}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        + ", ".join(f"{k} {v}" for k, v in versions.items())
-        + f"; engine at {results['git_start']}; load average at start {load_before[0]:.1f} (other jobs on the machine inflate times)"
-    ]
-
-    if args.only_prototypes:
-        args.prototypes = args.skip_real = True
+    command = args.ror_command.split() if args.ror_command else None
+    if args.scaling:
+        return scaling(args, results, command, repeats)
+    size = synth.ALIASES.get(args.size, args.size)
+    report: list[str] = []
 
     # 1. real datasets
     if not args.skip_real:
@@ -474,147 +487,183 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"missing {path}; skipped")
                 continue
             log(f"{name}: ror nurture end to end")
-            e2e = run_cli(["nurture", str(path)], repeats)
+            e2e = run_cli(["nurture", str(path)], repeats, command)
             log(f"{name}: per step in process")
             steps, sizes, _ = run_steps(path, repeats)
             real[name] = {"e2e": e2e, "steps": steps, "sizes": sizes}
             rows.append(
                 [name, f"{sizes['events']:,}", f"{sizes['nodes']:,}", f"{sizes['relationships']:,}",
-                 fmt_s(e2e["wall_s"]), fmt_gib(e2e["peak_bytes"]), *(fmt_s(steps[s]) for s in STEPS), fmt_s(steps["total"])]
+                 fmt_s(e2e["wall_s"]), fmt_s(e2e["cpu_s"]), fmt_gib(e2e["peak_bytes"]), *(fmt_s(steps[s]) for s in STEPS),
+                 fmt_s(steps["total"])]
             )
         results["real"] = real
         report.append(table(
-            ["dataset", "events", "people", "rel.", "e2e s", "peak GiB", *STEPS, "in-proc"],
+            ["dataset", "events", "people", "rel.", "wall s", "CPU s", "peak GiB", *STEPS, "in-proc"],
             rows,
-            "1. Real datasets: `ror nurture FILE` end to end (subprocess; seconds, peak RSS) and per step (in process)",
+            "## 1. Real datasets: `ror nurture FILE` end to end (subprocess) and per step (in process, seconds)",
         ))
-        report.append("   e2e includes Python start-up and imports (~0.5 s) and printing the top-20 table.")
+        report.append("\nEnd to end includes Python start-up and imports and printing the top-20 table.")
 
     # 2. synthetic log
-    n_events, n_people = synth.SIZES[args.size]
-    log(f"synthetic {args.size}: {n_events:,} events / {n_people:,} people (cache {synth.cache_dir()})")
-    paths = synth.ensure(n_events, n_people, args.seed, log=log)
-    if args.only_prototypes:
-        return finish(args, results, report, paths, repeats)
+    n_events, n_people = synth.size_of(size)
+    log(f"synthetic {size} {args.density}: {n_events:,} events / {n_people:,} people (cache {synth.cache_dir()})")
+    paths = synth.ensure(n_events, n_people, args.seed, density=args.density, log=log)
     syn: dict[str, Any] = {"paths": {k: str(v) for k, v in paths.items()}}
-    for fmt in ("parquet", "csv"):
-        if fmt == "csv" and args.skip_csv:
-            continue
-        log(f"synthetic {args.size} ({fmt}): ror nurture end to end")
-        syn[f"e2e_{fmt}"] = run_cli(["nurture", str(paths[fmt])], repeats)
-    log(f"synthetic {args.size} (parquet): per step in process")
-    steps, sizes, net = run_steps(paths["parquet"], repeats, keep=not args.skip_peers)
-    syn["steps"], syn["sizes"] = steps, sizes
-    results["synthetic"] = syn
-    title = (f"2. Synthetic {args.size}: {n_events:,} events among {n_people:,} people -> {sizes['nodes']:,} people seen, "
-             f"{sizes['relationships']:,} directed relationships, {sizes['ties']:,} ties")
+    with tempfile.TemporaryDirectory() as tmp:
+        for cmd in ("stats", "nurture"):
+            log(f"synthetic {size} {args.density}: ror {cmd} end to end")
+            syn[f"e2e_{cmd}"] = run_cli(e2e_args(cmd, paths["parquet"], tmp), repeats, command)
     rows = []
-    for fmt in ("parquet", "csv"):
-        e2e = syn.get(f"e2e_{fmt}")
-        if e2e:
-            rows.append([f"ror nurture events.{fmt}", fmt_s(e2e["wall_s"]), fmt_gib(e2e["peak_bytes"]),
-                         ratio(e2e["wall_s"], TARGET_S), ratio(e2e["peak_bytes"], TARGET_BYTES)])
-    report.append(table(["end to end (subprocess)", "wall s", "peak GiB", "of 60 s", "of 6 GB"], rows, title))
-    rows = [[s, fmt_s(steps[s]), f"{100 * steps[s] / steps['total']:.0f}%"] for s in STEPS]
-    rows.append(["total (in process)", fmt_s(steps["total"]), "100%"])
-    report.append(table(["step (Parquet input, in process)", "s", "share"], rows, "   Per-step breakdown"))
+    for cmd in ("stats", "nurture"):
+        e2e = syn[f"e2e_{cmd}"]
+        target_s, target_b = TARGETS[cmd]
+        rows.append([" ".join(["ror", *e2e_args(cmd, Path("EVENTS.parquet"), ".")]).replace("./", ""), fmt_s(e2e["wall_s"]),
+                     fmt_s(e2e["cpu_s"]), fmt_gib(e2e["peak_bytes"]),
+                     f"{target_s:g} s" + (f", {target_b / 1e9:g} GB" if target_b else "")])
+    report.append(table(["end to end (subprocess)", "wall s", "CPU s", "peak GiB", "target at 10m"], rows,
+                        f"## 2. Synthetic {size} {args.density}: {n_events:,} events among {n_people:,} people"))
+    net = None
+    if not args.skip_steps:
+        log(f"synthetic {size} (parquet): per step in process")
+        steps, sizes, _ = run_steps(paths["parquet"], repeats)
+        syn["steps"], syn["sizes"] = steps, sizes
+        rows = [[s, fmt_s(steps[s]), f"{100 * steps[s] / steps['total']:.0f}%"] for s in STEPS]
+        rows.append(["total (in process)", fmt_s(steps["total"]), "100%"])
+        report.append(table(["step (Parquet input, in process, fresh Network each repeat)", "s", "share"], rows,
+                            f"### Per step: {sizes['nodes']:,} people seen, {sizes['relationships']:,} directed "
+                            f"relationships, {sizes['ties']:,} ties"))
+    results["synthetic"] = syn
 
     # 3. peers
-    if not args.skip_peers and net is not None:
-        log("peers: edge list from ror-graph's relationships")
-        edges = edge_list(net)
-        log("peers: ror-graph build / pagerank / reciprocity")
-        ours = ror_graph_steps(net, repeats)
-        del net
-        gc.collect()
-        log("peers: polars aggregation alone")
-        floor = polars_floor(paths, repeats)
-        log("peers: scipy PageRank floor")
-        sci = scipy_pagerank_floor(edges, repeats)
-        log("peers: igraph")
-        igr = igraph_steps(edges, repeats)
-        nxr, nx_note = None, ""
-        if not args.no_networkx:
-            if args.size == "large":
-                m_events, m_people = synth.SIZES["medium"]
-                log("peers: networkx on the MEDIUM log (too slow at large), extrapolated per edge")
-                m_paths = synth.ensure(m_events, m_people, args.seed, log=log)
-                from ror_graph.loaders import load_events
-                from ror_graph.network import Network
-
-                m_edges = edge_list(Network.from_dataset(load_events([m_paths["parquet"]])))
-                measured = networkx_steps(m_edges, repeats)
-                factor = edges["s"].size / m_edges["s"].size
-                nxr = {k: v * factor for k, v in measured.items()}
-                nx_note = (f"   networkx measured on medium ({m_edges['s'].size:,} edges: build {fmt_s(measured['build'])} s, "
-                           f"pagerank {fmt_s(measured['pagerank'])} s, reciprocity {fmt_s(measured['reciprocity'])} s) "
-                           f"and scaled x{factor:.1f} by edges (linear; optimistic for PageRank iterations).")
-                syn["networkx_measured_medium"] = measured
-            else:
-                log("peers: networkx")
-                nxr = networkx_steps(edges, repeats)
-        syn["peers"] = {"ror_graph": ours, "polars": floor, "scipy": sci, "igraph": igr, "networkx": nxr}
-        est = "~" if args.size == "large" else ""
-
-        def nx_cell(key: str) -> str:
-            return "-" if nxr is None else est + fmt_s(nxr[key])
-
-        rows = [
-            ["load + aggregate to directed pairs", fmt_s(steps["load"] + steps["from_dataset"] + steps["relationships"]), "-", "-",
-             f"{fmt_s(floor['parquet'])} (pq) / {fmt_s(floor['csv'])} (csv)",
-             ratio(steps["load"] + steps["from_dataset"] + steps["relationships"], floor["parquet"])],
-            ["graph build from relationships", fmt_s(ours["build"]), fmt_s(igr["build"]), nx_cell("build"),
-             f"{fmt_s(sci['build'])} (scipy CSR)", ratio(ours["build"], min(igr["build"], sci["build"]))],
-            ["PageRank, strength-weighted", fmt_s(ours["pagerank"]), fmt_s(igr["pagerank"]), nx_cell("pagerank"),
-             f"{fmt_s(sci['pagerank_f64'])} (f64, {sci['iter_f64']} it) / {fmt_s(sci['pagerank_f32'])} (f32, {sci['iter_f32']} it)",
-             ratio(ours["pagerank"], min(igr["pagerank"], sci["pagerank_f64"]))],
-            ["reciprocity, overall + per person", fmt_s(ours["reciprocity"]), fmt_s(igr["reciprocity"]), nx_cell("reciprocity"), "-",
-             ratio(ours["reciprocity"], igr["reciprocity"])],
-        ]
-        total_ours = ours["build"] + ours["pagerank"] + ours["reciprocity"]
-        total_ig = igr["build"] + igr["pagerank"] + igr["reciprocity"]
-        total_nx = None if nxr is None else nxr["build"] + nxr["pagerank"] + nxr["reciprocity"]
-        rows.append(["build + PageRank + reciprocity", fmt_s(total_ours), fmt_s(total_ig),
-                     "-" if total_nx is None else est + fmt_s(total_nx), "-", ratio(total_ours, total_ig)])
-        report.append(table(
-            ["task (same relationships)", "ror-graph s", "igraph s", "networkx s", "floor s", "ror/best"],
-            rows,
-            f"3. Peers on the same input ({args.size}; medians of {repeats})",
-        ))
-        report.append(
-            f"   ror-graph PageRank includes its CSR build (tol {engine_pagerank_tol():g} L1, float64); igraph = PRPACK; networkx = default tol.\n"
-            f"   scipy floor = same PageRank, transposed matrix built directly, lean loop; f32 vs f64 max |diff| "
-            f"{sci['max_abs_diff_f32_vs_f64']:.1e}.\n"
-            "   polars floor = lazy scan + group_by(src, dst) count/min/max only (no validation, no id mapping)."
-        )
-        if nx_note:
-            report.append(nx_note)
-
-    return finish(args, results, report, paths, repeats)
+    if not args.skip_peers:
+        report.extend(peers(args, size, paths, syn, repeats))
+    return finish(args, results, f"Engine benchmark: synthetic {size} {args.density}", report, f"engine_{size}_{args.density}")
 
 
-def finish(args, results: dict[str, Any], report: list[str], paths: dict[str, Path], repeats: int) -> int:
-    """The optional prototypes section, the closing line, and the files under results/."""
-    if args.prototypes:
-        log("prototypes: current vs proposed engine expressions")
-        rows = prototypes(paths["parquet"], repeats)
-        results["prototypes"] = rows
-        report.append(table(["hot spot: current -> proposed", "current s", "proposed s", "speed-up"], rows,
-                            f"4. Prototyped engine fixes on the synthetic {args.size} log (same results, checked)"))
+def peers(args, size: str, paths: dict[str, Path], syn: dict[str, Any], repeats: int) -> list[str]:
+    """Section 3: ror-graph against igraph, networkx, polars and scipy on the same relationships."""
+    from ror_graph.loaders import load_events
+    from ror_graph.network import Network
+
+    log("peers: edge list from ror-graph's relationships")
+    dataset = load_events([paths["parquet"]])
+    edges = edge_list(Network.from_dataset(dataset))
+    log("peers: ror-graph build / pagerank / reciprocity (fresh Network per repeat)")
+    ours = ror_graph_steps(dataset, repeats)
+    del dataset
+    gc.collect()
+    log("peers: polars aggregation alone")
+    floor = polars_floor(paths, repeats)
+    log("peers: scipy PageRank floor")
+    sci = scipy_pagerank_floor(edges, repeats)
+    log("peers: igraph")
+    igr = igraph_steps(edges, repeats)
+    nxr, nx_note = None, ""
+    big = synth.size_of(size)[0] > 3_000_000
+    if not args.no_networkx:
+        if big:
+            log("peers: networkx on the 1m log (too slow here), scaled per edge")
+            m_events, m_people = synth.size_of("1m")
+            m_paths = synth.ensure(m_events, m_people, args.seed, density=args.density, log=log)
+            m_edges = edge_list(Network.from_dataset(load_events([m_paths["parquet"]])))
+            measured = networkx_steps(m_edges, repeats)
+            factor = edges["s"].size / m_edges["s"].size
+            nxr = {k: v * factor for k, v in measured.items()}
+            nx_note = (f"\nnetworkx measured on the 1m {args.density} log ({m_edges['s'].size:,} edges: build "
+                       f"{fmt_s(measured['build'])} s, pagerank {fmt_s(measured['pagerank'])} s, reciprocity "
+                       f"{fmt_s(measured['reciprocity'])} s) and scaled x{factor:.1f} by edges (linear; optimistic for PageRank).")
+            syn["networkx_measured_1m"] = measured
+        else:
+            log("peers: networkx")
+            nxr = networkx_steps(edges, repeats)
+    syn["peers"] = {"ror_graph": ours, "polars": floor, "scipy": sci, "igraph": igr, "networkx": nxr}
+    est = "~" if big else ""
+
+    def nx_cell(key: str) -> str:
+        return "-" if nxr is None else est + fmt_s(nxr[key])
+
+    steps = syn.get("steps")
+    load_agg = steps["load"] + steps["from_dataset"] + steps["relationships"] if steps else None
+    rows = [
+        ["load + aggregate to directed pairs", fmt_s(load_agg), "-", "-", f"{fmt_s(floor['parquet'])} (polars, pq)",
+         ratio(load_agg, floor["parquet"])],
+        ["graph build from relationships", fmt_s(ours["build"]), fmt_s(igr["build"]), nx_cell("build"),
+         f"{fmt_s(sci['build'])} (scipy CSR)", ratio(ours["build"], min(igr["build"], sci["build"]))],
+        ["PageRank, strength-weighted", fmt_s(ours["pagerank"]), fmt_s(igr["pagerank"]), nx_cell("pagerank"),
+         f"{fmt_s(sci['pagerank_f64'])} (f64, {sci['iter_f64']} it) / {fmt_s(sci['pagerank_f32'])} (f32, {sci['iter_f32']} it)",
+         ratio(ours["pagerank"], min(igr["pagerank"], sci["pagerank_f64"]))],
+        ["reciprocity, overall + per person", fmt_s(ours["reciprocity"]), fmt_s(igr["reciprocity"]), nx_cell("reciprocity"), "-",
+         ratio(ours["reciprocity"], igr["reciprocity"])],
+    ]
+    total_ours = ours["build"] + ours["pagerank"] + ours["reciprocity"]
+    total_ig = igr["build"] + igr["pagerank"] + igr["reciprocity"]
+    total_nx = None if nxr is None else nxr["build"] + nxr["pagerank"] + nxr["reciprocity"]
+    rows.append(["build + PageRank + reciprocity", fmt_s(total_ours), fmt_s(total_ig),
+                 "-" if total_nx is None else est + fmt_s(total_nx), "-", ratio(total_ours, total_ig)])
+    out = [table(
+        ["task (same relationships)", "ror-graph s", "igraph s", "networkx s", "floor s", "ror/best"],
+        rows,
+        f"## 3. Peers on the same input ({size} {args.density}; medians of {repeats}; threads in the header)",
+    )]
+    out.append(
+        f"\nror-graph: each repeat on a fresh Network (relationships built untimed); its PageRank includes its CSR "
+        f"build (tol {engine_pagerank_tol():g} L1, float64). igraph = PRPACK; networkx = default tol.\n"
+        f"scipy floor = same PageRank, transposed matrix built directly, lean loop; f32 vs f64 max |diff| "
+        f"{sci['max_abs_diff_f32_vs_f64']:.1e}.\n"
+        "polars floor = lazy scan + group_by(src, dst) count/min/max only (no validation, no id mapping)."
+    )
+    if nx_note:
+        out.append(nx_note)
+    return out
+
+
+def scaling(args, results: dict[str, Any], command: list[str] | None, repeats: int) -> int:
+    """End to end only (``ror stats``, ``ror nurture``) for each size: wall, CPU, peak RSS."""
+    sizes = [synth.ALIASES.get(x.strip(), x.strip()) for x in args.scaling.split(",") if x.strip()]
+    who = f" ({' '.join(command)})" if command else ""
+    rows, data = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            n_events, n_people = synth.size_of(size)
+            paths = synth.ensure(n_events, n_people, args.seed, density=args.density, log=log)
+            for cmd in ("stats", "nurture"):
+                log(f"{size} {args.density}: ror {cmd}")
+                load0 = os.getloadavg()[0]
+                runs = 1 if n_events >= 30_000_000 else repeats
+                e2e = run_cli(e2e_args(cmd, paths["parquet"], tmp), runs, command)
+                e2e["load"] = (load0, os.getloadavg()[0])
+                data[f"{size}_{cmd}"] = e2e
+                rows.append([size, f"{n_events:,}", f"ror {cmd}", str(runs), fmt_s(e2e["wall_s"]), fmt_s(e2e["cpu_s"]),
+                             fmt_gib(e2e["peak_bytes"]), f"{e2e['cpu_s'] / n_events * 1e9:.0f}",
+                             f"{e2e['peak_bytes'] / n_events:.0f}", f"{load0:.1f} -> {e2e['load'][1]:.1f}"])
+    results["scaling"] = data
+    report = [table(["size", "events", "command", "runs", "wall s", "CPU s", "peak GiB", "CPU ns/event",
+                         "peak B/event", "load 1 min"], rows,
+                        f"## End to end on synthetic {args.density} logs (Parquet)")]
+    report.append(f"\nstats = `ror stats EVENTS.parquet`; nurture = `ror nurture EVENTS.parquet --as-of {AS_OF} -o OUT.csv` "
+                  "(with referral reach).")
+    suffix = f"_{args.label}" if args.label else ""
+    return finish(args, results, f"Engine scaling, {args.density} logs{who}", report, f"engine_scaling_{args.density}{suffix}")
+
+
+def finish(args, results: dict[str, Any], title: str, report: list[str], stem: str) -> int:
+    """The header (with the load average at the end), stdout, and the files under results/
+    (the .md is committed; the .json is not)."""
     results["loadavg_end"] = os.getloadavg()
     results["git_end"] = git_head()
+    lines = header(title, results) + report
     if results["git_end"] != results.get("git_start"):
-        report.append(f"\nNOTE: the engine changed during the run ({results.get('git_start')} -> {results['git_end']}); "
-                      "each subprocess ran the code of its start time.")
-    report.append(f"\nload average at end {results['loadavg_end'][0]:.1f} (1 min), {results['loadavg_end'][1]:.1f} (5 min)")
-    text = "\n".join(report)
+        lines.append(f"\nNOTE: the engine changed during the run ({results.get('git_start')} -> {results['git_end']}); "
+                     "each subprocess ran the code of its start time.")
+    text = "\n".join(lines) + "\n"
     print(text)
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)
-    stem = f"bench_{args.size}" + ("_prototypes" if args.only_prototypes else "")
+    if args.label and not stem.endswith(args.label):
+        stem += f"_{args.label}"
+    (out_dir / f"{stem}.md").write_text(text)
     (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=2, default=str))
-    (out_dir / f"{stem}.txt").write_text(text + "\n")
-    log(f"wrote {out_dir / stem}.json and .txt")
+    log(f"wrote {out_dir / stem}.md and .json")
     return 0
 
 

@@ -50,6 +50,7 @@ import polars as pl
 from ror_graph import strength
 from ror_graph.errors import OptionError
 from ror_graph.model import KINDS, TIMESTAMP, Dataset
+from ror_graph.progress import step
 from ror_graph.timeutil import parse_as_of, parse_duration
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class Network:
             raise OptionError(
                 f"no events on or before as_of={cutoff.isoformat()} (the data starts {first.isoformat() if first else '?'})"
             )
+        step("mapping ids to indices")
         nodes, s, d = _index(events["src"], events["dst"])
         events = events.with_columns(s=s, d=d)
         if not _ascending(events["ts"]):
@@ -215,6 +217,7 @@ class Network:
     def _by_pair(self) -> _PairOrder:
         """The one sort: event rows by (a, b, time); the events are already in time order, so
         a stable sort by the pair key alone gives it."""
+        step("sorting events by pair")
         s = self.events["s"].to_numpy()
         d = self.events["d"].to_numpy()
         n = np.uint64(max(self.n, 1))
@@ -261,6 +264,7 @@ class Network:
     def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """relationships, ties and active periods from one pass over :attr:`_by_pair`."""
         p = self._by_pair
+        step("relationships and ties")
         ev = self.events
         kinds = self.kinds_present
         slot = np.full(len(KINDS), -1, dtype=np.int64)

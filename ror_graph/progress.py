@@ -1,0 +1,198 @@
+"""Progress on stderr for long runs, and the memory a run will need before it starts.
+
+* :func:`progress`: on a terminal (stderr is a TTY) a rich status line with the current step
+  and the elapsed time, shown only once the run has taken ``delay`` seconds (short runs stay
+  quiet); nothing at all when stderr is a file or a pipe. Library code names its steps with
+  :func:`step` (a no-op when no display is active), so the engine needs no callback argument.
+* :func:`estimate_memory`: the peak memory of an in-memory run from the input's size, like
+  Neo4j GDS's memory estimation: events (Parquet: the row count in the file's metadata; text:
+  bytes / bytes per line of the first lines; gzip: x 4) times the peak bytes per event measured
+  by ``benchmarks/bench_engine.py --scaling`` (``benchmarks/results/engine_scaling_*.md``, the
+  dense logs, the costlier kind), plus the interpreter and libraries.
+  :func:`check_memory` refuses, in one line, a run that would not fit in the memory available
+  now (``MemAvailable``), unless told to go ahead.
+
+Example
+-------
+>>> est = MemoryEstimate(events=10_000_000, needed_bytes=2_600_000_000, available_bytes=8_000_000_000)
+>>> est.fits, est.line()
+(True, 'about 10,000,000 events: this run needs about 2.6 GB of memory (8.0 GB available)')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import gzip
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ror_graph.errors import OptionError
+
+__all__ = [
+    "progress",
+    "step",
+    "MemoryEstimate",
+    "estimate_memory",
+    "check_memory",
+    "BYTES_PER_EVENT",
+    "BASE_BYTES",
+    "ANNOUNCE_EVENTS",
+]
+
+#: Peak bytes per event of ``ror nurture`` (the costliest common run) on the dense synthetic
+#: logs, from benchmarks/results/engine_scaling_dense.md (rounded up).
+BYTES_PER_EVENT = 300
+#: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
+BASE_BYTES = 400_000_000
+#: Inputs at least this big get a one-line estimate on stderr when a run starts.
+ANNOUNCE_EVENTS = 2_000_000
+
+_current: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("ror_progress", default=None)
+
+
+def step(name: str) -> None:
+    """Tell the active progress display (if any) that the step ``name`` starts."""
+    update = _current.get()
+    if update is not None:
+        update(name)
+
+
+@contextlib.contextmanager
+def progress(text: str, *, delay: float = 2.0, stream=None) -> Iterator[Callable[[str], None]]:
+    """A status line ``text: step (elapsed)`` on stderr while the block runs, on a terminal
+    only and only after ``delay`` seconds; yields ``step(name)``.
+
+    Example
+    -------
+    >>> with progress("ror stats") as at:      # stderr is not a terminal here: silent
+    ...     at("counting")
+    """
+    out = stream if stream is not None else sys.stderr
+    if not (hasattr(out, "isatty") and out.isatty()):
+        token = _current.set(lambda _name: None)
+        try:
+            yield lambda _name: None
+        finally:
+            _current.reset(token)
+        return
+    from rich.console import Console
+
+    state = {"step": "starting", "t0": time.monotonic(), "status": None}
+    lock = threading.Lock()
+
+    def label() -> str:
+        return f"{text}: {state['step']} ({time.monotonic() - state['t0']:.0f} s)"
+
+    def show() -> None:
+        with lock:
+            if state["status"] is None and state["step"] is not None:
+                state["status"] = Console(file=out).status(label())
+                state["status"].start()
+
+    def update(name: str) -> None:
+        with lock:
+            state["step"] = name
+            if state["status"] is not None:
+                state["status"].update(label())
+
+    timer = threading.Timer(delay, show)
+    timer.daemon = True
+    timer.start()
+    token = _current.set(update)
+    try:
+        yield update
+    finally:
+        _current.reset(token)
+        timer.cancel()
+        with lock:
+            if state["status"] is not None:
+                state["status"].stop()
+            state["step"] = None
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Events in the input, the memory a run needs, the memory available (None if unknown)."""
+
+    events: int
+    needed_bytes: int
+    available_bytes: int | None
+
+    @property
+    def fits(self) -> bool:
+        return self.available_bytes is None or self.needed_bytes <= self.available_bytes
+
+    def line(self) -> str:
+        have = f"{self.available_bytes / 1e9:.1f} GB available" if self.available_bytes is not None else "available memory unknown"
+        return f"about {self.events:,} events: this run needs about {self.needed_bytes / 1e9:.1f} GB of memory ({have})"
+
+
+def estimate_memory(sources: Sequence[str | Path]) -> MemoryEstimate:
+    """The peak memory of an in-memory run on ``sources`` (see the module docstring)."""
+    events = sum(_count_events(Path(s)) for s in sources)
+    return MemoryEstimate(events=events, needed_bytes=BASE_BYTES + BYTES_PER_EVENT * events, available_bytes=available_memory())
+
+
+def check_memory(
+    sources: Sequence[str | Path],
+    *,
+    backend: str = "memory",
+    ignore: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> MemoryEstimate | None:
+    """Estimate an in-memory run on ``sources``; ``say`` the estimate for big inputs; raise
+    :class:`OptionError` if it would not fit (unless ``ignore``). Backends that do not hold
+    the graph in this process (``neo4j``, ``spark``) are not estimated: None."""
+    if backend != "memory":
+        return None
+    est = estimate_memory(sources)
+    if not est.fits and not ignore:
+        raise OptionError(
+            f"{est.line()}: it would not fit; free memory, analyse a shorter period, or pass ignore_memory= to run it anyway"
+        )
+    if say is not None and est.events >= ANNOUNCE_EVENTS:
+        say(est.line())
+    return est
+
+
+def available_memory() -> int | None:
+    """``MemAvailable`` from /proc/meminfo (Linux), else None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _count_events(path: Path) -> int:
+    """Rows of a Parquet file (metadata), else an estimate for text: size / mean line length
+    of the first 1 MB (gzip: 4x the compressed size); a folder counts its files."""
+    if path.is_dir():
+        return sum(_count_events(p) for p in path.rglob("*") if p.is_file())
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head == b"PAR1":
+            import polars as pl
+
+            return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+        size = path.stat().st_size
+        opener = gzip.open if head[:2] == b"\x1f\x8b" else open
+        if opener is gzip.open:
+            size *= 4
+        with opener(path, "rb") as fh:
+            sample = fh.read(1 << 20)
+    except (OSError, EOFError, ValueError):
+        return 0
+    except Exception:  # an unreadable Parquet file: the loader will say what is wrong with it
+        return 0
+    lines = sample.count(b"\n")
+    return int(size / (len(sample) / lines)) if lines else 0

@@ -1,0 +1,187 @@
+"""The lean core (one sort by pair and time, one pass) against a straightforward reference
+computation with polars group-bys and an as-of join, on a real dataset and on small cases
+with ties in time; the memory estimate and the progress display."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from polars.testing import assert_frame_equal
+
+from ror_graph import progress as progress_mod
+from ror_graph.cli import main
+from ror_graph.errors import OptionError
+from ror_graph.model import validate_events
+from ror_graph.network import Network
+from ror_graph.progress import check_memory, estimate_memory, progress, step
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+# -- the reference: group-bys and an as-of join, no shared code with the engine ----------------
+
+
+def reference_relationships(net: Network) -> pl.DataFrame:
+    ev = net.events
+    kinds = [k for k in net.kinds_present]
+    rel = ev.group_by("s", "d").agg(
+        pl.len().cast(pl.UInt32).alias("n_events"),
+        *[(pl.col("kind") == k).sum().cast(pl.UInt32).alias(f"n_{k}") for k in kinds],
+        pl.col("weight").sum().alias("weight_sum"),
+        pl.col("ts").min().alias("first_ts"),
+        pl.col("ts").max().alias("last_ts"),
+        pl.col("contribution").sum().alias("strength"),
+    )
+    left = ev.select("s", "d", "ts").sort("ts")
+    right = ev.select(pl.col("d").alias("s"), pl.col("s").alias("d"), pl.col("ts").alias("answer_ts")).sort("answer_ts")
+    joined = left.join_asof(right, left_on="ts", right_on="answer_ts", by=["s", "d"], strategy="forward", check_sortedness=False)
+    latency = (pl.col("answer_ts") - pl.col("ts")).dt.total_microseconds()
+    answered = latency.is_not_null() & (latency <= int(net.reply_window.total_seconds() * 1e6))
+    answers = joined.group_by("s", "d").agg(
+        answered.mean().alias("answered_rate"),
+        (latency.filter(answered).median() / 3.6e9).alias("answer_latency_h"),
+    )
+    rel = rel.join(answers, on=["s", "d"]).sort("s", "d")
+    rel = net.names(net.names(rel, "s", "src"), "d", "dst")
+    return rel.select("src", "dst", "s", "d", pl.exclude("src", "dst", "s", "d"))
+
+
+def reference_ties(net: Network) -> tuple[pl.DataFrame, pl.DataFrame]:
+    ev = net.events.with_columns(a=pl.min_horizontal("s", "d"), b=pl.max_horizontal("s", "d"))
+    forward = pl.col("s") == pl.col("a")
+    ties = ev.group_by("a", "b").agg(
+        pl.len().cast(pl.UInt32).alias("n_events"),
+        forward.sum().cast(pl.UInt32).alias("n_ab"),
+        (~forward).sum().cast(pl.UInt32).alias("n_ba"),
+        pl.col("contribution").filter(forward).sum().alias("strength_ab"),
+        pl.col("contribution").filter(~forward).sum().alias("strength_ba"),
+        pl.col("intensity").sum().alias("volume"),
+        pl.col("ts").min().alias("first_ts"),
+        pl.col("ts").max().alias("last_ts"),
+        pl.col("kind").n_unique().cast(pl.UInt32).alias("n_kinds"),
+    )
+    res_us = int(net.resolution.total_seconds() * 1e6)
+    periods = ev.select("a", "b", (pl.col("ts").dt.epoch("us") // res_us).alias("period")).unique().sort("a", "b", "period")
+    gaps = periods.group_by("a", "b").agg(
+        pl.len().cast(pl.UInt32).alias("active_periods"),
+        (pl.col("period").diff().median() * net.resolution.total_seconds() / 86400).alias("usual_gap_days"),
+    )
+    ties = ties.join(gaps, on=["a", "b"]).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
+    return ties.sort("a", "b"), periods
+
+
+def assert_same(net: Network) -> None:
+    assert_frame_equal(net.relationships, reference_relationships(net), check_exact=False, rel_tol=1e-9)
+    ties, periods = reference_ties(net)
+    assert_frame_equal(net.ties, ties, check_exact=False, rel_tol=1e-9)
+    assert_frame_equal(net.active_periods, periods)
+    pairs = net.relationships.select("s", "d")
+    reverse = pairs.select(pl.col("d").alias("s"), pl.col("s").alias("d"))
+    expected = pairs.with_columns(pl.struct("s", "d").is_in(reverse.select(pl.struct("s", "d")).to_series().implode()).alias("mutual"))
+    assert_frame_equal(net.directed_pairs, expected)
+    assert net.n_ties == net.ties.height
+
+
+@pytest.fixture(scope="module")
+def college(shared_data):
+    from ror_graph.loaders import load_events
+
+    return load_events([str(shared_data / "collegemsg" / "CollegeMsg.txt")])
+
+
+def test_collegemsg_tables_equal_the_reference(college):
+    assert_same(Network.from_dataset(college))
+
+
+def test_collegemsg_with_as_of_half_way_and_hourly_periods(college):
+    assert_same(Network.from_dataset(college, as_of="2004-06-15", resolution="1h", reply_window="2d"))
+
+
+def test_a_fresh_network_counts_without_building_the_aggregates(college):
+    net = Network.from_dataset(college)
+    n_rel, n_ties = net.directed_pairs.height, net.n_ties
+    assert "_tables" not in net.__dict__  # stats' counts need only the sort
+    assert (n_rel, n_ties) == (net.relationships.height, net.ties.height)
+
+
+def test_answers_at_the_same_time_and_out_of_order_input():
+    # a -> b and b -> a at the same second answer each other (latency 0); rows not in time order
+    rows = [("a", "b", 50.0), ("b", "a", 10.0), ("a", "b", 10.0), ("a", "b", 10.0), ("b", "a", 200.0), ("c", "a", 10.0)]
+    frame = pl.DataFrame({
+        "src": [r[0] for r in rows], "dst": [r[1] for r in rows], "kind": ["message", "reply", "like", "message", "reply", "message"],
+        "ts": [T0 + timedelta(hours=r[2]) for r in rows],
+    })  # fmt: skip
+    net = Network.from_dataset(validate_events(frame, source="t"))
+    assert net.events["ts"].is_sorted()
+    assert_same(net)
+    ab = net.relationships.filter((pl.col("src") == "a") & (pl.col("dst") == "b")).row(0, named=True)
+    # the two events at 10 h are answered at once (0 h), the one at 50 h after 150 h (< 7 days)
+    assert ab["answered_rate"] == pytest.approx(1.0)
+    assert ab["answer_latency_h"] == pytest.approx(0.0)
+
+
+# -- memory estimate ----------------------------------------------------------------------------
+
+
+def test_estimate_counts_parquet_rows_and_scales_with_bytes_per_event(tmp_path, college):
+    path = tmp_path / "events.parquet"
+    college.events.write_parquet(path)
+    est = estimate_memory([path])
+    assert est.events == college.events.height
+    assert est.needed_bytes == progress_mod.BASE_BYTES + progress_mod.BYTES_PER_EVENT * est.events
+    text = tmp_path / "events.csv"
+    college.events.drop("channel", "event_id").write_csv(text)
+    assert 0.8 < estimate_memory([text]).events / college.events.height < 1.25
+
+
+def test_a_run_that_would_not_fit_stops_before_it_starts(tmp_path, college, monkeypatch):
+    path = tmp_path / "events.parquet"
+    college.events.write_parquet(path)
+    monkeypatch.setattr(progress_mod, "BYTES_PER_EVENT", 10**9)  # as if each event needed 1 GB
+    with pytest.raises(OptionError, match="would not fit"):
+        check_memory([path])
+    assert check_memory([path], ignore=True) is not None
+    assert check_memory([path], backend="neo4j") is None
+    runner = CliRunner()
+    result = runner.invoke(main, ["stats", str(path)])
+    assert result.exit_code == 1
+    assert "would not fit" in result.output and "--ignore-memory" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert runner.invoke(main, ["stats", str(path), "--ignore-memory", "--format", "csv"]).exit_code == 0
+    estimate = runner.invoke(main, ["stats", str(path), "--estimate"])
+    assert estimate.exit_code == 0 and f"about {college.events.height:,} events" in estimate.output
+
+
+# -- progress -----------------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal():
+    out = io.StringIO()
+    with progress("ror stats", delay=0.0, stream=out) as at:
+        at("counting")
+        step("sorting events by pair")
+        time.sleep(0.2)
+    assert out.getvalue() == ""
+
+
+def test_progress_shows_steps_on_a_terminal_only_after_the_delay():
+    quick, slow = Terminal(), Terminal()
+    with progress("ror stats", delay=5.0, stream=quick):
+        step("counting")
+    assert quick.getvalue() == ""
+    with progress("ror stats", delay=0.0, stream=slow):
+        time.sleep(0.3)
+        step("sorting events by pair")
+        time.sleep(0.3)
+    assert "ror stats" in slow.getvalue()
+    step("outside any display")  # a no-op
