@@ -114,6 +114,8 @@ def analysis_options(command: Callable) -> Callable:
                      help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS); "
                           "spark: compute with Apache Spark (see docs/scale.md)."),
         neo4j_options,
+        click.option("--ignore-memory", "ignore_memory", is_flag=True,
+                     help="Run even when the memory estimate says the input would not fit."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -153,20 +155,10 @@ def _message(text: str) -> None:
 
 
 def _progress(text: str):
-    """A spinner on stderr while ``text`` runs, on a terminal only; yields ``step(name)``."""
-    import contextlib
+    """A status line on stderr while ``text`` runs (terminal only, after 2 s); yields ``step(name)``."""
+    from ror_graph.progress import progress
 
-    @contextlib.contextmanager
-    def spinner():
-        if not sys.stderr.isatty():
-            yield lambda _name: None
-            return
-        from rich.console import Console
-
-        with Console(stderr=True).status(text) as status:
-            yield lambda name: status.update(f"{text}: {name}")
-
-    return spinner()
+    return progress(text)
 
 
 def load_dataset(events: tuple[str, ...], loader: str | None, column_map: dict[str, str], loader_options: dict[str, str]):
@@ -206,6 +198,10 @@ def open_analyses(params: dict[str, Any]):
         kind_weights=_kind_weights(params),
         me=params.get("me"),
     )
+    if backend.reads_sources:
+        from ror_graph.progress import check_memory
+
+        check_memory(request.sources, backend=name, ignore=bool(params.get("ignore_memory")), say=lambda line: _message(f"note: {line}"))
     analyses = backend.open(request)
     for note in analyses.notes:
         _message(f"note: {note}")
@@ -276,6 +272,7 @@ def main() -> None:
 @input_options
 @analysis_options
 @output_options
+@click.option("--estimate", is_flag=True, help="Only say how much memory the run would need (from the input's size).")
 @_params
 def stats(params: dict[str, Any]) -> None:
     """Nodes, relationships, events, time span, reciprocity, components, kinds.
@@ -283,10 +280,18 @@ def stats(params: dict[str, Any]) -> None:
     \b
     Example:
       ror stats ../shared/data/collegemsg/CollegeMsg.txt
+      ror stats big.parquet --estimate
     """
     from ror_graph.backends.base import STATS_COLUMNS
     from ror_graph.output import metric_table
 
+    if params["estimate"]:
+        from ror_graph.progress import estimate_memory
+
+        if not params.get("events"):
+            raise click.UsageError("Missing argument 'EVENTS...'.")
+        click.echo(estimate_memory(params["events"]).line())
+        return
     with _progress("ror stats") as step:
         analyses = open_analyses(params)
         step("counting")
