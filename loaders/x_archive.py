@@ -329,7 +329,7 @@ class _Reader:
         """Likes, dated by the tweet id (snowflake) where it carries a time, else ``undated_time``."""
         likes = _entries(self.archive, r"like(-part\d+)?\.js", "like")
         unresolved = 0
-        for label, index, like in likes:
+        for _label, _index, like in likes:
             tweet_id = str(like.get("tweetId") or "")
             url = like.get("expandedUrl") if isinstance(like.get("expandedUrl"), str) else ""
             match = _STATUS_URL.match(url)
