@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ror_graph.errors import OptionError
+from ror_graph.strength import DEFAULT_HALF_LIFE
 
 if TYPE_CHECKING:
     from ror_graph.network import Network
@@ -45,9 +46,6 @@ __all__ = [
     "referral_reach",
     "stats",
 ]
-
-DEFAULT_HALF_LIFE = "60d"
-
 
 def _analyses(net: Network, me: str | None):
     from ror_graph.backends.memory import MemoryAnalyses

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ror_graph.strength import DEFAULT_HALF_LIFE
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -82,7 +84,7 @@ class GraphRequest:
     loader_options: Mapping[str, Any] = field(default_factory=dict)
     column_map: Mapping[str, str] = field(default_factory=dict)
     as_of: str | datetime | None = None
-    half_life: str | timedelta = "60d"
+    half_life: str | timedelta = DEFAULT_HALF_LIFE
     kind_weights: Mapping[str, float] = field(default_factory=dict)
     me: str | None = None
 
