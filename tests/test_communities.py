@@ -50,6 +50,15 @@ def test_nmi_by_hand() -> None:
     assert nmi(same, np.array([0, 0, 0, 1])) == pytest.approx(expected)
 
 
+def test_nmi_equals_sklearn() -> None:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        a, b = rng.integers(0, 4, size=60), rng.integers(0, 6, size=60)
+        assert nmi(a, b) == pytest.approx(normalized_mutual_info_score(a, b), abs=1e-12)
+
+
 def planted(groups: int = 4, size: int = 25, p_in: float = 0.35, p_out: float = 0.02, seed: int = 3) -> tuple[Network, np.ndarray]:
     """A planted-partition graph as an event log: every tie 1-4 messages, spread over 90 days."""
     rng = np.random.default_rng(seed)
@@ -72,6 +81,9 @@ def test_planted_partition_is_recovered() -> None:
     order = net.nodes["node_id"].str.slice(1).cast(pl.Int64).to_numpy()  # vertex -> planted person
     assert nmi(found.membership, truth[order]) > 0.9
     assert found.count == 4
+    from sklearn.metrics import normalized_mutual_info_score
+
+    assert normalized_mutual_info_score(truth[order], found.membership) > 0.9
 
 
 def test_same_seed_same_partition_and_modularity_equals_igraph() -> None:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from ror_graph.cli import main
 from ror_graph.errors import OptionError
+from ror_graph.fading import STATUSES
 from ror_graph.gephi import MISSING, graph_format_for, to_networkx, write_graph
 from ror_graph.loaders import load_events
 from ror_graph.model import validate_events
@@ -106,14 +107,15 @@ def test_scores_agree_with_networkx(sample_graph: nx.DiGraph) -> None:
 
 
 def test_undefined_values_are_minus_one_by_hand() -> None:
-    # a -> b answered by b within an hour; a -> c never answered; c on one day only
+    # a -> b answered by b within an hour; a -> c never answered (latency undefined); c on one day only
     raw = pl.DataFrame({"src": ["a", "b", "a", "a"], "dst": ["b", "a", "c", "b"], "kind": ["message"] * 4,
                         "ts": [0, 3600, 7200, 5 * 86400]})
     g = to_networkx(Network.from_dataset(validate_events(raw, source="test")))
     ab, ac, ba = g.edges["a", "b"], g.edges["a", "c"], g.edges["b", "a"]
     assert ab["answered_rate"] == 0.5 and ab["answer_latency_h"] == pytest.approx(1.0)
     assert ac["answered_rate"] == 0.0 and ac["answer_latency_h"] == MISSING
-    assert ac["usual_gap_days"] == MISSING and ac["tie_status"] == "one-off"
+    # a one-day tie has no rhythm of its own: it gets the community's gap (ror_graph.fading)
+    assert ac["usual_gap_days"] > 0 and ac["tie_status"] in STATUSES
     assert ab["reciprocated"] and not ac["reciprocated"] and ba["reciprocated"]
     assert ab["n_events"] == 2 and ab["first_ts"] == "1970-01-01T00:00:00Z" and ab["last_ts"] == "1970-01-06T00:00:00Z"
     assert g.nodes["c"]["answers_rate"] == 0.0 and g.nodes["a"]["answers_rate"] == 1.0
