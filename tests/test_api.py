@@ -192,3 +192,18 @@ def test_every_python_block_in_docs_api_md_runs(monkeypatch, capsys):
     for block in blocks:
         exec(compile(block, "docs/api.md", "exec"), {})
     assert "no events on or before as_of=1999-01-01" in capsys.readouterr().out
+
+
+@pytest.mark.neo4j
+def test_neo4j_backend_answers_like_memory(neo4j_clean):
+    """get_backend("neo4j") reads the stored graph back: the same tables as the memory backend."""
+    from ror_graph.backends.neo4j import connect
+    from ror_graph.loaders import load_events
+
+    settings = {k: neo4j_clean[k] for k in ("uri", "user", "password", "database")}
+    with connect(**settings) as graph:
+        graph.load(load_events([SAMPLE]), progress=False)
+    stored = get_backend("neo4j", **settings).open(GraphRequest(me="brand"))
+    memory = get_backend("memory").open(GraphRequest(sources=(SAMPLE,), me="brand"))
+    assert_frame_equal(stored.nurture_next(reach=False), memory.nurture_next(reach=False), check_exact=False, rel_tol=1e-9)
+    assert_frame_equal(stored.stats(), memory.stats())
