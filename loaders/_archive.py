@@ -240,7 +240,7 @@ def parse_json(text: str, label: str, *, line_offset: int = 0) -> Any:
 def expect(value: Any, kind: type | tuple[type, ...], label: str, what: str, *, field: str | None = None) -> Any:
     """``value`` if it has the JSON type ``kind``, else an InputError naming ``what``."""
     if not isinstance(value, kind) or (kind is dict and not isinstance(value, dict)):
-        names = {dict: "an object", list: "a list", str: "a string"}
+        names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
         wanted = names.get(kind, str(kind)) if isinstance(kind, type) else " or ".join(names.get(k, str(k)) for k in kind)
         raise InputError(f"{what} should be {wanted}, found {type(value).__name__}", path=label, field=field)
     return value

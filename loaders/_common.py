@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
+from typing import Protocol
 
 import polars as pl
 
@@ -105,7 +105,11 @@ def _size_text(n: int) -> str:
     return f"{n} bytes"
 
 
-def read_capped(stream: IO[bytes], *, compressed: int, label: str) -> bytes:
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def read_capped(stream: _Readable, *, compressed: int, label: str) -> bytes:
     """Read a decompressing stream to the end, stopping with an :class:`InputError` once it
     passes :func:`unpack_cap` (a zip or gzip bomb must not exhaust memory)."""
     cap = unpack_cap(compressed)

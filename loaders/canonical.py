@@ -71,8 +71,8 @@ def _suffix(path: Path) -> str:
 
 def _split_header(line: str, delimiter: str, quotes: bool = True) -> list[str]:
     try:
-        quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
-        row = next(csv.reader([line], delimiter=delimiter, quotechar='"', quoting=quoting), [])
+        reader = csv.reader([line], delimiter=delimiter, quotechar='"') if quotes else csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE)
+        row = next(reader, [])
     except csv.Error:
         row = line.split(delimiter)
     return [name.strip() for name in row]
@@ -261,10 +261,10 @@ def _records(text: str, delimiter: str, path: Path, quotes: bool = True) -> pl.D
         records = lines
         bare = pl.col("text")
     else:
-        quotes = pl.col("text").str.count_matches('"', literal=True)
+        per_line = pl.col("text").str.count_matches('"', literal=True)
         lines = lines.with_columns(
-            ((quotes.cum_sum() - quotes) % 2 == 0).cum_sum().alias("_record"),
-            quotes.alias("_quotes"),
+            ((per_line.cum_sum() - per_line) % 2 == 0).cum_sum().alias("_record"),
+            per_line.alias("_quotes"),
         )
         records = lines.group_by("_record", maintain_order=True).agg(
             pl.col(LINE).first(), pl.col("text").str.join("\n"), pl.col("_quotes").sum()
@@ -370,7 +370,7 @@ def _read_ndjson(path: Path, data: bytes) -> pl.DataFrame:
         for line, text in lines.iter_rows():
             try:
                 value = json.loads(text)
-            except ValueError as err:
+            except json.JSONDecodeError as err:
                 raise InputError(f"not valid JSON: {err.msg}", path=str(path), line=line) from None
             if not isinstance(value, dict):
                 raise InputError("each line must be a JSON object", path=str(path), line=line) from None

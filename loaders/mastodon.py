@@ -98,7 +98,7 @@ def _load(archive: ar.Archive, undated: str, keep: bool) -> Dataset:
     reader.owner()
     reader.outbox()
     reader.likes_and_follows(dated=undated != "skip")
-    actors = {key: {"name": value, "platform": "mastodon"} for key, value in reader.names.items()}
+    actors: dict[str, dict[str, str | None]] = {key: {"name": value, "platform": "mastodon"} for key, value in reader.names.items()}
     for key in set(reader.rows.src) | set(reader.rows.dst):
         actors.setdefault(key, {"name": None, "platform": "mastodon"})
     return ar.finish(reader.rows, source=reader.source, what="Mastodon archive", actors=actors, ego=reader.ego, notes=reader.notes)
@@ -165,9 +165,9 @@ class _Reader:
             return bool(target)
         if not isinstance(obj, dict):
             return False  # a Create of something we cannot read (a bare URL)
-        tags = obj.get("tag") if isinstance(obj.get("tag"), list) else []
+        tags = obj.get("tag")
         mentions = []
-        for tag in tags:
+        for tag in tags if isinstance(tags, list) else []:
             if isinstance(tag, dict) and tag.get("type") == "Mention":
                 who = account_of(tag.get("href")) or account_of(tag.get("name"))
                 if who:

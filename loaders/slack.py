@@ -104,7 +104,7 @@ def _load(archive: ar.Archive, ids: str, plain: str, keep: bool) -> Dataset:
     inside = [n[len(root):] for n in archive.names if n.startswith(root)]
     top = {n.lower(): root + n for n in inside if "/" not in n}
     users = _users(archive, top["users.json"])
-    handles = {}
+    handles: dict[str, str] = {}
     for uid, info in users.items():
         if info["handle"] and info["handle"] not in handles.values():
             handles[uid] = info["handle"]
@@ -142,7 +142,8 @@ def _users(archive: ar.Archive, name: str) -> dict[str, dict[str, Any]]:
     for user in _list_file(archive, name):
         uid = user.get("id")
         if isinstance(uid, str) and uid:
-            profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+            profile = user.get("profile")
+            profile = profile if isinstance(profile, dict) else {}
             real = user.get("real_name") or profile.get("real_name") or profile.get("display_name")
             users[uid] = {
                 "handle": user.get("name") if isinstance(user.get("name"), str) and user.get("name") else None,
@@ -195,7 +196,8 @@ def _read_days(
             thread = msg.get("thread_ts") if isinstance(msg.get("thread_ts"), str) else None
             if thread == msg_ts or msg.get("reply_count") or msg.get("replies"):
                 thread_author[(folder, msg_ts)] = author  # thread parents only
-            text = msg.get("text") if isinstance(msg.get("text"), str) else ""
+            text = msg.get("text")
+            text = text if isinstance(text, str) else ""
             kept = text if keep else None
             base = f"slack:{folder}:{msg_ts}"
             given = False

@@ -240,8 +240,10 @@ class _Reader:
                     path=label,
                     field="created_at",
                 )
-            entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
-            mentions = [m for m in entities.get("user_mentions") or [] if isinstance(m, dict)] if isinstance(entities.get("user_mentions"), list) else []
+            entities = tweet.get("entities")
+            entities = entities if isinstance(entities, dict) else {}
+            listed = entities.get("user_mentions")
+            mentions = [m for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
             mention_keys = [people.see(m.get("id_str"), m.get("screen_name"), m.get("name")) for m in mentions]
             reply_key = people.see(tweet.get("in_reply_to_user_id_str"), tweet.get("in_reply_to_screen_name"))
             if reply_key and isinstance(tweet.get("in_reply_to_status_id_str"), str):
@@ -249,23 +251,24 @@ class _Reader:
             if tweet_id:
                 self.status_author[tweet_id] = ego_key
             quoted = []
-            urls = entities.get("urls") if isinstance(entities.get("urls"), list) else []
-            for url in urls:
+            urls = entities.get("urls")
+            for url in urls if isinstance(urls, list) else []:
                 match = _STATUS_URL.match(url.get("expanded_url") or "") if isinstance(url, dict) and isinstance(url.get("expanded_url"), str) else None
                 if match and match.group(1).lower() not in ("i", "intent"):
                     key = people.see(None, match.group(1))
                     if key:
                         quoted.append(key)
                         self.status_author[match.group(2)] = key
-            text = tweet.get("full_text") if isinstance(tweet.get("full_text"), str) else tweet.get("text") if isinstance(tweet.get("text"), str) else ""
+            full, short = tweet.get("full_text"), tweet.get("text")
+            text = full if isinstance(full, str) else short if isinstance(short, str) else ""
             parsed.append((tweet_id, ts, text, reply_key, [k for k in mention_keys if k], quoted))
 
         rows = self.rows
-        for tweet_id, ts, text, reply_key, mention_keys, quoted in parsed:
+        for tweet_id, ts, text, reply_key, mentioned, quoted in parsed:
             kept = text if self.keep else None
             retweet = _RT.match(text)
             if retweet:
-                target = mention_keys[0] if mention_keys else people.see(None, retweet.group(1))
+                target = mentioned[0] if mentioned else people.see(None, retweet.group(1))
                 if target:
                     rows.add(ego_key, target, "share", ts, channel="x:tweets", event_id=f"x:{tweet_id}:share:{target}", text=kept)
                 continue
@@ -273,7 +276,7 @@ class _Reader:
                 rows.add(ego_key, reply_key, "reply", ts, channel="x:tweets", event_id=f"x:{tweet_id}:reply:{reply_key}", text=kept)
             for key in dict.fromkeys(quoted):
                 rows.add(ego_key, key, "quote", ts, channel="x:tweets", event_id=f"x:{tweet_id}:quote:{key}", text=kept)
-            for key in dict.fromkeys(mention_keys):
+            for key in dict.fromkeys(mentioned):
                 if key != reply_key:
                     rows.add(ego_key, key, "mention", ts, channel="x:tweets", event_id=f"x:{tweet_id}:mention:{key}", text=kept)
 
@@ -331,8 +334,8 @@ class _Reader:
         unresolved = 0
         for _label, _index, like in likes:
             tweet_id = str(like.get("tweetId") or "")
-            url = like.get("expandedUrl") if isinstance(like.get("expandedUrl"), str) else ""
-            match = _STATUS_URL.match(url)
+            url = like.get("expandedUrl")
+            match = _STATUS_URL.match(url) if isinstance(url, str) else None
             author = self.people.see(None, match.group(1)) if match and match.group(1).lower() not in ("i", "intent") else self.status_author.get(tweet_id)
             ts = _snowflake_time(tweet_id) or undated_time
             if author is None or ts is None:
@@ -355,7 +358,8 @@ class _Reader:
                     path=entries[0][0],
                 )
             for label, index, entry in entries:
-                link = entry.get("userLink") if isinstance(entry.get("userLink"), str) else ""
+                link = entry.get("userLink")
+                link = link if isinstance(link, str) else ""
                 handle = re.search(r"(?:twitter|x)\.com/(?!intent)([A-Za-z0-9_]{1,15})$", link)
                 key = self.people.see(entry.get("accountId"), handle.group(1) if handle else None)
                 if key is None:
