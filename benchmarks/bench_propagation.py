@@ -11,13 +11,19 @@ Each (tool, case) runs in its own subprocess, after a warm-up (numba's compiled 
 cached on disk; the warm-up also loads it). Times are medians of 3 runs; memory is the peak
 resident set growth during the runs (ru_maxrss after minus before), on top of the graph.
 
-* ror-graph: :func:`ror_graph.propagation.monte_carlo` (all 10,000 sims every run) and
+* ror-graph: :func:`ror_graph.propagation.monte_carlo` (all 10,000 sims every run) on all
+  cores (numba's parallel loop), again on one thread (``NUMBA_NUM_THREADS=1``, the row
+  "ror-graph 1 thread", to compare with the single-threaded peers), and
   :func:`ror_graph.propagation.imm` for k = 50, epsilon = 0.1.
 * cynetdiff: IndependentCascadeModel on the same CSR arrays and probabilities.
   Weighted cascade runs fewer sims and is extrapolated linearly (said in the table).
 * ndlib: IndependentCascadesModel with per-edge "threshold" = the same probabilities; it
   takes seconds per simulation at this size, so it runs a few sims, extrapolated linearly.
   Building its networkx graph and configuration is not timed.
+
+The table states each row's threads and goes to stdout and to
+``benchmarks/results/propagation.md`` with the commit, date, machine and load average
+before and after.
 """
 
 from __future__ import annotations
@@ -87,7 +93,7 @@ def worker(tool: str, case: str, n: int, m: int, sims: int, cache: Path) -> dict
     graph, seeds = graph_arrays(n, m, case, cache)
     times: list[float] = []
     result: dict = {"tool": tool, "case": case, "sims": sims}
-    if tool == "ror-graph":
+    if tool in ("ror-graph", "ror-graph-1thread"):
         prop.monte_carlo(graph, seeds, sims=10, seed=0)  # warm-up (loads cached machine code)
         before = _rss_mb()
         for run in range(3):
@@ -162,19 +168,27 @@ def worker(tool: str, case: str, n: int, m: int, sims: int, cache: Path) -> dict
         result.update(mean=float(np.mean(out)), stderr=float("nan"), run_sims=run_sims)
     else:
         raise SystemExit(f"unknown tool {tool}")
-    result.update(seconds=statistics.median(times), runs=times, peak_mb=_rss_mb() - before, rss_mb=_rss_mb())
+    import numba
+
+    threads = numba.get_num_threads() if tool.startswith("ror-graph") else 1  # cynetdiff and ndlib: one thread
+    result.update(seconds=statistics.median(times), runs=times, peak_mb=_rss_mb() - before, rss_mb=_rss_mb(), threads=threads)
     return result
 
 
 def run_child(tool: str, case: str, args: argparse.Namespace, cache: Path) -> dict | None:
     cmd = [sys.executable, __file__, "--worker", tool, case, "--n", str(args.n), "--m", str(args.m),
            "--sims", str(args.sims), "--cache", str(cache)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ, NUMBA_NUM_THREADS="1") if tool == "ror-graph-1thread" else None
+    if tool == "ror-graph-1thread":
+        cmd[cmd.index(tool)] = "ror-graph"
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
         print(f"  {tool} {case}: skipped ({last})", file=sys.stderr)
         return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["tool"] = tool
+    return result
 
 
 def main() -> None:
@@ -192,25 +206,61 @@ def main() -> None:
         return
     if args.quick:
         args.n, args.m, args.sims = 10_000, 100_000, 1000
+    load_before, commit = os.getloadavg(), _commit()
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
         print(f"graph: {args.n:,} nodes, ~{args.m:,} edges (Chung-Lu power law); 10 top out-degree seeds; "
               f"{args.sims:,} IC sims; {os.cpu_count()} cores", file=sys.stderr)
         rows = []
         for case in ("const", "wc"):
-            tools = ["ror-graph", "cynetdiff"] + ([] if args.no_ndlib else ["ndlib"]) + ["ror-graph-imm"]
+            tools = ["ror-graph", "ror-graph-1thread", "cynetdiff"] + ([] if args.no_ndlib else ["ndlib"]) + ["ror-graph-imm"]
             for tool in tools:
                 print(f"  running {tool} ({case})...", file=sys.stderr)
                 res = run_child(tool, case, args, cache)
                 if res:
                     rows.append(res)
-    print_table(rows, args)
+    lines = [
+        "# Propagation benchmark: independent cascade and seed selection",
+        "",
+        f"- command: `python benchmarks/bench_propagation.py {' '.join(sys.argv[1:])}`",
+        f"- engine commit: {commit}; date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- machine: {os.cpu_count()} CPUs, {_ram_gib():.1f} GiB RAM, Python {sys.version.split()[0]}",
+        f"- graph: {args.n:,} nodes, ~{args.m:,} edges (Chung-Lu power law); 10 top out-degree seeds; {args.sims:,} IC sims",
+        "- threads: per row (ror-graph's Monte Carlo and IMM run numba's parallel loops on every core; "
+        "cynetdiff and ndlib run on one thread; the 'ror-graph 1 thread' row compares like with like)",
+        f"- load average (1, 5, 15 min) before: {' / '.join(f'{x:.1f}' for x in load_before)}; "
+        f"after: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (other jobs share the CPUs)",
+        "",
+        *print_table(rows, args),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = ROOT / "benchmarks" / "results" / "propagation.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text)
+    print(f"wrote {out}", file=sys.stderr)
 
 
-def print_table(rows: list[dict], args: argparse.Namespace) -> None:
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def _ram_gib() -> float:
+    try:
+        with open("/proc/meminfo") as fh:
+            return int(next(line for line in fh if line.startswith("MemTotal")).split()[1]) / 1024**2
+    except (OSError, StopIteration, ValueError):
+        return float("nan")
+
+
+def print_table(rows: list[dict], args: argparse.Namespace) -> list[str]:
+    """The results as Markdown table lines."""
     label = {"const": "IC p=0.01", "wc": "IC weighted cascade"}
-    print(f"\n| case | tool | what | median s (3 runs) | vs ror-graph | expected reach | peak MB (growth / process) |")
-    print("|---|---|---|---|---|---|---|")
+    out = ["| case | tool | threads | what | median s (3 runs) | vs ror-graph | expected reach | peak MB (growth / process) |",
+           "|---|---|---|---|---|---|---|---|"]
     for case in ("const", "wc"):
         ours = next((r for r in rows if r["tool"] == "ror-graph" and r["case"] == case), None)
         for r in rows:
@@ -225,7 +275,10 @@ def print_table(rows: list[dict], args: argparse.Namespace) -> None:
                 what = f"{args.sims:,} sims" + (f" (ran {r['run_sims']:,}, extrapolated)" if extrap else "")
                 reach = f"{r['mean']:,.1f}" + (f" +- {1.96 * r['stderr']:,.1f}" if r["stderr"] == r["stderr"] else "")
                 ratio = f"{r['seconds'] / ours['seconds']:.1f}x" if ours else ""
-            print(f"| {label[case]} | {r['tool']} | {what} | {r['seconds']:.2f} | {ratio} | {reach} | {r['peak_mb']:.0f} / {r['rss_mb']:.0f} |")
+            tool = "ror-graph 1 thread" if r["tool"] == "ror-graph-1thread" else r["tool"]
+            out.append(f"| {label[case]} | {tool} | {r['threads']} | {what} | {r['seconds']:.2f} | {ratio} | {reach} | "
+                       f"{r['peak_mb']:.0f} / {r['rss_mb']:.0f} |")
+    return out
 
 
 if __name__ == "__main__":
