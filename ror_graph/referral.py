@@ -156,8 +156,8 @@ def _learned(edges: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:
     edges = edges.join(own, left_on="s", right_on="s_own", how="left").with_columns(
         (pl.col("own").fill_null(0.0) + pl.col("shares").max().over("s")).alias("actions")
     )
-    total_actions = edges.group_by("s").agg(pl.col("actions").first())["actions"].sum()
-    p0 = float(edges["shares"].sum() / total_actions) if total_actions else 0.0
+    total_actions = float(edges.group_by("s").agg(pl.col("actions").first())["actions"].sum())
+    p0 = float(edges["shares"].sum()) / total_actions if total_actions else 0.0
     p0 = min(max(p0, 0.0), 1.0)
     return edges.with_columns(
         ((pl.col("shares") + _PRIOR_STRENGTH * p0) / (pl.col("actions") + _PRIOR_STRENGTH)).clip(0.0, 1.0).alias("p")
