@@ -145,6 +145,7 @@ DEFAULT_FEATURES = CORE_FEATURES + ("log_age", "log_mean_gap", "balance")
 #: Fewer silent (or non-silent) training rows than this: use the prior.
 MIN_CLASS = 20
 _PRIME = 2_147_483_647  # 2^31 - 1
+_PAIR = 2**31  # pair key = a * 2^31 + b (vertex indices < 2^31)
 _US_PER_DAY = 86_400_000_000
 PRIOR_FILE = "fade_prior.json"
 
@@ -236,22 +237,11 @@ def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
     as_of_us = int(net.as_of.timestamp() * 1e6)
     res_us = int(net.resolution.total_seconds() * 1e6)
     ev = net.events.select(
-        pl.min_horizontal("s", "d").cast(pl.Int64).alias("a"),
-        pl.max_horizontal("s", "d").cast(pl.Int64).alias("b"),
+        (pl.min_horizontal("s", "d").cast(pl.Int64) * _PAIR + pl.max_horizontal("s", "d").cast(pl.Int64)).alias("pair"),
         (pl.col("s") < pl.col("d")).alias("fwd"),
         pl.col("ts").dt.epoch("us").alias("t"),
     ).with_columns(((as_of_us - pl.col("t")) // step_us).alias("bucket"))
-    # A day counts at T_k once it has ended by T_k (never a day that straddles T_k: its events
-    # after T_k are in the label's window). The day holding as_of counts at T itself.
-    days = (
-        net.active_periods.select(
-            pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64),
-            ((as_of_us - (pl.col("period").cast(pl.Int64) + 1) * res_us) // step_us).clip(lower_bound=0).alias("bucket"),
-        )
-        .group_by("a", "b", "bucket")
-        .agg(pl.len().cast(pl.Int64).alias("days"))
-    )
-    pb = ev.group_by("a", "b", "bucket").agg(
+    pb = ev.group_by("pair", "bucket").agg(
         pl.len().cast(pl.Int64).alias("n"),
         pl.col("fwd").sum().cast(pl.Int64).alias("n_ab"),
         pl.col("t").min().alias("first"),
@@ -259,17 +249,28 @@ def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
         # Fixed point (units of 2^-40), so that the sum is exact in any order: the same bits every run.
         (pl.lit(2.0) ** (40 - (as_of_us - pl.col("t")).cast(pl.Float64) / step_us)).round(0).cast(pl.Int64).sum().alias("dec"),
     )
-    # A day can end in a later bucket than its events (a bucket with no event of the pair): full join.
-    return pb.join(days, on=["a", "b", "bucket"], how="full", coalesce=True).with_columns(
+    # A day counts at T_k once it has ended by T_k (never a day that straddles T_k: its events
+    # after T_k are in the label's window); the day holding as_of counts at T itself. A day can
+    # end in a later bucket than its events (a bucket with no event of the pair, n = 0): full join.
+    days = (
+        net.active_periods.select(
+            (pl.col("a").cast(pl.Int64) * _PAIR + pl.col("b").cast(pl.Int64)).alias("pair"),
+            ((as_of_us - (pl.col("period").cast(pl.Int64) + 1) * res_us) // step_us).clip(lower_bound=0).alias("bucket"),
+        )
+        .group_by("pair", "bucket")
+        .agg(pl.len().cast(pl.Int64).alias("days"))
+    )
+    return pb.join(days, on=["pair", "bucket"], how="full", coalesce=True).with_columns(
         pl.col("n", "n_ab", "dec", "days").fill_null(0)
     )
 
 
 def _node_buckets(pb: pl.DataFrame) -> pl.DataFrame:
     """Per person and bucket: the last event with anyone."""
+    events = pb.filter(pl.col("n") > 0)
     return pl.concat([
-        pb.select(pl.col("a").alias("node"), "bucket", "last"),
-        pb.select(pl.col("b").alias("node"), "bucket", "last"),
+        events.select((pl.col("pair") // _PAIR).alias("node"), "bucket", "last"),
+        events.select((pl.col("pair") % _PAIR).alias("node"), "bucket", "last"),
     ]).group_by("node", "bucket").agg(pl.col("last").max())
 
 
@@ -280,10 +281,10 @@ def _features_at(pb: pl.DataFrame, nodes: pl.DataFrame, k: int, step_us: int, as
     rows = pb.filter(pl.col("bucket") >= k)
     if keep is not None:
         rows = rows.filter(keep)
-    pre = rows.group_by("a", "b").agg(
+    pre = rows.group_by("pair").agg(
         pl.col("n").sum(), pl.col("n_ab").sum(), pl.col("first").min(), pl.col("last").max(),
         pl.col("dec").sum(), pl.col("days").sum(),
-    )
+    ).with_columns((pl.col("pair") // _PAIR).alias("a"), (pl.col("pair") % _PAIR).alias("b"))
     last_seen = nodes.filter(pl.col("bucket") >= k).group_by("node").agg(pl.col("last").max().alias("seen"))
     pre = (
         pre.join(last_seen.rename({"node": "a", "seen": "seen_a"}), on="a", how="left")
@@ -348,15 +349,17 @@ def training_rows(
     if n_origins < 1:
         return pl.DataFrame(), step_days, info
     pb, nodes = _buckets if _buckets is not None else _buckets_of(net, step_us)
-    oldest = pb.group_by("a", "b").agg(pl.col("bucket").max())["bucket"].to_numpy()
+    oldest = pb.group_by("pair").agg(pl.col("bucket").max())["bucket"].to_numpy()
     available = int(sum((oldest >= k).sum() for k in range(1, n_origins + 1)))
     rate = min(1.0, max_rows / max(available, 1))
     cut = int(round(rate * 1_000_000))
     frames = []
     for k in range(1, n_origins + 1):
-        keep = None if rate >= 1 else (subsample_hash(pl.col("a"), pl.col("b"), k) % 1_000_000) < cut
+        pair_a, pair_b = pl.col("pair") // _PAIR, pl.col("pair") % _PAIR
+        keep = None if rate >= 1 else (subsample_hash(pair_a, pair_b, k) % 1_000_000) < cut
         feats = _features_at(pb, nodes, k, step_us, as_of_us, keep)
-        talked = pb.filter((pl.col("bucket") == k - 1) & (pl.col("n") > 0)).select("a", "b").unique().with_columns(pl.lit(False).alias("silent"))
+        talked = pb.filter((pl.col("bucket") == k - 1) & (pl.col("n") > 0)).select(
+            pair_a.alias("a"), pair_b.alias("b")).unique().with_columns(pl.lit(False).alias("silent"))
         feats = feats.join(talked, on=["a", "b"], how="left").with_columns(
             pl.col("silent").fill_null(True), pl.lit(k, dtype=pl.Int64).alias("k")
         )
