@@ -574,9 +574,9 @@ def half_life_grid(datasets: dict[str, tuple[Spec, object]]) -> str:
 
 # -- 4. nurture -------------------------------------------------------------------------------
 
-NURTURE_TARGETS = ("valuable_lost", "mutual_lost")
+NURTURE_TARGETS = ("valuable_lost", "mutual_lost", "worth_lost")
 NURTURE_BASELINES = ("recency", "volume", "volume_x_recency")
-NURTURE_METRICS = ("auc", "p@10", "p@20", "p@50")
+NURTURE_METRICS = ("auc", "p@10", "p@20", "p@50", "vp@10", "vp@20", "vp@50")
 
 
 def nurture_table(summaries: dict[str, pl.DataFrame]) -> tuple[str, dict[str, int]]:
