@@ -453,10 +453,11 @@ def list_loaders(params: dict[str, Any]) -> None:
     """
     import polars as pl
 
-    from ror_graph.loaders import REGISTRY
+    from ror_graph.loaders import COMMON_OPTIONS, REGISTRY
 
     rows = [
-        (loader.name, loader.summary, " ".join(loader.extensions), "; ".join(f"{k}: {v}" for k, v in loader.options.items()))
+        (loader.name, loader.summary, " ".join(loader.extensions),
+         "; ".join(f"{k}: {v}" for k, v in {**loader.options, **COMMON_OPTIONS}.items()))
         for loader in REGISTRY.values()
     ]
     emit(pl.DataFrame(rows, schema=["name", "summary", "extensions", "options"], orient="row"), params)

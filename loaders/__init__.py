@@ -24,7 +24,13 @@ from typing import Any
 from ror_graph.errors import InputError, OptionError
 from ror_graph.model import Dataset, combine
 
-__all__ = ["Loader", "REGISTRY", "get_loader", "detect_loader", "load_events", "read_head"]
+__all__ = ["Loader", "REGISTRY", "COMMON_OPTIONS", "get_loader", "detect_loader", "load_events", "read_head"]
+
+#: Options every loader takes (``load_events`` handles them).
+COMMON_OPTIONS = {
+    "max_unpacked": "how far a gzip file or zip member may unpack, e.g. 8GB "
+                    "(default: 200x its size, at least 256 MiB, at most 4 GiB)",
+}
 
 
 @dataclass(frozen=True)
