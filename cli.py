@@ -114,8 +114,22 @@ def analysis_options(command: Callable) -> Callable:
                      help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS); "
                           "spark: compute with Apache Spark (see docs/scale.md)."),
         neo4j_options,
+        spark_options,
         click.option("--ignore-memory", "ignore_memory", is_flag=True,
                      help="Run even when the memory estimate says the input would not fit."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def spark_options(command: Callable) -> Callable:
+    """--spark-master, --spark-conf (for --backend spark; see docs/scale.md)."""
+    decorators = [
+        click.option("--spark-master", metavar="URL",
+                     help="Spark master for --backend spark (default: $SPARK_MASTER, else local[*]), e.g. spark://host:7077."),
+        click.option("--spark-conf", multiple=True, callback=_pairs, metavar="KEY=VALUE",
+                     help="A Spark setting for --backend spark (repeatable), e.g. --spark-conf spark.executor.memory=8g."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
