@@ -29,7 +29,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -41,23 +41,19 @@ sys.path.insert(0, str(ROOT))
 from ror_graph import strength  # noqa: E402
 from ror_graph.backtest import (  # noqa: E402
     NURTURE_EGOS,
-    _pct,
     backtest,
     brier,
     fading_population,
-    nurture_candidates,
     precision_at_k,
     reliability,
     roc_auc,
     summarize,
-    top_degree_egos,
 )
 from ror_graph import fade_model  # noqa: E402
 from ror_graph.fade_model import CORE_FEATURES, FEATURES  # noqa: E402
-from ror_graph.fading import FadeParams, tie_fade_scores  # noqa: E402
+from ror_graph.fading import FadeParams  # noqa: E402
 from ror_graph.network import Network  # noqa: E402
 from ror_graph.nurture import NurtureWeights  # noqa: E402
-from ror_graph.referral import referral_reach  # noqa: E402
 from ror_graph.timeutil import parse_as_of, parse_duration  # noqa: E402
 from ror_graph.loaders import load_events  # noqa: E402
 
@@ -610,99 +606,6 @@ def nurture_table(summaries: dict[str, pl.DataFrame]) -> tuple[str, dict[str, in
                         + f" | {'yes' if beats else '**no**'} |"
                     )
     return "\n".join(lines), wins
-
-
-def nurture_components(datasets: dict[str, tuple[Spec, object]]) -> list[tuple[str, str, dict]]:
-    """One nurture_candidates run per dataset, origin and list (community, top-degree egos)."""
-    out = []
-    for name, (spec, ds) in datasets.items():
-        span = parse_duration(spec.horizon)
-        for origin in spec.origins:
-            t = parse_as_of(origin, reference=ds.last_ts)
-            net = Network.from_dataset(ds, as_of=t)
-            future = ds.events.filter((pl.col("ts") > t) & (pl.col("ts") <= t + span))
-            reach = referral_reach(net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=0)
-            scored = tie_fade_scores(net, replace(FadeParams(), horizon_days=span.total_seconds() / 86400))
-            for mode, ego in [("community", None)] + [("ego", e) for e in top_degree_egos(net, NURTURE_EGOS)]:
-                c = nurture_candidates(net, future, ego, span, 3 * span, reach=reach, scored=scored)
-                arr = {k: c[k].to_numpy().astype(float) for k in
-                       ("value", "bond", "reciprocity", "fade_risk", "p_silent", "volume", "silence_days")}
-                silent = c["silent"].to_numpy()
-                arr["valuable_lost"] = c["valuable"].to_numpy() & silent
-                arr["mutual_lost"] = c["mutual"].to_numpy() & silent
-                arr["volume_x_recency"] = _pct(arr["volume"]) * _pct(arr["silence_days"])
-                out.append((name, mode, arr))
-    return out
-
-
-NURTURE_GRID = [
-    (v, b, r, f, u)
-    for v in (0.0, 0.2, 0.45) for b in (0.35, 0.6) for r in (0.0, 0.2)
-    for f in (0.2, 0.4, 0.6, 0.8, 1.0) for u in ("fade_risk", "p_silent")
-]
-
-
-def nurture_grid(components: list[tuple[str, str, dict]]) -> str:
-    """Every NURTURE_GRID setting: mean AUC and p@20 per target over the (dataset, list) pairs,
-    and on how many pairs the AUC / p@20 beat all three baselines."""
-    import numpy as np
-
-    def per_pair(score_fn, target: str) -> dict[tuple[str, str], tuple[float, float]]:
-        acc: dict[tuple[str, str], list] = {}
-        for name, mode, a in components:
-            y = a[target]
-            auc = roc_auc(score_fn(a), y)
-            p20 = precision_at_k(score_fn(a), y, 20)
-            acc.setdefault((name, mode), []).append((np.nan if auc is None else auc, np.nan if p20 is None else p20))
-        return {k: tuple(np.nanmean(np.array(v), axis=0)) if np.isfinite(np.array(v)).any() else (np.nan, np.nan)
-                for k, v in acc.items()}
-
-    import warnings
-
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
-    base_fns = {"recency": lambda a: a["silence_days"], "volume": lambda a: a["volume"],
-                "volume_x_recency": lambda a: a["volume_x_recency"]}
-    base = {t: {b: per_pair(f, t) for b, f in base_fns.items()} for t in NURTURE_TARGETS}
-    default = NurtureWeights()
-    rows = []
-    for v, b, r, f, u in NURTURE_GRID:
-        def score(a, v=v, b=b, r=r, f=f, u=u):
-            tot = v + b + r
-            return (v * a["value"] + b * a["bond"] + r * a["reciprocity"]) / tot * (f + (1 - f) * a[u])
-
-        cells = []
-        for t in NURTURE_TARGETS:
-            res = per_pair(score, t)
-            for j in (0, 1):
-                vals = [x[j] for x in res.values() if not np.isnan(x[j])]
-                wins = sum(
-                    1 for k, x in res.items()
-                    if not np.isnan(x[j]) and all(np.isnan(base[t][bn][k][j]) or x[j] > base[t][bn][k][j] for bn in base_fns)
-                )
-                cells.append((float(np.mean(vals)), wins, len(vals)))
-        rows.append(((v, b, r, f, u), cells))
-    rows.sort(key=lambda row: -(sum(c[0] for c in row[1])))
-    lines = [
-        "| value | bond | reciprocity | floor | urgency | valuable_lost AUC (beats all) | valuable_lost p@20 (beats all) "
-        "| mutual_lost AUC (beats all) | mutual_lost p@20 (beats all) | sum of the four means |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for (v, b, r, f, u), cells in rows:
-        mark = " **(default)**" if (v, b, r, f, u) == (default.value, default.bond, default.reciprocity, default.floor, "fade_risk") else ""
-        mark = mark or (" (old default)" if (v, b, r, f, u) == (0.45, 0.35, 0.2, 0.2, "fade_risk") else "")
-        lines.append(
-            f"| {v} | {b} | {r} | {f} | {u}{mark} | "
-            + " | ".join(f"{m:.3f} ({w}/{n})" for m, w, n in cells)
-            + f" | {sum(c[0] for c in cells):.3f} |"
-        )
-    base_line = "; ".join(
-        f"{t}: " + ", ".join(
-            f"{bn} AUC {np.nanmean([x[0] for x in base[t][bn].values()]):.3f} / p@20 {np.nanmean([x[1] for x in base[t][bn].values()]):.3f}"
-            for bn in base_fns
-        )
-        for t in NURTURE_TARGETS
-    )
-    return "\n".join(lines) + "\n\nBaselines (same means): " + base_line + "."
 
 
 def other_part(data: Path, csv: str, no_grid: bool) -> str:
