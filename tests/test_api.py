@@ -207,3 +207,18 @@ def test_neo4j_backend_answers_like_memory(neo4j_clean):
     memory = get_backend("memory").open(GraphRequest(sources=(SAMPLE,), me="brand"))
     assert_frame_equal(stored.nurture_next(reach=False), memory.nurture_next(reach=False), check_exact=False, rel_tol=1e-9)
     assert_frame_equal(stored.stats(), memory.stats())
+
+
+def test_front_door_functions_have_numpydoc_docstrings():
+    import inspect
+
+    import ror_graph as rg
+    from ror_graph import api
+
+    for name in api.__all__:
+        doc = inspect.getdoc(getattr(api, name)) or ""
+        for section in ("Parameters", "Returns", "Example"):
+            assert f"{section}\n---" in doc or (section == "Parameters" and not inspect.signature(getattr(api, name)).parameters), (name, section)
+    for name in ("read", "nurture_next", "fading", "influencers", "reciprocity", "referral_reach", "stats"):
+        assert "References\n---" in (inspect.getdoc(getattr(api, name)) or ""), name
+    assert "Example\n---" in (inspect.getdoc(rg.Network.from_events) or "")
