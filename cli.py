@@ -509,8 +509,11 @@ def neo4j_group() -> None:
 @click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
               help="Weight of one event of a kind, for the stored strength.")
 @click.option("--keep-events", is_flag=True, help="Also store each interaction as [:INTERACTION {kind, ts, weight}].")
-@click.option("--replace", is_flag=True, help="First delete everything a previous load stored.")
+@click.option("--replace", is_flag=True, help="First delete what earlier loads stored (only ror-graph's own nodes and relationships).")
+@click.option("--adopt", is_flag=True, help="Take over :Person nodes that ror-graph did not write (a load refuses them otherwise).")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows per UNWIND transaction.")
+@click.option("--writers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Concurrent relationship writers (on partitions that share no person).")
 @click.option("--aggregates-only", is_flag=True,
               help="Store only the aggregated relationship properties (faster; enough for the Browser queries, "
                    "not for --backend neo4j).")
@@ -531,7 +534,8 @@ def neo4j_load(params: dict[str, Any]) -> None:
     weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
     with connect(_neo4j_settings(params)) as graph:
         report = graph.load(dataset, as_of=params["as_of"], half_life=params["half_life"], kind_weights=weights,
-                            keep_events=params["keep_events"], replace=params["replace"], batch_size=params["batch_size"],
+                            keep_events=params["keep_events"], replace=params["replace"], adopt=params["adopt"],
+                            batch_size=params["batch_size"], writers=params["writers"],
                             aggregates_only=params["aggregates_only"])
     _message(f"loaded {report.people:,} people, {report.relationships:,} relationships, {report.events:,} events "
              f"into {graph.settings.uri} in {report.seconds:.1f} s")
@@ -594,6 +598,29 @@ def neo4j_query(params: dict[str, Any]) -> None:
         values = {**evaluate_examples(graph, query), **given}
         frame = graph.query_frame(query.name, values)
     emit(lists_as_text(frame), params)
+
+
+@neo4j_group.command(name="guide")
+@click.option("-o", "--output", "output", metavar="FILE", help="Write the guide to FILE (default: stdout).")
+def neo4j_guide(output: str | None) -> None:
+    """A Neo4j Browser guide through the shipped queries (HTML for Browser's :play).
+
+    `python neo4j_server/server.py start` serves it and prints the :play line; serve this file
+    from any host in the server setting browser.remote_content_hostname_whitelist.
+
+    \b
+    Example:
+      ror neo4j guide -o ror-graph.html
+    """
+    from ror_graph.backends.neo4j_guide import guide_html
+    from ror_graph.output import atomic_write
+
+    html = guide_html()
+    if output in (None, "-"):
+        click.echo(html, nl=False)
+        return
+    atomic_write(output, lambda out: out.write(html.encode("utf-8")))
+    _message(f"wrote {output}: in Neo4j Browser, :play it from a host on browser.remote_content_hostname_whitelist")
 
 
 @neo4j_group.command(name="queries")

@@ -2,6 +2,8 @@
 //   directed relationships whose reverse exists), pair reciprocity (mutual pairs / connected
 //   pairs), density and Garlaschelli-Loffredo rho = (r - density) / (1 - density).
 //   Engine twin: ror_graph.reciprocity.reciprocity_summary (same numbers on the same data).
+// Reading: edge_reciprocity is the share of directed relationships answered in the other direction; rho
+//   above 0 means more mutual than chance for this density.
 // Columns: nodes, edges, reciprocated_edges, edge_reciprocity, pair_reciprocity, density, rho
 MATCH (p:Person)
 WITH count(p) AS nodes

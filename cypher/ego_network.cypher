@@ -2,6 +2,8 @@
 //   and every relationship among those people.
 // :param person => "brand"
 // :param limit => 25
+// Reading: a picture, not a table: switch to the Graph view to see the person, their strongest ties and
+//   how those people are linked to each other.
 // Columns: x, r, y
 MATCH (e:Person {id: $person})-[t:INTERACTS]-(o:Person)
 WITH e, o, max(t.tie_strength) AS tie_strength

@@ -4,6 +4,8 @@
 //   Engine twin: ror_graph.reciprocity.relationship_reciprocity(net, me=person).
 // :param person => "brand"
 // :param limit => 25
+// Reading: balance near 1: the person gives far more than they get back from that relationship; near
+//   -1: the other side does all the giving; 0: even.
 // Columns: a, b, give, get, balance, reciprocated, n_give, n_get, b_answers_rate, a_answers_rate
 MATCH (e:Person {id: $person})-[:INTERACTS]-(o:Person)
 WITH DISTINCT e, o

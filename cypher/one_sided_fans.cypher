@@ -3,6 +3,8 @@
 //   relationship_reciprocity(net, me=person) with n_give = 0.
 // :param person => "brand"
 // :param limit => 25
+// Reading: people who keep writing to the person and never got anything back: the cheapest
+//   relationships to win, strongest first.
 // Columns: fan, n_events, strength, first_interaction, last_interaction
 MATCH (f:Person)-[r:INTERACTS]->(e:Person {id: $person})
 WHERE NOT (e)-[:INTERACTS]->(f)

@@ -2,6 +2,8 @@
 //   what they give (strength out) and get (strength in), and how often they answer the people
 //   who write to them. Engine twin: ror_graph.reciprocity.person_reciprocity (one row).
 // :param person => "brand"
+// Reading: reciprocity is the share of the person's relationships that go both ways (1: all mutual);
+//   give and get compare the attention sent and received.
 // Columns: node_id, reciprocity, mutual, out_edges, in_edges, give, get, answers_rate
 MATCH (p:Person {id: $person})
 WITH p,

@@ -7,6 +7,8 @@
 // :param person => "brand"
 // :param as_of => null
 // :param limit => 25
+// Reading: overdue above 1 means the tie has been silent longer than its usual gap between active days:
+//   the higher, the more unusual the silence.
 // Columns: a, b, n_events, active_days, last_interaction, silence_days, usual_gap_days, overdue
 MATCH (m:RorGraphLoad {key: 'current'})
 WITH coalesce(datetime($as_of), m.as_of) AS as_of

@@ -5,6 +5,8 @@
 // :param from => "brand"
 // :param target => "sofia_farah53"
 // :param limit => 5
+// Reading: each row is a route of people who know each other; warmth near 1 means every hop is a strong
+//   tie, so ask the second person on the path for an introduction.
 // Columns: path, hops, warmth, route
 MATCH (s:Person {id: $from}), (t:Person {id: $target})
 WHERE s <> t

@@ -1,8 +1,10 @@
-// Purpose: delete up to $batch people and the load record (after wipe_relationships).
+// Purpose: delete up to $batch people that ror-graph created (label :RorGraph, not adopted) and
+//   that no relationship of another application holds (run after wipe_relationships). Nodes
+//   of other applications are never matched.
 // :param batch => 10000
 // Columns: deleted
-MATCH (n)
-WHERE n:Person OR n:RorGraphLoad
+MATCH (n:RorGraph)
+WHERE n.ror_adopted IS NULL AND NOT EXISTS { (n)--() }
 WITH n LIMIT $batch
-DETACH DELETE n
+DELETE n
 RETURN count(*) AS deleted

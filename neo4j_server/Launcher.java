@@ -1,26 +1,40 @@
-// Runs an embedded Neo4j Community DBMS with a Bolt connector, for ror-graph's tests.
+// Runs a Neo4j Community server the way Neo4j's own distribution does (its CommunityBootstrapper:
+// the DBMS, Bolt, and the HTTP server with Neo4j Browser), for ror-graph's tests and local use.
 //
 //   java --add-opens=java.base/java.nio=ALL-UNNAMED ... -Xmx1g \
-//        -cp "<lib>/*" Launcher.java --home DIR --bolt-port N [--password PW]
+//        -cp "<lib>/*" Launcher.java --home DIR --bolt-port N [--http-port N] [--password PW]
+//        [--guide-dir DIR --guide-port N] [--watch-pid PID]
 //
-// Java 17 single-file source launcher: no build step. Auth is on: user neo4j, password from
-// --password, else env ROR_NEO4J_PASSWORD, else "ror-graph-test". Prints one line
-// "NEO4J READY bolt://127.0.0.1:<port>" on stdout when Bolt accepts connections, then blocks
-// until the process is terminated (SIGTERM/SIGINT), or until process --watch-pid PID ends;
-// a shutdown hook stops the DBMS cleanly.
+// Java 17 single-file source launcher: no build step. Everything listens on 127.0.0.1 only.
+// Auth is on: user neo4j, password from --password, else env ROR_NEO4J_PASSWORD, else
+// "ror-graph-test". --http-port 0 (the default) leaves HTTP and Browser off. --guide-dir serves
+// the files of DIR (the ror-graph Browser guide) on --guide-port with CORS headers, so Browser
+// can `:play` them. Prints "NEO4J READY bolt://127.0.0.1:<port>" (and "NEO4J BROWSER
+// http://127.0.0.1:<port>/browser/" when HTTP is on) on stdout when ready, then blocks until the
+// process is terminated (SIGTERM/SIGINT) or until process --watch-pid PID ends; the
+// bootstrapper's shutdown hook stops the DBMS cleanly.
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.connectors.HttpsConnector;
-import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
-import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.server.CommunityBootstrapper;
+import org.neo4j.server.configuration.ServerSettings;
 
 public class Launcher {
     public static void main(String[] args) {
@@ -38,7 +52,10 @@ public class Launcher {
 
     private static void run(String[] args) throws Exception {
         Path home = null;
+        Path guideDir = null;
         int port = 7687;
+        int httpPort = 0;
+        int guidePort = 0;
         long watchPid = -1;
         String password = System.getenv().getOrDefault("ROR_NEO4J_PASSWORD", "ror-graph-test");
         for (int i = 0; i < args.length; i++) {
@@ -47,6 +64,9 @@ public class Launcher {
             switch (a) {
                 case "--home" -> home = Path.of(args[++i]).toAbsolutePath();
                 case "--bolt-port" -> port = Integer.parseInt(args[++i]);
+                case "--http-port" -> httpPort = Integer.parseInt(args[++i]);
+                case "--guide-dir" -> guideDir = Path.of(args[++i]).toAbsolutePath();
+                case "--guide-port" -> guidePort = Integer.parseInt(args[++i]);
                 case "--password" -> password = args[++i];
                 case "--watch-pid" -> watchPid = Long.parseLong(args[++i]);
                 default -> usage("unknown argument " + a);
@@ -54,34 +74,50 @@ public class Launcher {
         }
         if (home == null) usage("--home is required");
         if (password.length() < 8) usage("the password must have at least 8 characters");
+        if ((guideDir == null) != (guidePort == 0)) usage("--guide-dir and --guide-port go together");
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
-                .setConfig(BoltConnector.enabled, true)
-                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
-                .setConfig(HttpConnector.enabled, false)
-                .setConfig(HttpsConnector.enabled, false)
-                .setConfig(GraphDatabaseSettings.default_listen_address, new SocketAddress("127.0.0.1"))
-                .setConfig(GraphDatabaseSettings.routing_enabled, false)
-                .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                // Tests try wrong passwords on purpose: never lock the user out after failures.
-                .setConfig(GraphDatabaseSettings.auth_max_failed_attempts, 0)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, 128L * 1024 * 1024)
-                .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
-                .setConfig(GraphDatabaseSettings.keep_logical_logs, "keep_none")
-                .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, 16L * 1024 * 1024)
-                .setConfig(GraphDatabaseSettings.udc_enabled, false)
-                // Netty waits a 5 s quiet period per event-loop group on shutdown (10 s in all).
-                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
-                .build();
+        Map<String, String> config = new HashMap<>();
+        config.put(GraphDatabaseSettings.default_listen_address.name(), "127.0.0.1");
+        config.put(GraphDatabaseSettings.default_advertised_address.name(), "127.0.0.1");
+        config.put(BoltConnector.enabled.name(), "true");
+        config.put(BoltConnector.listen_address.name(), "127.0.0.1:" + port);
+        config.put(BoltConnector.advertised_address.name(), "127.0.0.1:" + port);
+        config.put(HttpConnector.enabled.name(), String.valueOf(httpPort > 0));
+        if (httpPort > 0) {
+            config.put(HttpConnector.listen_address.name(), "127.0.0.1:" + httpPort);
+            config.put(HttpConnector.advertised_address.name(), "127.0.0.1:" + httpPort);
+        }
+        config.put(HttpsConnector.enabled.name(), "false");
+        config.put(GraphDatabaseSettings.routing_enabled.name(), "false");
+        config.put(GraphDatabaseSettings.auth_enabled.name(), "true");
+        // Tests try wrong passwords on purpose: never lock the user out after failures.
+        config.put(GraphDatabaseSettings.auth_max_failed_attempts.name(), "0");
+        config.put(GraphDatabaseSettings.pagecache_memory.name(), "128m");
+        config.put(GraphDatabaseSettings.preallocate_logical_logs.name(), "false");
+        config.put(GraphDatabaseSettings.keep_logical_logs.name(), "keep_none");
+        config.put(GraphDatabaseSettings.logical_log_rotation_threshold.name(), "16m");
+        config.put(GraphDatabaseSettings.udc_enabled.name(), "false");
+        config.put(ServerSettings.allow_telemetry.name(), "false");
+        // Netty waits a 5 s quiet period per event-loop group on shutdown (10 s in all).
+        config.put(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period.name(), "0");
+        if (guideDir != null) {
+            // Browser fetches `:play` guides only from the hosts on this list.
+            config.put(ServerSettings.browser_remote_content_hostname_whitelist.name(),
+                    "127.0.0.1,localhost,guides.neo4j.com");
+        }
 
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("NEO4J STOPPING");
-            dbms.shutdown();
-            System.out.println("NEO4J STOPPED");
-            System.out.flush();
-            stopped.countDown();
-        }, "neo4j-shutdown"));
+        HttpServer guide = null;
+        if (guideDir != null) {
+            guide = serveDirectory(guideDir, guidePort);
+        }
+
+        CommunityBootstrapper bootstrapper = new CommunityBootstrapper();
+        int code = bootstrapper.start(home, config);
+        if (code != 0) {
+            throw new IllegalStateException("the Neo4j server did not start (bootstrapper exit code " + code
+                    + "); see " + home.resolve("logs"));
+        }
+        DatabaseManagementService dbms = bootstrapper.getDatabaseManagementService();
 
         // The initial user neo4j starts with password "neo4j" (change required). Set ours through
         // the system database; this also applies a changed password when an old home is reused.
@@ -105,14 +141,57 @@ public class Launcher {
                     () -> System.exit(0));
         }
 
+        if (httpPort > 0) {
+            System.out.println("NEO4J BROWSER http://127.0.0.1:" + httpPort + "/browser/");
+        }
+        if (guide != null) {
+            System.out.println("NEO4J GUIDE http://127.0.0.1:" + guidePort + "/");
+        }
         System.out.println("NEO4J READY bolt://127.0.0.1:" + port);
         System.out.flush();
-        stopped.await();
+        new CountDownLatch(1).await(); // until the JVM exits
+    }
+
+    /** Serve the files directly in ``dir`` (no subfolders) on 127.0.0.1:port, with CORS. */
+    private static HttpServer serveDirectory(Path dir, int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
+        server.createContext("/", (HttpExchange exchange) -> {
+            String name = exchange.getRequestURI().getPath().replaceFirst("^/+", "");
+            Path file = dir.resolve(name).normalize();
+            exchange.getResponseHeaders().add("Access-Control-Allow-Origin", "*");
+            if ("OPTIONS".equals(exchange.getRequestMethod())) {
+                // CORS preflight: Browser's fetch sends a cache-control header.
+                String asked = exchange.getRequestHeaders().getFirst("Access-Control-Request-Headers");
+                exchange.getResponseHeaders().add("Access-Control-Allow-Methods", "GET, OPTIONS");
+                exchange.getResponseHeaders().add("Access-Control-Allow-Headers", asked == null ? "*" : asked);
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+                return;
+            }
+            byte[] body;
+            int status;
+            if (!name.isEmpty() && !name.contains("/") && file.startsWith(dir) && Files.isRegularFile(file)) {
+                body = Files.readAllBytes(file);
+                status = 200;
+                String type = name.endsWith(".html") ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
+                exchange.getResponseHeaders().add("Content-Type", type);
+            } else {
+                body = ("not found: /" + name + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                status = 404;
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        return server;
     }
 
     private static void usage(String why) {
         System.err.println("Launcher: " + why);
-        System.err.println("usage: java -cp \"<lib>/*\" Launcher.java --home DIR --bolt-port N [--password PW] [--watch-pid PID]");
+        System.err.println("usage: java -cp \"<lib>/*\" Launcher.java --home DIR --bolt-port N [--http-port N] "
+                + "[--password PW] [--guide-dir DIR --guide-port N] [--watch-pid PID]");
         System.exit(2);
     }
 }

@@ -1,12 +1,14 @@
-"""Start and stop a real Neo4j Community server (5.26.x, embedded, Bolt only) for ror-graph.
+"""Start and stop a real Neo4j Community server (5.26.x: Bolt, and HTTP with Neo4j Browser) for
+ror-graph.
 
 The jars come from Maven Central through ``pom.xml`` beside this file; ``Launcher.java`` runs them
-with Java 17's single-file source launcher. Only the standard library and the ``neo4j`` driver are
+with Java 17's single-file source launcher, through Neo4j's own ``CommunityBootstrapper``. Only the standard library and the ``neo4j`` driver are
 used, and this file is importable by path (it is not part of a package)::
 
     spec = importlib.util.spec_from_file_location("neo4j_server", "neo4j_server/server.py")
     server = importlib.util.module_from_spec(spec); spec.loader.exec_module(server)
-    info = server.start()          # free port, fresh temporary home
+    info = server.start()          # free ports, fresh temporary home
+    ...                            # info.browser_url: Neo4j Browser (http_port=0 turns HTTP off)
     ...                            # info.uri, info.user, info.password
     server.stop(info)              # terminates, waits, removes the temporary home
 
@@ -45,7 +47,11 @@ LAUNCHER = HERE / "Launcher.java"
 USER = "neo4j"
 DEFAULT_PASSWORD = "ror-graph-test"
 DEFAULT_CLI_PORT = 7687
+DEFAULT_HTTP_PORT = 7474
 READY_PREFIX = "NEO4J READY "
+BROWSER_PREFIX = "NEO4J BROWSER "
+GUIDE_PREFIX = "NEO4J GUIDE "
+GUIDE_FILE = "ror-graph.html"
 
 # Flags from Neo4j's own neo4j.conf, plus a small heap (the page cache is set in Launcher.java).
 JVM_FLAGS = [
@@ -73,6 +79,8 @@ class ServerInfo:
     home: str
     log_path: str
     temporary: bool = False  # home was created by start() and is removed by stop()
+    browser_url: str = ""  # Neo4j Browser, http://127.0.0.1:<port>/browser/ ("" with HTTP off)
+    guide_url: str = ""  # the ror-graph guide for Browser's :play ("" when not served)
 
     @property
     def port(self) -> int:
@@ -151,9 +159,17 @@ def java_available() -> bool:
     return major is not None and major >= 17
 
 
+def browser_version() -> str:
+    """The Neo4j Browser version pinned in pom.xml."""
+    match = re.search(r"<neo4j\.browser\.version>([^<]+)</neo4j\.browser\.version>", POM.read_text())
+    if not match:
+        raise Neo4jServerError(f"no <neo4j.browser.version> in {POM}")
+    return match.group(1).strip()
+
+
 def jars_present(lib: Path | None = None) -> bool:
     lib = lib or lib_dir()
-    return (lib / f"neo4j-{neo4j_version()}.jar").is_file()
+    return (lib / f"neo4j-{neo4j_version()}.jar").is_file() and (lib / f"neo4j-browser-{browser_version()}.jar").is_file()
 
 
 def fetch_jars(lib: Path | None = None, quiet: bool = True) -> Path:
@@ -223,42 +239,64 @@ def start(
     timeout: float = 180,
     password: str | None = None,
     detach: bool = False,
+    http_port: int | None = None,
+    guide: bool = True,
 ) -> ServerInfo:
     """Start a server on 127.0.0.1 and wait until Bolt accepts our credentials.
 
-    port: None picks a free port. home: None makes a temporary one, removed by stop().
-    detach: False ties the server to this Python process (it exits when this process dies);
-    True lets it outlive this process (the CLI uses that). Raises Neo4jServerError on failure.
+    port: the Bolt port; None picks a free one. http_port: Neo4j Browser's HTTP port; None picks
+    a free one, 0 turns HTTP off. guide: also serve the ror-graph Browser guide (written from
+    the shipped queries when the ror_graph package can be imported) on another free port.
+    home: None makes a temporary one, removed by stop(). detach: False ties the server to this
+    Python process (it exits when this process dies); True lets it outlive this process (the
+    CLI uses that). Raises Neo4jServerError on failure.
     """
     java = java_command()
     if not java or not java_available():
         raise Neo4jServerError("Java 17 or newer is needed to run Neo4j (set ROR_NEO4J_JAVA or JAVA_HOME)")
     lib = fetch_jars()
     password = password or default_password()
-    if port is not None and not port_is_free(port):
-        raise Neo4jServerError(f"port {port} on 127.0.0.1 is busy (another server is listening)")
+    for wanted in (port, http_port):
+        if wanted and not port_is_free(wanted):
+            raise Neo4jServerError(f"port {wanted} on 127.0.0.1 is busy (another server is listening)")
     temporary = home is None
     home_path = Path(tempfile.mkdtemp(prefix="ror-graph-neo4j-")) if temporary else Path(home).resolve()
     home_path.mkdir(parents=True, exist_ok=True)
+    guide_dir = write_guide(home_path / "guide") if guide and http_port != 0 else None
     for attempt in range(3):
         try:
-            return _start_once(java, lib, port or free_port(), home_path, temporary, password,
-                               timeout, detach)
+            ports = (port or free_port(), free_port() if http_port is None else http_port,
+                     free_port() if guide_dir else 0)
+            return _start_once(java, lib, ports, home_path, temporary, password, timeout, detach, guide_dir)
         except _PortTaken:
-            if port is not None or attempt == 2:
+            if (port is not None and http_port is not None) or attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def write_guide(folder: Path) -> Path | None:
+    """Write the ror-graph Browser guide into ``folder``; None when ror_graph is not importable."""
+    try:
+        from ror_graph.backends.neo4j_guide import guide_html
+    except ImportError:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / GUIDE_FILE).write_text(guide_html(), encoding="utf-8")
+    return folder
 
 
 class _PortTaken(Neo4jServerError):
     pass
 
 
-def _start_once(java: str, lib: Path, port: int, home_path: Path, temporary: bool, password: str,
-                timeout: float, detach: bool) -> ServerInfo:
+def _start_once(java: str, lib: Path, ports: tuple[int, int, int], home_path: Path, temporary: bool,
+                password: str, timeout: float, detach: bool, guide_dir: Path | None) -> ServerInfo:
+    port, http_port, guide_port = ports
     log_path = home_path / "launcher.log"
     cmd = [java, *JVM_FLAGS, "-cp", f"{lib}/*", str(LAUNCHER), "--home", str(home_path),
-           "--bolt-port", str(port)]
+           "--bolt-port", str(port), "--http-port", str(http_port)]
+    if guide_dir is not None:
+        cmd += ["--guide-dir", str(guide_dir), "--guide-port", str(guide_port)]
     if not detach:
         cmd += ["--watch-pid", str(os.getpid())]
     env = dict(os.environ, ROR_NEO4J_PASSWORD=password)
@@ -267,7 +305,9 @@ def _start_once(java: str, lib: Path, port: int, home_path: Path, temporary: boo
                                 env=env, cwd=home_path, start_new_session=detach)
     _children[proc.pid] = proc
     info = ServerInfo(f"bolt://127.0.0.1:{port}", USER, password, proc.pid, str(home_path),
-                      str(log_path), temporary)
+                      str(log_path), temporary,
+                      browser_url=f"http://127.0.0.1:{http_port}/browser/" if http_port else "",
+                      guide_url=f"http://127.0.0.1:{guide_port}/{GUIDE_FILE}" if guide_dir else "")
     try:
         _wait_ready(info, proc, log_path, time.monotonic() + timeout, timeout)
     except BaseException:
@@ -287,7 +327,7 @@ def _wait_ready(info: ServerInfo, proc: subprocess.Popen, log_path: Path, deadli
         if code is not None:
             log = _tail(log_path)
             if "Address already in use" in log_path.read_text(errors="replace"):
-                raise _PortTaken(f"Neo4j could not start: port {info.port} on 127.0.0.1 is busy; "
+                raise _PortTaken(f"Neo4j could not start: a port it needs on 127.0.0.1 is busy; "
                                  f"last lines of {log_path}:\n{log}")
             raise Neo4jServerError(
                 f"Neo4j exited during start-up (exit code {code}); last lines of {log_path}:\n{log}")
@@ -364,7 +404,12 @@ def read_state(path: Path | None = None) -> ServerInfo | None:
 
 
 def _exports(info: ServerInfo) -> str:
-    return "\n".join(f"export {k}={shlex.quote(v)}" for k, v in info.env().items())
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in info.env().items()]
+    if info.browser_url:
+        lines.append(f"# Neo4j Browser: {info.browser_url} (user {info.user}, password in NEO4J_PASSWORD)")
+    if info.guide_url:
+        lines.append(f"# ror-graph guide, in Browser: :play {info.guide_url}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -374,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     p_start = sub.add_parser("start", help="start a server in the background; print export lines")
     p_start.add_argument("--port", type=int, default=None,
                          help=f"Bolt port (default {DEFAULT_CLI_PORT} when free, else a free one; 0: a free one)")
+    p_start.add_argument("--http-port", type=int, default=None,
+                         help=f"Neo4j Browser's HTTP port (default {DEFAULT_HTTP_PORT} when free, else a free "
+                              "one; 0: no HTTP, no Browser)")
     p_start.add_argument("--home", default=None, help="data and logs (default $ROR_NEO4J_CACHE/neo4j-home)")
     p_start.add_argument("--timeout", type=float, default=180)
     sub.add_parser("stop", help="stop the server recorded in the state file")
@@ -395,12 +443,18 @@ def main(argv: list[str] | None = None) -> int:
                 port = DEFAULT_CLI_PORT if port_is_free(DEFAULT_CLI_PORT) else None
             elif port == 0:
                 port = None
+            http_port = args.http_port
+            if http_port is None:
+                http_port = DEFAULT_HTTP_PORT if port_is_free(DEFAULT_HTTP_PORT) else None
             home = args.home or cache_dir() / "neo4j-home"
             t0 = time.monotonic()
-            info = start(port=port, home=home, timeout=args.timeout, detach=True)
+            info = start(port=port, home=home, timeout=args.timeout, detach=True, http_port=http_port)
             path = write_state(info)
             print(f"Neo4j {neo4j_version()} ready at {info.uri} in {time.monotonic() - t0:.1f} s "
                   f"(pid {info.pid}, log {info.log_path}, state {path})", file=sys.stderr)
+            if info.browser_url:
+                print(f"Neo4j Browser: {info.browser_url} (log in as {info.user} with NEO4J_PASSWORD)",
+                      file=sys.stderr)
             print(_exports(info))
             return 0
         if args.command == "stop":

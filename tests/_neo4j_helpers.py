@@ -28,4 +28,16 @@ def snapshot(graph: Neo4jGraph) -> tuple[list, list]:
         "ORDER BY a, t, b, r.key",
         database_=db,
     ).records
-    return [tuple(r.values()) for r in people], [tuple(r.values()) for r in rels]
+    return [_unmarked(r.values()) for r in people], [_unmarked(r.values()) for r in rels]
+
+
+def _unmarked(values: list) -> tuple:
+    """A record's values with the load id (``ror_load``, new on every load) left out of its
+    property map."""
+    return tuple({k: v for k, v in x.items() if k != "ror_load"} if isinstance(x, dict) else x for x in values)
+
+
+def cli_env(server: dict[str, Any]) -> dict[str, str]:
+    """The NEO4J_* variables for a CLI run against ``server``."""
+    return {"NEO4J_URI": server["uri"], "NEO4J_USERNAME": server["user"], "NEO4J_PASSWORD": server["password"],
+            "NEO4J_DATABASE": server["database"]}

@@ -1,9 +1,13 @@
 """Shared fixtures: the real datasets in ../shared/data and a real Neo4j server.
 
-Neo4j: if NEO4J_URI is set, tests use that server; otherwise one server is started for the
-whole session from neo4j_server/ (Maven Central jars) and stopped at the end. A Neo4j test
-that cannot reach its server FAILS, with the reason; it may skip only on a machine without
-Java, and never when CI is set.
+Neo4j: the tests use only a server they start themselves (one per session, from neo4j_server/,
+Maven Central jars, stopped at the end), or a test database named explicitly with
+ROR_TEST_NEO4J_URI (+ _USERNAME, _PASSWORD, _DATABASE). NEO4J_URI and the other NEO4J_*
+variables are removed from the environment of the test session, so a user's own server is never
+touched. A named test database that holds data the tests did not create is refused, unless
+ROR_TEST_NEO4J_WIPE=1 allows the tests to delete everything in it. A Neo4j test that cannot
+reach its server FAILS, with the reason; it may skip only on a machine without Java, and never
+when CI is set.
 """
 
 from __future__ import annotations
@@ -45,16 +49,46 @@ def _load_server_module():
     return module
 
 
+# A user's server in NEO4J_URI must never be reached by the tests: forget it for this session.
+for _name in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+    os.environ.pop(_name, None)
+
+TEST_NEO4J_URI = "ROR_TEST_NEO4J_URI"
+TEST_NEO4J_WIPE = "ROR_TEST_NEO4J_WIPE"
+
+
+def _count_nodes(settings: dict) -> int:
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(settings["uri"], auth=(settings["user"], settings["password"])) as driver:
+        return driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=settings["database"]).records[0]["n"]
+
+
+def refusal_of_named_database(settings: dict, nodes: int, env=os.environ) -> str | None:
+    """The one-line reason to refuse a named test database holding ``nodes`` nodes (None: use it)."""
+    if nodes == 0 or env.get(TEST_NEO4J_WIPE) == "1":
+        return None
+    return (f"the test database {settings['database']!r} at {settings['uri']} ({TEST_NEO4J_URI}) holds {nodes:,} "
+            f"nodes the tests did not create; use an empty database, or set {TEST_NEO4J_WIPE}=1 to let the tests "
+            "delete everything in it")
+
+
 @pytest.fixture(scope="session")
 def neo4j_server():
-    """Connection settings of a running Neo4j: a dict with uri, user, password, database."""
-    if os.environ.get("NEO4J_URI"):
-        yield {
-            "uri": os.environ["NEO4J_URI"],
-            "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
-            "password": os.environ.get("NEO4J_PASSWORD", ""),
-            "database": os.environ.get("NEO4J_DATABASE", "neo4j"),
+    """Connection settings of a Neo4j the tests own: a dict with uri, user, password, database,
+    owned (True: the tests may wipe it), browser_url and guide_url (when the tests started it)."""
+    if os.environ.get(TEST_NEO4J_URI):
+        settings = {
+            "uri": os.environ[TEST_NEO4J_URI],
+            "user": os.environ.get("ROR_TEST_NEO4J_USERNAME", "neo4j"),
+            "password": os.environ.get("ROR_TEST_NEO4J_PASSWORD", ""),
+            "database": os.environ.get("ROR_TEST_NEO4J_DATABASE", "neo4j"),
+            "browser_url": "", "guide_url": "",
         }
+        reason = refusal_of_named_database(settings, _count_nodes(settings))
+        if reason:
+            pytest.fail(reason, pytrace=False)
+        yield {**settings, "owned": True}
         return
     server = _load_server_module()
     if not server.java_available():
@@ -66,16 +100,20 @@ def neo4j_server():
     except server.Neo4jServerError as exc:
         pytest.fail(f"could not start the Neo4j test server: {exc}")
     try:
-        yield {"uri": info.uri, "user": info.user, "password": info.password, "database": "neo4j"}
+        yield {"uri": info.uri, "user": info.user, "password": info.password, "database": "neo4j",
+               "browser_url": info.browser_url, "guide_url": info.guide_url, "owned": True}
     finally:
         server.stop(info)
 
 
 @pytest.fixture()
 def neo4j_clean(neo4j_server):
-    """A wiped database (data, constraints and indexes dropped) before the test."""
+    """A wiped database (data, constraints and indexes dropped) before the test. Only ever on a
+    database the tests own: one they started, or a named test database that was empty or that
+    ROR_TEST_NEO4J_WIPE=1 allowed them to wipe."""
     from neo4j import GraphDatabase
 
+    assert neo4j_server["owned"], "refusing to wipe a Neo4j database the tests do not own"
     with GraphDatabase.driver(neo4j_server["uri"], auth=(neo4j_server["user"], neo4j_server["password"])) as driver:
         db = neo4j_server["database"]
         with driver.session(database=db) as session:  # CALL ... IN TRANSACTIONS needs an auto-commit query

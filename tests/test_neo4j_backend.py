@@ -122,9 +122,10 @@ def test_load_killed_half_way_is_completed_by_a_rerun(neo4j_clean, sample):
         # A load that died after the people and part of the relationships.
         net = Network.from_dataset(sample)
         graph.ensure_schema()
-        graph.run("load_begin", write=True)
-        graph.run("load_people", {"rows": people_frame(net).to_dicts()}, write=True)
-        graph.run("load_relationships", {"rows": relationship_frame(net).head(1000).to_dicts()}, write=True)
+        marked = {"load_id": "died-half-way"}
+        graph.run("load_begin", marked, write=True)
+        graph.run("load_people", {**marked, "rows": people_frame(net).to_dicts()}, write=True)
+        graph.run("load_relationships", {**marked, "rows": relationship_frame(net).head(1000).to_dicts()}, write=True)
         with pytest.raises(BackendError, match="did not finish: run it again"):
             graph.read_dataset()
         graph.load(sample, progress=False)
@@ -226,7 +227,8 @@ def test_aggregates_only_load_is_refused_by_the_readers(neo4j_clean, sample):
         with pytest.raises(BackendError) as err:
             graph.read_dataset()
         message = str(err.value)
-        assert len(message.splitlines()) == 1 and "reload without --aggregates-only" in message
+        assert len(message.splitlines()) == 1 and "reload without aggregates_only=" in message
+        assert "--" not in message  # library terms, not CLI flags
         graph.load(sample, progress=False)  # a full reload makes it readable again
         assert graph.read_dataset().events.height == sample.events.height
 

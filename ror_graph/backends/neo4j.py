@@ -31,9 +31,11 @@ Neo4jSettings(uri='bolt://127.0.0.1:7687', user='neo4j', database='neo4j')
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,6 +70,7 @@ __all__ = [
 MIN_VERSION: tuple[int, ...] = (5, 7)
 DEFAULT_URI = "bolt://127.0.0.1:7687"
 DEFAULT_BATCH = 1_000  # rows per UNWIND transaction: fastest on the benchmark (docs/neo4j.md)
+DEFAULT_WRITERS = 2  # concurrent relationship writers, on node-disjoint partitions (docs/neo4j.md)
 SCHEMA = ("schema_person_id", "schema_interaction_key", "schema_load_key", "schema_interacts_strength")
 
 
@@ -83,38 +86,45 @@ class Query:
     purpose: str
     params: dict[str, str]  # name -> example value, as a Cypher literal (Browser's :param syntax)
     columns: tuple[str, ...]
+    reading: str = ""  # one line on what the result means (the Browser guide shows it)
 
 
 _PARAM = re.compile(r"^//\s*:param\s+([A-Za-z_]\w*)\s*=>\s*(.+?)\s*;?\s*$")
 _COLUMNS = re.compile(r"^//\s*Columns:\s*(.*?)\s*$", re.IGNORECASE)
 _PURPOSE = re.compile(r"^//\s*Purpose:\s*(.*?)\s*$", re.IGNORECASE)
+_READING = re.compile(r"^//\s*Reading:\s*(.*?)\s*$", re.IGNORECASE)
 
 
 def _parse_query(name: str, source: str) -> Query:
     purpose: list[str] = []
+    reading: list[str] = []
     params: dict[str, str] = {}
     columns: tuple[str, ...] = ()
     body: list[str] = []
-    in_purpose = False
+    current: list[str] | None = None  # the header entry that a continuation line extends
     for line in source.splitlines():
         stripped = line.strip()
         if not body and stripped.startswith("//"):
             if m := _PURPOSE.match(stripped):
                 purpose.append(m.group(1))
-                in_purpose = True
+                current = purpose
+            elif m := _READING.match(stripped):
+                reading.append(m.group(1))
+                current = reading
             elif m := _PARAM.match(stripped):
                 params[m.group(1)] = m.group(2)
-                in_purpose = False
+                current = None
             elif m := _COLUMNS.match(stripped):
                 text = m.group(1)
                 columns = () if text.startswith("(") else tuple(c.strip() for c in text.split(",") if c.strip())
-                in_purpose = False
-            elif in_purpose:
-                purpose.append(stripped.lstrip("/").strip())
+                current = None
+            elif current is not None:
+                current.append(stripped.lstrip("/").strip())
             continue
         if stripped or body:
             body.append(line)
-    return Query(name=name, text="\n".join(body).strip(), purpose=" ".join(purpose), params=params, columns=columns)
+    return Query(name=name, text="\n".join(body).strip(), purpose=" ".join(purpose), params=params, columns=columns,
+                 reading=" ".join(reading))
 
 
 @lru_cache(maxsize=1)
@@ -152,19 +162,19 @@ def coerce_param(query: Query, name: str, value: str) -> Any:
             return True
         if value.lower() in ("false", "0", "no"):
             return False
-        raise OptionError(f"--param {name} must be true or false, got {value!r}")
+        raise OptionError(f"parameter {name!r} of query {query.name!r} must be true or false, got {value!r}")
     if value.lower() == "null":
         return None
     if re.fullmatch(r"-?\d+", kind):
         try:
             return int(value)
         except ValueError:
-            raise OptionError(f"--param {name} must be an integer, got {value!r}") from None
+            raise OptionError(f"parameter {name!r} of query {query.name!r} must be an integer, got {value!r}") from None
     if re.fullmatch(r"-?\d*\.\d+(e-?\d+)?", kind, re.IGNORECASE):
         try:
             return float(value)
         except ValueError:
-            raise OptionError(f"--param {name} must be a number, got {value!r}") from None
+            raise OptionError(f"parameter {name!r} of query {query.name!r} must be a number, got {value!r}") from None
     try:
         return json.loads(value)
     except ValueError:
@@ -218,6 +228,11 @@ class Neo4jGraph:
     def __init__(self, settings: Neo4jSettings, *, min_version: tuple[int, ...] = MIN_VERSION) -> None:
         from neo4j import GraphDatabase
 
+        # The driver logs each retried transaction (e.g. a deadlock between concurrent writers)
+        # as a warning; with no handler Python would print them to stderr, between our one-line
+        # messages. A handler on its logger keeps them in logging, where an application can look.
+        if not logging.getLogger("neo4j").handlers:
+            logging.getLogger("neo4j").addHandler(logging.NullHandler())
         self.settings = settings
         try:
             self._driver = GraphDatabase.driver(
@@ -326,15 +341,23 @@ class Neo4jGraph:
             self.run(name, write=True)
 
     def wipe(self, *, batch: int = 10_000) -> int:
-        """Delete ror-graph's people, relationships and load record in bounded batches."""
+        """Delete what ror-graph wrote, in bounded batches: its relationships (marked with
+        ``ror_load``), the people it created (label ``:RorGraph``) that no other relationship
+        holds, and the load record. Adopted people lose ror-graph's marks and stay. Nodes and
+        relationships of other applications are never touched. Returns the count removed."""
         deleted = 0
-        for name in ("wipe_relationships", "wipe_nodes"):
+        for name in ("wipe_relationships", "wipe_nodes", "wipe_release_adopted", "wipe_load"):
             while True:
                 n = int(self.run(name, {"batch": batch}, write=True)[0]["deleted"])
                 deleted += n
                 if n == 0:
                     break
         return deleted
+
+    def foreign_people(self) -> tuple[int, list[str]]:
+        """``(count, up to 3 ids)`` of the :Person nodes ror-graph did not write."""
+        row = self.run("count_foreign_people")[0]
+        return int(row["foreign"]), [str(x) for x in row["examples"]]
 
     def load(
         self,
@@ -346,7 +369,9 @@ class Neo4jGraph:
         keep_events: bool = False,
         aggregates_only: bool = False,
         replace: bool = False,
+        adopt: bool = False,
         batch_size: int = DEFAULT_BATCH,
+        writers: int = DEFAULT_WRITERS,
         progress: bool = True,
     ) -> LoadReport:
         """Write ``dataset`` as people and relationships (see the module docstring).
@@ -355,7 +380,13 @@ class Neo4jGraph:
         ``batch_size`` rows, each one ``UNWIND $rows ... MERGE ... SET`` transaction), then
         individual interactions when ``keep_events``. Every write is a MERGE plus a SET of the
         full property set, so running it again, or again after it died half-way, leaves the
-        same graph. ``replace`` first deletes everything a previous load wrote.
+        same graph. ``replace`` first deletes what earlier loads wrote (see :meth:`wipe`).
+
+        Every node and relationship written carries ror-graph's mark (label ``:RorGraph`` on
+        people, the load's id as ``ror_load``). A database holding :Person nodes that ror-graph
+        did not write is refused with a :class:`BackendError`, because MERGE would write onto
+        them; ``adopt=True`` takes them over (marked ``ror_adopted``: a replace never deletes
+        them).
 
         ``aggregates_only`` leaves out the interaction lists (``event_us``, ``event_kinds``,
         ``event_weights``): enough for the Browser queries in ``cypher/`` and about half the
@@ -365,7 +396,9 @@ class Neo4jGraph:
         from ror_graph.network import Network
 
         if batch_size < 1:
-            raise OptionError("--batch-size must be at least 1")
+            raise OptionError(f"batch_size= must be at least 1, got {batch_size}")
+        if writers < 1:
+            raise OptionError(f"writers= must be at least 1, got {writers}")
         started = time.perf_counter()
         net = Network.from_dataset(dataset, as_of=as_of, half_life=half_life, kind_weights=kind_weights)
         if net.resolution != timedelta(days=1):
@@ -373,15 +406,27 @@ class Neo4jGraph:
         people = people_frame(net)
         rels = relationship_frame(net, interactions=not aggregates_only)
         interactions = interaction_frame(net) if keep_events else None
+        foreign, examples = self.foreign_people()
+        if foreign and not adopt:
+            where = f"database {self.settings.database!r} at {self.settings.uri}"
+            raise BackendError(
+                f"{where} holds {foreign:,} :Person nodes that ror-graph did not write (e.g. "
+                f"{', '.join(repr(x) for x in examples)}); loading would merge onto them and overwrite their "
+                "properties: load into an empty database (NEO4J_DATABASE, NEO4J_URI), or take them over with adopt="
+            )
         self.ensure_schema()
         if replace:
             self.wipe()
-        self.run("load_begin", write=True)
-        with _progress(progress) as bar:
-            self._write_batches(bar, "people", "load_people", people, batch_size * 2)
-            self._write_batches(bar, "relationships", "load_relationships", rels, batch_size)
-            if interactions is not None:
-                self._write_batches(bar, "interactions", "load_interactions", interactions, batch_size)
+        load_id = uuid.uuid4().hex
+        marked = {"load_id": load_id}
+        self.run("load_begin", marked, write=True)
+        with _unfinished("the load did not finish (the graph is marked incomplete): run it again to complete it"):
+            with _progress(progress) as bar:
+                self._write_batches(bar, "people", "load_people", people, batch_size * 2, marked)
+                self._write_partitioned(bar, "relationships", "load_relationships", rels, batch_size, marked, writers)
+                if interactions is not None:
+                    self._write_partitioned(bar, "interactions", "load_interactions", interactions, batch_size, marked,
+                                            writers)
         props = {
             "as_of": net.as_of,
             "half_life_days": net.half_life.total_seconds() / 86400,
@@ -407,6 +452,56 @@ class Neo4jGraph:
             as_of=net.as_of,
             seconds=time.perf_counter() - started,
         )
+
+    def _write_partitioned(
+        self, bar: Any, label: str, query: str, frame: pl.DataFrame, size: int, params: Mapping[str, Any],
+        writers: int,
+    ) -> None:
+        """Write the relationship rows of ``frame`` (``src``, ``dst``) with ``writers``
+        concurrent transactions, none of which touches a node another one is writing.
+
+        People are split into ``2 * writers`` groups by a hash of their id; a relationship
+        belongs to the class of its two groups. The classes are written in rounds of a
+        round-robin schedule (:func:`_round_robin`): the classes of one round share no group,
+        hence no person, so the writers of a round never wait for each other's locks and
+        cannot deadlock. A round ends before the next begins."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if writers <= 1 or frame.height <= size:
+            self._write_batches(bar, label, query, frame, size, params)
+            return
+        groups = 2 * writers
+        group = [(pl.col(c).hash(seed=20_131) % groups).cast(pl.Int64).alias(f"_{c}") for c in ("src", "dst")]
+        keyed = frame.with_columns(group).with_columns(
+            (pl.min_horizontal("_src", "_dst") * groups + pl.max_horizontal("_src", "_dst")).alias("_class")
+        )
+        classes = {int(k[0]): part.drop("_src", "_dst", "_class")
+                   for k, part in keyed.partition_by("_class", as_dict=True, maintain_order=True).items()}
+        task = bar.add_task(label, total=frame.height) if bar is not None else None
+        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="ror-neo4j-writer") as pool:
+            for round_ in _round_robin(groups):
+                parts = [classes[a * groups + b] for a, b in round_ if a * groups + b in classes]
+                shares: list[list[pl.DataFrame]] = [[] for _ in range(writers)]
+                loads = [0] * writers
+                for part in sorted(parts, key=lambda f: -f.height):  # biggest first, to the least loaded
+                    i = loads.index(min(loads))
+                    shares[i].append(part)
+                    loads[i] += part.height
+                futures = [pool.submit(self._write_serial, bar, task, query, share, size, params)
+                           for share in shares if share]
+                for future in futures:
+                    future.result()  # re-raises a writer's BackendError
+
+    def _write_serial(
+        self, bar: Any, task: Any, query: str, frames: list[pl.DataFrame], size: int, params: Mapping[str, Any]
+    ) -> None:
+        """One writer of :meth:`_write_partitioned`: its frames in batches, one after another."""
+        for frame in frames:
+            for start in range(0, frame.height, size):
+                rows = _row_dicts(frame, start, size)
+                self.run(query, {**params, "rows": rows}, write=True)
+                if bar is not None:
+                    bar.advance(task, len(rows))
 
     def _write_batches(
         self, bar: Any, label: str, query: str, frame: pl.DataFrame, size: int, params: Mapping[str, Any] | None = None
@@ -452,7 +547,7 @@ class Neo4jGraph:
         if record.get("aggregates_only"):
             raise BackendError(
                 f"database {self.settings.database!r} at {self.settings.uri} holds aggregates only (loaded with "
-                "--aggregates-only): reload without --aggregates-only to use --backend neo4j"
+                "aggregates_only=): reload without aggregates_only= to read it back for the analyses"
             )
         rows = self.run("read_events")
         frame = pl.DataFrame(
@@ -514,18 +609,23 @@ class Neo4jGraph:
         """Write the engine's scores for ``net`` onto the stored people and relationships
         (and, with ``me``, the ego's nurture-next list as [:NURTURE_NEXT])."""
         started = time.perf_counter()
-        self.load_record()
+        record = self.load_record()
         people = person_scores(net)
         rels = relationship_scores(net)
         nurture = ego_nurture_rows(net, me) if me is not None else None
-        with _progress(progress) as bar:
-            scored = {"scored_as_of": net.as_of}  # one parameter, not one datetime per row
-            self._write_batches(bar, "person scores", "write_person_scores", people, batch_size, scored)
-            self._write_batches(bar, "relationship scores", "write_relationship_scores", rels, batch_size, scored)
-            if nurture is not None:
-                self.run("clear_nurture_next", {"ego": me}, write=True)
-                for start in range(0, nurture.height, batch_size):
-                    self.run("write_nurture_next", {"ego": me, "rows": nurture.slice(start, batch_size).to_dicts()}, write=True)
+        scored = {"scored_as_of": net.as_of}  # one parameter, not one datetime per row
+        self.run("scores_begin", write=True)
+        with _unfinished("the scores were not all written (marked incomplete): call write_scores again"):
+            with _progress(progress) as bar:
+                self._write_batches(bar, "person scores", "write_person_scores", people, batch_size, scored)
+                self._write_batches(bar, "relationship scores", "write_relationship_scores", rels, batch_size, scored)
+                if nurture is not None:
+                    self.run("clear_nurture_next", {"ego": me}, write=True)
+                    for start in range(0, nurture.height, batch_size):
+                        rows = nurture.slice(start, batch_size).to_dicts()
+                        self.run("write_nurture_next", {"ego": me, "load_id": record.get("load_id", ""), "rows": rows},
+                                 write=True)
+            self.run("scores_finish", {**scored, "ego": me}, write=True)
         return ScoreReport(
             people=people.height,
             relationships=rels.height,
@@ -728,6 +828,31 @@ def ego_nurture_rows(net: Network, me: str) -> pl.DataFrame:
 
 def _row_dicts(frame: pl.DataFrame, start: int, size: int) -> list[dict[str, Any]]:
     return frame.slice(start, size).to_dicts()
+
+
+def _round_robin(groups: int) -> list[list[tuple[int, int]]]:
+    """Rounds of group pairs ``(a, b)``, ``a <= b``, covering every pair once, in which no group
+    appears twice: first the ``groups`` pairs ``(g, g)``, then the ``groups - 1`` rounds of the
+    circle method for a round-robin tournament (``groups`` even).
+
+    >>> _round_robin(4)
+    [[(0, 0), (1, 1), (2, 2), (3, 3)], [(0, 3), (1, 2)], [(0, 2), (1, 3)], [(0, 1), (2, 3)]]
+    """
+    rounds = [[(g, g) for g in range(groups)]]
+    players = list(range(groups))
+    for _ in range(groups - 1):
+        rounds.append(sorted(tuple(sorted((players[i], players[groups - 1 - i]))) for i in range(groups // 2)))
+        players = [players[0], players[-1], *players[1:-1]]
+    return rounds
+
+
+@contextmanager
+def _unfinished(consequence: str) -> Iterator[None]:
+    """Add what a failure half-way means (``consequence``) to a BackendError's one line."""
+    try:
+        yield
+    except BackendError as exc:
+        raise BackendError(f"{exc}; {consequence}") from None
 
 
 def _first_line(value: object) -> str:
