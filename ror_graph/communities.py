@@ -309,17 +309,14 @@ def _us(span: timedelta) -> int:
 
 
 def with_community(frame: pl.DataFrame, net: Network, *, on: str = "node_id", found: Communities | None = None) -> pl.DataFrame:
-    """``frame`` with a ``community`` column (the community of the person in column ``on``),
-    inserted right after ``on``; default communities (:func:`find_communities`) unless
-    ``found`` is given. People unknown to ``net`` get null."""
+    """``frame`` with a last column ``community`` (the community of the person in column
+    ``on``; the other columns keep their order); default communities
+    (:func:`find_communities`) unless ``found`` is given. People unknown to ``net`` get null."""
     found = found or find_communities(net)
     lookup = found.people.select(pl.col("node_id").alias(on), "community")
     if "community" in frame.columns:
         frame = frame.drop("community")
-    joined = frame.join(lookup, on=on, how="left", maintain_order="left")
-    cols = list(frame.columns)
-    cols.insert(cols.index(on) + 1, "community")
-    return joined.select(cols)
+    return frame.join(lookup, on=on, how="left", maintain_order="left")
 
 
 def people_of(found: Communities, net: Network, *, me: str | None = None) -> pl.DataFrame:

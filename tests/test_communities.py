@@ -164,6 +164,7 @@ def test_with_community_and_people_of(sample_events) -> None:
     frame = pl.DataFrame({"rank": [1, 2], "node_id": ["brand", "nobody"]})
     out = with_community(frame, net)
     assert out.columns == ["rank", "node_id", "community"]
+    assert with_community(pl.DataFrame({"node_id": ["brand"], "x": [1]}), net).columns == ["node_id", "x", "community"]
     assert out["community"].to_list() == [int(found.membership[net.index_of("brand")]), None]
     mine = people_of(found, net, me="brand")
     ego = net.index_of("brand")
@@ -212,10 +213,10 @@ def test_nurture_and_fading_carry_the_community(sample_events) -> None:
     fading = runner.invoke(main, ["fading", str(sample_events), "--me", "brand", "--format", "csv"])
     assert fading.exit_code == 0, fading.output
     table = pl.read_csv(fading.stdout.encode())
-    assert table.columns[:4] == ["rank", "a", "b", "community"]
+    assert table.columns[:3] == ["rank", "a", "b"] and table.columns[-1] == "community"
     assert all(expected[b] == c for b, c in table.select("b", "community").iter_rows())
     nurture = runner.invoke(main, ["nurture", str(sample_events), "--me", "brand", "--no-reach", "--format", "csv"])
     assert nurture.exit_code == 0, nurture.output
     table = pl.read_csv(nurture.stdout.encode())
-    assert table.columns[:3] == ["rank", "node_id", "community"]
+    assert table.columns[:3] == ["rank", "node_id", "priority"] and table.columns[-1] == "community"
     assert all(expected[n] == c for n, c in table.select("node_id", "community").iter_rows())
