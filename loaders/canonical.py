@@ -160,11 +160,11 @@ def load(
         default_kind = default_kind.strip().lower()
         if default_kind not in KINDS:
             raise OptionError(f"unknown default_kind {default_kind!r}; known kinds: {', '.join(KINDS)}")
-    data = _common.read_bytes(path)
     suffix = _suffix(path)
     notes: list[str] = []
-    if data[:4] == b"PAR1" or suffix in _PARQUET_EXT:
-        frame, header_line, first_line = _read_parquet(path, data), None, 1
+    data = b"" if suffix in _PARQUET_EXT or _parquet_magic(path) else _common.read_bytes(path)
+    if not data or data[:4] == b"PAR1":
+        frame, header_line, first_line = _read_parquet(path, data), None, 1  # row i is "line" i + 1
         header_text = None
     else:
         data = _common.check_text(data, path)
@@ -384,12 +384,27 @@ def _read_ndjson(path: Path, data: bytes) -> pl.DataFrame:
     return frame
 
 
-def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:
+def _parquet_magic(path: Path) -> bool:
+    """Whether the file starts with Parquet's magic bytes (only 4 bytes are read)."""
     try:
-        frame = pl.read_parquet(io.BytesIO(data))
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+    except OSError:
+        return False  # read_bytes says what is wrong
+
+
+def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:
+    """Read straight from the file (``data`` empty) or from bytes already read (a gzipped
+    file); a plain file that is not Parquet is read once more as bytes, in case it is gzip.
+    No line column: validation numbers rows from 1, which is what messages say."""
+    try:
+        return pl.read_parquet(io.BytesIO(data) if data else path)
     except (pl.exceptions.PolarsError, OSError) as exc:
+        if not data:
+            raw = _common.read_bytes(path)
+            if raw[:4] == b"PAR1":
+                return _read_parquet(path, raw)
         raise InputError(f"not a readable Parquet file: {_first_line(exc)}", path=str(path)) from None
-    return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(LINE))
 
 
 # --- columns ------------------------------------------------------------------------------

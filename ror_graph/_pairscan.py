@@ -2,8 +2,8 @@
 periods, compiled with numba (imported only when those tables are asked for, so ``ror stats``
 does not pay numba's import).
 
-Input: the events in (unordered pair, time) order, given as ``order`` (event rows) and
-``starts`` (where each pair's rows begin, plus the end). Answers follow the definition in
+Input: the event columns in (unordered pair, time) order (gathered once, so the pass reads
+memory in sequence) and ``starts`` (where each pair's rows begin, plus the end). Answers follow the definition in
 :mod:`ror_graph.network`: an event is answered by the first event in the other direction at
 or after its time, if that comes within the reply window.
 
@@ -37,16 +37,17 @@ def median(buf: np.ndarray, m: int) -> float:
 
 
 @numba.njit(cache=True)
-def scan(order, starts, rel_off, s, d, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
-    """One pass over the events in (pair, time) order. Per directed pair (direction 0 is
-    a -> b, 1 is b -> a): counts, sums, first/last times and answers (the first event back at
-    or after each event, within ``window_us``); per tie: strengths, volume, kinds, active
-    periods and the median gap between them (in periods)."""
+def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
+    """One pass over the events in (pair, time) order (every array is in that order; ``fwd``:
+    the event goes from a to b). Per directed pair, written at row ``dest[rel_off[t] + x]``
+    (x = 0 for a -> b when the tie has such events, then b -> a): counts, sums, first/last
+    times and answers (the first event back at or after each event, within ``window_us``);
+    per tie: strengths, volume, kinds, active periods and the median gap between them (in
+    periods)."""
     n_ties = starts.size - 1
     n_rel = rel_off[-1]
-    r_dir = np.empty(n_rel, np.int8)
     r_n = np.zeros(n_rel, np.uint32)
-    r_kind = np.zeros((n_rel, n_slots), np.uint32)
+    r_kind = np.zeros((n_slots, n_rel), np.uint32)
     r_w = np.zeros(n_rel, np.float64)
     r_first = np.empty(n_rel, np.int64)
     r_last = np.empty(n_rel, np.int64)
@@ -59,7 +60,7 @@ def scan(order, starts, rel_off, s, d, ts, kind, weight, intensity, contribution
     t_kinds = np.zeros(n_ties, np.uint32)
     t_periods = np.zeros(n_ties, np.uint32)
     t_gap = np.full(n_ties, np.nan)
-    periods = np.empty(order.size, np.int64)
+    periods = np.empty(ts.size, np.int64)
     n_periods = 0
     longest = 0
     for t in range(n_ties):
@@ -71,36 +72,31 @@ def scan(order, starts, rel_off, s, d, ts, kind, weight, intensity, contribution
         lo, hi = starts[t], starts[t + 1]
         n0 = 0
         for i in range(lo, hi):
-            e = order[i]
-            if s[e] < d[e]:
-                n0 += 1
+            n0 += fwd[i]
         row0, row1 = -1, -1
         if n0 > 0:
-            row0 = rel_off[t]
-            r_dir[row0] = 0
+            row0 = dest[rel_off[t]]
         if n0 < hi - lo:
-            row1 = rel_off[t] + (1 if n0 > 0 else 0)
-            r_dir[row1] = 1
+            row1 = dest[rel_off[t] + (1 if n0 > 0 else 0)]
         mask = 0
         n_gaps = 0
         last_period = 0
         for i in range(lo, hi):
-            e = order[i]
-            r = row0 if s[e] < d[e] else row1
+            r = row0 if fwd[i] else row1
             if r_n[r] == 0:
-                r_first[r] = ts[e]
-            r_last[r] = ts[e]
+                r_first[r] = ts[i]
+            r_last[r] = ts[i]
             r_n[r] += 1
-            r_kind[r, slot[kind[e]]] += 1
-            r_w[r] += weight[e]
-            r_str[r] += contribution[e]
-            if r == row0:
-                t_str_ab[t] += contribution[e]
+            r_kind[slot[kind[i]], r] += 1
+            r_w[r] += weight[i]
+            r_str[r] += contribution[i]
+            if fwd[i]:
+                t_str_ab[t] += contribution[i]
             else:
-                t_str_ba[t] += contribution[e]
-            t_vol[t] += intensity[e]
-            mask |= 1 << kind[e]
-            period = ts[e] // res_us
+                t_str_ba[t] += contribution[i]
+            t_vol[t] += intensity[i]
+            mask |= 1 << kind[i]
+            period = ts[i] // res_us
             if i == lo or period != last_period:
                 if i > lo:
                     gaps[n_gaps] = period - last_period
@@ -123,19 +119,17 @@ def scan(order, starts, rel_off, s, d, ts, kind, weight, intensity, contribution
         m0, m1 = 0, 0
         j = hi
         while j > lo:
-            now = ts[order[j - 1]]
+            now = ts[j - 1]
             k0 = j - 1
-            while k0 > lo and ts[order[k0 - 1]] == now:
+            while k0 > lo and ts[k0 - 1] == now:
                 k0 -= 1
             for i in range(k0, j):
-                e = order[i]
-                if s[e] < d[e]:
+                if fwd[i]:
                     has0, next0 = True, now
                 else:
                     has1, next1 = True, now
             for i in range(k0, j):
-                e = order[i]
-                if s[e] < d[e]:
+                if fwd[i]:
                     if has1 and next1 - now <= window_us:
                         lat0[m0] = next1 - now
                         m0 += 1
@@ -151,5 +145,5 @@ def scan(order, starts, rel_off, s, d, ts, kind, weight, intensity, contribution
             r_rate[row1] = m1 / r_n[row1]
             if m1:
                 r_lat[row1] = median(lat1, m1) / 3.6e9
-    return (r_dir, r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
+    return (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
             t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods[:n_periods].copy())  # fmt: skip

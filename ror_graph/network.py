@@ -237,23 +237,31 @@ class Network:
         return _PairOrder(order=order, starts=starts, a=a, b=b, n_ab=n_ab, n_ba=n_ba)
 
     @cached_property
+    def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The relationships in (s, d) order: their keys ``s * n + d`` sorted, ``dest`` (the
+        sorted position of each relationship row in tie order: a tie's a -> b row, then its
+        b -> a row) and ``mutual`` (sorted order)."""
+        p = self._by_pair
+        n = np.uint64(max(self.n, 1))
+        ab, ba = p.n_ab > 0, p.n_ba > 0
+        rel_rows = ab.astype(np.int64) + ba
+        first_row = np.cumsum(rel_rows) - rel_rows
+        key = np.empty(int(rel_rows.sum()), np.uint64)
+        key[first_row[ab]] = p.a[ab].astype(np.uint64) * n + p.b[ab]
+        key[first_row[ba] + ab[ba]] = p.b[ba].astype(np.uint64) * n + p.a[ba]
+        perm = pl.Series(key).arg_sort().to_numpy()
+        dest = np.empty(perm.size, np.int64)
+        dest[perm] = np.arange(perm.size)
+        mutual = np.repeat(ab & ba, rel_rows)[perm]
+        return key[perm], dest, mutual
+
+    @cached_property
     def directed_pairs(self) -> pl.DataFrame:
         """``s, d, mutual`` of every directed relationship, sorted by ``s, d`` (the rows of
         :attr:`relationships`, without their aggregates); ``mutual``: the reverse exists."""
-        p = self._by_pair
+        key, _, mutual = self._directed
         n = np.uint64(max(self.n, 1))
-        both = (p.n_ab > 0) & (p.n_ba > 0)
-        ab, ba = p.n_ab > 0, p.n_ba > 0
-        # one sortable key per relationship: (s * n + d) * 2 + mutual
-        keys = np.concatenate([
-            (p.a[ab].astype(np.uint64) * n + p.b[ab]) * np.uint64(2) + both[ab],
-            (p.b[ba].astype(np.uint64) * n + p.a[ba]) * np.uint64(2) + both[ba],
-        ])  # fmt: skip
-        keys = pl.Series(keys).sort().to_numpy()
-        pair = keys // np.uint64(2)
-        return pl.DataFrame(
-            {"s": (pair // n).astype(np.uint32), "d": (pair % n).astype(np.uint32), "mutual": (keys % np.uint64(2)).astype(bool)}
-        )
+        return pl.DataFrame({"s": (key // n).astype(np.uint32), "d": (key % n).astype(np.uint32), "mutual": mutual})
 
     @property
     def n_ties(self) -> int:
@@ -275,27 +283,32 @@ class Network:
         window_us = int(self.reply_window.total_seconds() * 1e6)
         rel_rows = (p.n_ab > 0).astype(np.int64) + (p.n_ba > 0).astype(np.int64)
         rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
+        pairs = self.directed_pairs
+        _, dest, _ = self._directed
+        by_pair = ev.select(
+            (pl.col("s") < pl.col("d")).alias("fwd"), pl.col("ts").dt.epoch("us"), pl.col("kind").to_physical(),
+            "weight", "intensity", "contribution",
+        ).select(pl.all().gather(pl.Series(p.order)))  # fmt: skip
+        cols = {name: by_pair[name].to_numpy() for name in by_pair.columns}
+        del by_pair
         from ror_graph._pairscan import scan
 
-        out = scan(
-            p.order, p.starts, rel_off,
-            ev["s"].to_numpy(), ev["d"].to_numpy(), ev["ts"].dt.epoch("us").to_numpy(),
-            ev["kind"].to_physical().to_numpy().astype(np.int64), ev["weight"].to_numpy(),
-            ev["intensity"].to_numpy(), ev["contribution"].to_numpy(), slot, len(kinds), res_us, window_us,
+        (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
+         t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods) = scan(
+            p.starts, rel_off, dest, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
+            cols["contribution"], slot, len(kinds), res_us, window_us,
         )  # fmt: skip
-        (r_dir, r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
-         t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods) = out  # fmt: skip
-        tie_of_row = np.repeat(np.arange(p.a.size), rel_rows)
-        forward = r_dir == 0
-        rel_s = np.where(forward, p.a[tie_of_row], p.b[tie_of_row])
-        rel_d = np.where(forward, p.b[tie_of_row], p.a[tie_of_row])
-        del tie_of_row, forward
+        ts = cols["ts"]
+        del cols
+        names = self.nodes["node_id"]
         rel = pl.DataFrame(
             {
-                "s": rel_s,
-                "d": rel_d,
+                "src": names.gather(pairs["s"]),
+                "dst": names.gather(pairs["d"]),
+                "s": pairs["s"],
+                "d": pairs["d"],
                 "n_events": r_n,
-                **{f"n_{k}": r_kind[:, i] for i, k in enumerate(kinds)},
+                **{f"n_{k}": r_kind[i] for i, k in enumerate(kinds)},
                 "weight_sum": r_w,
                 "first_ts": _timestamps(r_first),
                 "last_ts": _timestamps(r_last),
@@ -303,15 +316,10 @@ class Network:
                 "answered_rate": r_rate,
                 "answer_latency_h": pl.Series(r_lat).fill_nan(None),
             }
-        ).sort("s", "d")
-        del rel_s, rel_d, r_kind
-        names = self.nodes["node_id"]
-        rel = rel.select(
-            names.gather(rel["s"]).alias("src"), names.gather(rel["d"]).alias("dst"), pl.all()
         )
+        del r_kind
         first_pos = p.starts[:-1]
         last_pos = p.starts[1:] - 1
-        ts = ev["ts"]
         ties = pl.DataFrame(
             {
                 "a": p.a,
@@ -322,8 +330,8 @@ class Network:
                 "strength_ab": t_str_ab,
                 "strength_ba": t_str_ba,
                 "volume": t_vol,
-                "first_ts": ts.gather(p.order[first_pos]),
-                "last_ts": ts.gather(p.order[last_pos]),
+                "first_ts": _timestamps(ts[first_pos]),
+                "last_ts": _timestamps(ts[last_pos]),
                 "n_kinds": t_kinds,
                 "active_periods": t_periods,
                 "usual_gap_days": pl.Series(t_gap * res_days).fill_nan(None),
