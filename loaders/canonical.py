@@ -162,8 +162,9 @@ def load(
             raise OptionError(f"unknown default_kind {default_kind!r}; known kinds: {', '.join(KINDS)}")
     suffix = _suffix(path)
     notes: list[str] = []
-    data = b"" if suffix in _PARQUET_EXT or _parquet_magic(path) else _common.read_bytes(path)
-    if not data or data[:4] == b"PAR1":
+    direct = suffix in _PARQUET_EXT or _parquet_magic(path)  # read by polars from the file itself
+    data = b"" if direct else _common.read_bytes(path)
+    if direct or data[:4] == b"PAR1":
         frame, header_line, first_line = _read_parquet(path, data), None, 1  # row i is "line" i + 1
         header_text = None
     else:
