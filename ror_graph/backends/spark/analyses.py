@@ -3,8 +3,9 @@
 Each method builds a Spark DataFrame with the definitions of the memory engine
 (:mod:`ror_graph.stats`, :mod:`ror_graph.influence`, :mod:`ror_graph.reciprocity`,
 :mod:`ror_graph.fading`, :mod:`ror_graph.nurture`), ranks it with the same tie-breakers and
-returns it as a polars DataFrame (``spark_frame`` keeps the last Spark result, for writing
-large outputs with Spark instead of collecting them).
+returns it as a polars DataFrame. After :meth:`SparkAnalyses.direct_output`, results go to
+a folder (or ``.parquet`` path) written by Spark as partitioned Parquet files instead of being
+collected, and only the first 20 rows come back.
 
 Differences from the memory backend, each documented where it happens:
 
@@ -85,6 +86,8 @@ class SparkAnalyses(Analyses):
     def __init__(self, graph: SparkGraph, *, me: str | None = None, notes: tuple[str, ...] = ()) -> None:
         self.graph, self.me, self.notes = graph, me, notes
         self.spark_frame: DataFrame | None = None
+        self.write_to: str | None = None
+        self.written_rows = 0
         if me is not None:
             self._check_ego(me)
 
@@ -99,8 +102,26 @@ class SparkAnalyses(Analyses):
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         raise OptionError(f"unknown id {me!r}: nobody with that id has an event before --as-of{hint}")
 
+    def direct_output(self, path: str | None) -> bool:
+        """Have Spark write the next result to ``path`` when it names a folder or ends in
+        ``.parquet`` (partitioned Parquet files, nothing collected); True when it will."""
+        import os
+
+        if not path or path == "-":
+            return False
+        suffix = os.path.splitext(path.rstrip("/"))[1].lower()
+        if suffix == ".parquet" or suffix == "" or os.path.isdir(path):
+            self.write_to = path
+            return True
+        return False
+
     def _result(self, frame: DataFrame, order: list[str], schema: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
         self.spark_frame = frame
+        if self.write_to is not None:
+            frame.write.mode("overwrite").parquet(self.write_to)
+            written = frame.sparkSession.read.parquet(self.write_to)
+            self.written_rows = written.count()
+            return to_polars(written.orderBy(*order).limit(20))
         out = to_polars(frame).sort(order)
         if schema:
             out = out.with_columns(*[pl.col(c).cast(t) for c, t in schema.items() if c in out.columns])

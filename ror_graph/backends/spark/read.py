@@ -92,12 +92,15 @@ def read_events(spark: SparkSession, request: GraphRequest) -> tuple[DataFrame, 
         raw = _read_snap(spark, source, options) if fmt == "snap" else _read_canonical(spark, source, fmt, options)
         frames.append((source, fmt, raw))
     checked = []
+    notes: list[str] = []
     for source, fmt, raw in frames:
-        checked.append(_check(raw, source=source, fmt=fmt, request=request))
+        frame, loops = _check(raw, source=source, fmt=fmt, request=request)
+        checked.append(frame)
+        if loops:
+            notes.append(f"{source}: dropped {loops:,} self-loop event(s) (src = dst)")
     events = checked[0]
     for other in checked[1:]:
         events = events.unionByName(other)
-    notes: list[str] = []
     return events.select("src", "dst", "kind", "ts", "weight", "event_id", _ROW), tuple(notes)
 
 
@@ -230,8 +233,9 @@ def _timestamp(col: Column, dtype: str) -> Column:
     return F.when(numeric, from_seconds(text.try_cast("double"))).otherwise(text.try_cast("timestamp"))
 
 
-def _check(raw: DataFrame, *, source: str, fmt: str, request: GraphRequest) -> DataFrame:
-    """Validated canonical columns; raises the first problem as an :class:`InputError`."""
+def _check(raw: DataFrame, *, source: str, fmt: str, request: GraphRequest) -> tuple[DataFrame, int]:
+    """Validated canonical columns and the number of self-loops dropped; raises the first
+    problem as an :class:`InputError`."""
     from pyspark.sql import functions as F
 
     dtypes = dict(raw.dtypes)
@@ -259,6 +263,7 @@ def _check(raw: DataFrame, *, source: str, fmt: str, request: GraphRequest) -> D
     checks = ["fields", "src", "dst", "kind", "ts", "weight"]
     summary = frame.agg(
         F.count(F.lit(1)).alias("rows"),
+        F.count(F.when(F.col("src") == F.col("dst"), 1)).alias("loops"),
         *[F.min(F.when(F.col(f"_bad_{c}"), F.col(_ROW))).alias(c) for c in checks],
     ).first()
     if summary is None or summary["rows"] == 0:
@@ -266,9 +271,12 @@ def _check(raw: DataFrame, *, source: str, fmt: str, request: GraphRequest) -> D
     for name in checks:
         if summary[name] is not None:
             _raise_bad(frame, raw, name, summary[name], source=source, fmt=fmt, request=request)
-    return frame.filter(F.col("src") != F.col("dst")).drop(
+    if summary["loops"] == summary["rows"]:
+        raise InputError("no events left after dropping self-loops", path=source)
+    kept = frame.filter(F.col("src") != F.col("dst")).drop(
         _FILE, "_bad_fields", "_bad_src", "_bad_dst", "_bad_kind", "_bad_ts", "_bad_weight"
     )
+    return kept, int(summary["loops"])
 
 
 def _raise_bad(frame: DataFrame, raw: DataFrame, name: str, row_id: int, *, source: str, fmt: str, request: GraphRequest) -> None:

@@ -1,5 +1,8 @@
 """The Spark session: master, configuration, and loopback binding for local runs.
 
+Under ``spark-submit`` (the JVM is already running) the master and the settings given to
+``spark-submit`` apply, unless ``--spark-master`` names another.
+
 ``local[*]`` (the default, or ``$SPARK_MASTER``) runs Spark inside this process's JVM on all
 cores. A local master binds every socket to 127.0.0.1 (``SPARK_LOCAL_IP``,
 ``spark.driver.host``, ``spark.driver.bindAddress``) so nothing listens on the machine's
@@ -67,9 +70,10 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         from pyspark.sql import SparkSession
     except ImportError:
         raise BackendError("the spark backend needs pyspark: pip install 'ror-graph[spark]'") from None
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ and master is None and "SPARK_MASTER" not in os.environ
     master = master or default_master()
     settings = dict(_BASE_CONF)
-    if is_local(master):
+    if is_local(master) and not submitted:
         os.environ.setdefault("SPARK_LOCAL_IP", LOOPBACK)
         settings.update(_LOCAL_CONF)
     settings.update(conf or {})
@@ -79,7 +83,9 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
             if key.startswith("spark.sql."):
                 active.conf.set(key, value)
         return active
-    builder = SparkSession.builder.master(master).appName("ror-graph")
+    builder = SparkSession.builder.appName("ror-graph")
+    if not submitted:  # under spark-submit the master comes from spark-submit's --master
+        builder = builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
