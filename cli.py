@@ -219,6 +219,9 @@ def open_analyses(params: dict[str, Any]):
     analyses = backend.open(request)
     for note in analyses.notes:
         _message(f"note: {note}")
+    direct = getattr(analyses, "direct_output", None)  # a backend that writes large results itself (Spark)
+    if direct is not None and params.get("fmt") in (None, "parquet") and direct(params.get("output")):
+        params["_direct_writer"] = analyses
     return analyses
 
 
@@ -254,6 +257,10 @@ def emit(frame, params: dict[str, Any], brief: list[str] | None = None, human: C
         frame = human(frame)
     if brief and to_terminal_table and not params.get("wide"):
         frame = frame.select([c for c in brief if c in frame.columns])
+    writer = params.get("_direct_writer")
+    if writer is not None and writer.written_rows:
+        _message(f"wrote {writer.written_rows:,} rows to {params['output']} (Parquet files written by the backend)")
+        return
     rows = write_table(frame, params.get("output"), params.get("fmt"), top=params.get("top"))
     if params.get("output") not in (None, "-"):
         _message(f"wrote {rows:,} rows to {params['output']}")
