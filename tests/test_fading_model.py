@@ -177,3 +177,34 @@ def test_auc_equals_scikit_learn_and_brier_reliability():
     assert brier(p, y) == pytest.approx(brier_score_loss(y, p))
     table = reliability(p, y)
     assert table["n"].sum() == 500 and table["predicted"].is_sorted()
+
+
+def test_holdout_calibration_for_the_report():
+    from ror_graph.fading import holdout_calibration
+
+    table, summary = holdout_calibration(_net(_community(pairs=90)))
+    assert table.columns == ["bin", "n", "predicted", "observed"] and table.height == 10
+    assert table["predicted"].is_between(0, 1).all() and table["observed"].is_between(0, 1).all()
+    assert 0 <= summary["brier"] <= 1 and summary["horizon_days"] == 30 and summary["source"] == "fitted"
+    short, empty = holdout_calibration(_net([("a", "b", 0), ("a", "b", 3)]))
+    assert short.height == 0 and empty == {}
+
+
+def test_cli_horizon_sets_the_fade_probability():
+    from click.testing import CliRunner
+
+    from ror_graph.cli import main
+
+    from pathlib import Path
+
+    sample = str(Path(__file__).resolve().parents[1] / "sample_data" / "events.csv")
+    month = CliRunner().invoke(main, ["fading", sample, "--me", "brand", "--format", "csv"])
+    week = CliRunner().invoke(main, ["fading", sample, "--me", "brand", "--horizon", "7d", "--format", "csv"])
+    assert month.exit_code == 0 and week.exit_code == 0, week.output
+    risk = {name: dict(pl.read_csv(r.stdout.encode()).select("b", "fade_risk").rows()) for name, r in
+            (("month", month), ("week", week))}
+    assert risk["month"].keys() == risk["week"].keys()
+    # Over a week silence is likelier than over a month for most ties.
+    assert sum(risk["week"][b] > risk["month"][b] for b in risk["month"]) > 0.8 * len(risk["month"])
+    bad = CliRunner().invoke(main, ["fading", sample, "--horizon", "soon"])
+    assert bad.exit_code == 1 and "Error: " in bad.output and "Traceback" not in bad.output
