@@ -14,7 +14,8 @@ So that the file opens readable in Gephi, every node also carries its Leiden ``c
 (:func:`ror_graph.communities.find_communities`, default seed), a ``size`` from its
 influence (4 + 36 * sqrt(pagerank / the largest pagerank)), a colour per community (``r``,
 ``g``, ``b``; the 20 largest communities get tab20's colours, the rest grey) and a layout
-position ``x``, ``y`` (see :func:`layout`). GEXF writes these as ``viz:size``,
+position ``x``, ``y`` (see :func:`layout`: a force layout up to 20,000 people, communities
+as discs above). GEXF writes these as ``viz:size``,
 ``viz:color`` and ``viz:position``; GraphML as attributes named ``x``, ``y``, ``size``,
 ``r``, ``g``, ``b``, which Gephi's GraphML import reads as position, size and colour.
 
@@ -142,11 +143,23 @@ _TAB20 = (
 _GREY = (170, 170, 170)
 
 
+#: Up to this many people the layout is a force-directed one; above, communities as discs.
+FORCE_LAYOUT_MAX = 20_000
+_GOLDEN_ANGLE = np.pi * (3 - np.sqrt(5))
+
+
 def layout(net: Network, membership: np.ndarray, *, seed: int = 7, extent: float = 1000.0) -> np.ndarray:
-    """n x 2 positions: Fruchterman-Reingold (igraph, on the tie-strength graph, weights
-    strength / median strength clipped to [0.1, 10]) started from each community's place on a
-    circle (larger communities further apart), so communities stay together; seeded, scaled to
-    [-``extent``, ``extent``]. Iterations fall from 500 to 50 as graphs grow past 5,000 people."""
+    """n x 2 positions, seeded, scaled to [-``extent``, ``extent``].
+
+    Up to :data:`FORCE_LAYOUT_MAX` people: Fruchterman-Reingold (igraph, on the tie-strength
+    graph, weights strength / median strength clipped to [0.1, 10]) started from each
+    community's place on a circle, so communities stay together (500 iterations, fewer past
+    5,000 people). Larger graphs: each community is a disc (members on a sunflower spiral,
+    the most strongly tied inside at the centre) and the discs are placed by
+    Fruchterman-Reingold on the graph of communities (edge weight: tie strength between them),
+    which takes seconds where the force layout of every person takes many minutes."""
+    if net.n > FORCE_LAYOUT_MAX:
+        return _disc_layout(net, membership, seed=seed, extent=extent)
     import random
 
     import igraph as ig
@@ -171,11 +184,58 @@ def layout(net: Network, membership: np.ndarray, *, seed: int = 7, extent: float
         pos = np.asarray(graph.layout_fruchterman_reingold(weights=list(weights), niter=niter, seed=start.tolist()).coords)
     finally:
         ig.set_random_number_generator(random)
+    return _scaled(pos, extent)
+
+
+def _scaled(pos: np.ndarray, extent: float) -> np.ndarray:
     if pos.size == 0:
         return pos.reshape(0, 2)
     pos = pos - pos.mean(axis=0)
     scale = np.abs(pos).max()
     return pos * (extent / scale) if scale > 0 else pos
+
+
+def _disc_layout(net: Network, membership: np.ndarray, *, seed: int, extent: float) -> np.ndarray:
+    """Communities as sunflower discs, placed by a force layout of the community graph."""
+    import random
+
+    import igraph as ig
+
+    k = int(membership.max()) + 1
+    sizes = np.bincount(membership, minlength=k).astype(np.float64)
+    ties = net.ties.filter(pl.col("a") != pl.col("b"))
+    comm = pl.Series(membership.astype(np.int64))
+    between = (
+        pl.DataFrame({"x": comm.gather(ties["a"].cast(pl.Int64)), "y": comm.gather(ties["b"].cast(pl.Int64)),
+                      "w": ties["strength"]})
+        .filter(pl.col("x") != pl.col("y"))
+        .select(pl.min_horizontal("x", "y").alias("x"), pl.max_horizontal("x", "y").alias("y"), "w")
+        .group_by("x", "y").agg(pl.col("w").sum())
+        .sort("x", "y")
+    )
+    graph = ig.Graph(n=k, edges=np.column_stack([between["x"].to_numpy(), between["y"].to_numpy()]).tolist())
+    weights = between["w"].to_numpy()
+    if weights.size:
+        weights = np.clip(weights / np.median(weights), 0.1, 10.0)
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        centres = np.asarray(graph.layout_fruchterman_reingold(weights=list(weights) or None, niter=300, grid="auto").coords)
+    finally:
+        ig.set_random_number_generator(random)
+    centres = _scaled(centres, 1.0)
+    # disc radius grows with sqrt(size); the largest disc is a fifth of the picture
+    radius = 0.2 * np.sqrt(sizes / sizes.max())
+    inside = net.ties.filter(pl.col("a") != pl.col("b"))
+    strength = np.bincount(np.concatenate([inside["a"].to_numpy(), inside["b"].to_numpy()]),
+                           weights=np.concatenate([inside["strength"].to_numpy()] * 2), minlength=net.n)
+    order = np.lexsort((-strength, membership))  # by community, strongest first
+    first = np.searchsorted(membership[order], np.arange(k))
+    rank = np.empty(net.n, dtype=np.int64)
+    rank[order] = np.arange(net.n) - first[membership[order]]
+    r = radius[membership] * np.sqrt((rank + 0.5) / sizes[membership])
+    theta = rank * _GOLDEN_ANGLE
+    pos = centres[membership] + np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+    return _scaled(pos, extent)
 
 
 def _with_drawing(net: Network, table: pl.DataFrame) -> pl.DataFrame:

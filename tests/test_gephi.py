@@ -199,3 +199,20 @@ def test_graphml_carries_gephi_position_size_and_colour(sample_graph: nx.DiGraph
     data = back.nodes["brand"]
     assert {"x", "y", "size", "r", "g", "b", "community"} <= data.keys()
     assert isinstance(data["community"], int) and isinstance(data["x"], float)
+
+
+def test_large_graph_layout_draws_communities_as_discs(sample_net: Network, monkeypatch) -> None:
+    import numpy as np
+
+    import ror_graph.gephi as gephi
+    from ror_graph.communities import find_communities
+
+    monkeypatch.setattr(gephi, "FORCE_LAYOUT_MAX", 10)  # take the large-graph path on the demo
+    membership = find_communities(sample_net).membership - 1
+    pos = gephi.layout(sample_net, membership)
+    assert np.array_equal(pos, gephi.layout(sample_net, membership))
+    assert np.abs(pos).max() == pytest.approx(1000.0)
+    centres = np.array([pos[membership == c].mean(axis=0) for c in range(membership.max() + 1)])
+    nearest = np.linalg.norm(pos[:, None, :] - centres[None, :, :], axis=2).argmin(axis=1)
+    assert (nearest == membership).mean() > 0.95
+    assert len({(round(x, 6), round(y, 6)) for x, y in pos}) == sample_net.n
