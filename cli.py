@@ -619,7 +619,7 @@ def neo4j_guide(output: str | None) -> None:
     Example:
       ror neo4j guide -o ror-graph.html
     """
-    from ror_graph.backends.neo4j_guide import guide_html
+    from ror_graph.backends.neo4j.guide import guide_html
     from ror_graph.output import atomic_write
 
     html = guide_html()

@@ -277,7 +277,7 @@ def start(
 def write_guide(folder: Path) -> Path | None:
     """Write the ror-graph Browser guide into ``folder``; None when ror_graph is not importable."""
     try:
-        from ror_graph.backends.neo4j_guide import guide_html
+        from ror_graph.backends.neo4j.guide import guide_html
     except ImportError:
         return None
     folder.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ror_graph.backends.neo4j import Query, queries
+from ror_graph.backends.neo4j.queries import Query, queries
 
 __all__ = ["GUIDE_ORDER", "guide_html"]
 
