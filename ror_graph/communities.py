@@ -31,9 +31,10 @@ The per-community summary compares the last ``window`` before ``as_of`` with the
 it: ``events_recent``/``events_before`` count interactions between two members,
 ``reciprocity_recent``/``reciprocity_before`` are the share of members' directed relationships
 active in the window (one gave the other attention) whose reverse was also active in it.
-``activity_change`` = recent / before - 1; ``trend`` is ``cooling`` at -25% or less,
-``warming`` at +25% or more, ``new`` when the earlier window had no internal interaction,
-``quiet`` when neither had, else ``steady``. ``modularity`` is the community's term of the
+``activity_change`` = recent / before - 1; ``trend`` is ``quiet`` when neither window had an
+internal interaction, ``too few`` when neither had :data:`MIN_TREND_EVENTS` (a change of 1 to
+0 says nothing), ``new`` when only the last had, ``cooling`` at -25% or less, ``warming`` at
++25% or more, else ``steady``. ``modularity`` is the community's term of the
 weighted modularity, W_c / W - gamma (S_c / 2W)^2 (W the total tie strength, W_c the strength
 inside c, S_c the summed strength of c's members), so the terms add up to the partition's
 modularity.
@@ -75,6 +76,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DEFAULT_WINDOW",
     "HUB_MIN_Z",
+    "MIN_TREND_EVENTS",
     "STABLE_MAX_TIES",
     "BRIDGE_MIN_PARTICIPATION",
     "find_communities",
@@ -92,6 +94,8 @@ HUB_MIN_Z = 2.5
 BRIDGE_MIN_PARTICIPATION = 0.62
 #: Up to this many ties Leiden iterates until the partition is stable; above, 3 iterations.
 STABLE_MAX_TIES = 200_000
+#: Fewer internal interactions than this in both windows: no trend ("too few").
+MIN_TREND_EVENTS = 10
 #: Activity change that makes a community cooling (or, positive, warming).
 TREND_CHANGE = 0.25
 _MIN_WEIGHT = 1e-12  # Leiden needs positive weights; a tie of zero strength still links two people
@@ -297,6 +301,7 @@ def _trend() -> pl.Expr:
     change = recent / before - 1
     return (
         pl.when((recent == 0) & (before == 0)).then(pl.lit("quiet"))
+        .when((recent < MIN_TREND_EVENTS) & (before < MIN_TREND_EVENTS)).then(pl.lit("too few"))
         .when(before == 0).then(pl.lit("new"))
         .when(change <= -TREND_CHANGE).then(pl.lit("cooling"))
         .when(change >= TREND_CHANGE).then(pl.lit("warming"))

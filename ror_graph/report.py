@@ -462,7 +462,8 @@ def _community_figure(net: Network, found, top: int):
         pos = np.asarray(graph.layout_fruchterman_reingold(weights=between["w"].to_list() or None).coords) if k > 1 else np.zeros((k, 2))
     finally:
         ig.set_random_number_generator(random)
-    colour = {"cooling": "#3182ce", "warming": "#dd6b20", "steady": "#a0aec0", "new": "#38a169", "quiet": "#e2e8f0"}
+    colour = {"cooling": "#3182ce", "warming": "#dd6b20", "steady": "#a0aec0", "new": "#38a169", "too few": "#edf2f7",
+              "quiet": "#ffffff"}
     fig = Figure(figsize=(11, 4.6), layout="constrained")
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     wmax = float(between["w"].max() or 1.0) if between.height else 1.0
@@ -475,7 +476,7 @@ def _community_figure(net: Network, found, top: int):
         left.annotate(f"{row['community']}: {row['hub']}", pos[i], ha="center", va="center", fontsize=8, zorder=3)
     for name, c in colour.items():
         left.scatter([], [], c=c, label=name, edgecolors="#2d3748", linewidths=0.6)
-    left.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7, frameon=False, ncol=5)
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7, frameon=False, ncol=6)
     left.margins(0.22)
     left.set_xticks([])
     left.set_yticks([])
@@ -526,7 +527,7 @@ def _communities(net: Network, me: str | None, top: int) -> _Section:
         "Groups of people who interact more with each other than with the rest (Leiden, maximising modularity on tie "
         "strength; seed 7). Each community is named by its number and its hub, the member with the most tie strength "
         f"inside it. Trends compare the last {days} days with the {days} days before: cooling means at least 25% fewer "
-        "interactions inside the community; reciprocity is the share of members' active relationships that were "
+        "interactions inside the community (too few: under 10 in both windows); reciprocity is the share of members' active relationships that were "
         "returned in the same window. A bridge spreads their ties over several communities: losing them splits groups."
     )
     return _Section("communities", "Communities", howto, "".join(parts))
