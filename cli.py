@@ -7,6 +7,7 @@ Data goes to stdout (or -o FILE); progress and messages go to stderr.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,82 @@ DEFAULT_HALF_LIFE = "60d"  # equals ror_graph.strength.DEFAULT_HALF_LIFE (tested
 HALF_LIFE_HELP = "Half-life of tie strength, e.g. 30d, 12w."
 BACKEND_NAMES = ["memory", "neo4j", "spark"]  # ror_graph.backends.BACKENDS (tested); kept literal so --help stays instant
 NURTURE_BRIEF = ["rank", "node_id", "priority", "fade_risk", "status", "referral_reach", "reason"]
+
+INPUT_NAMES = ['events', 'loader', 'column_map', 'loader_options']
+ANALYSIS_NAMES = ['me', 'as_of', 'half_life', 'kind_weights', 'backend', 'ignore_memory']
+OUTPUT_NAMES = ['output', 'fmt', 'top', 'wide']
+NEO4J_NAMES = ['neo4j_uri', 'neo4j_user', 'neo4j_password', 'neo4j_database']
+BACKEND_PREFIXES = tuple(f"{name}_" for name in BACKEND_NAMES)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """EVENTS... and how to read them (``@input_options``)."""
+
+    events: tuple[str, ...]
+    loader: str | None
+    column_map: dict[str, str]
+    loader_options: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The graph to analyse (``@analysis_options``); ``settings`` holds every backend option by
+    its parameter name (``neo4j_uri``, ``spark_master``, ...)."""
+
+    me: str | None
+    as_of: str | None
+    half_life: str
+    kind_weights: dict[str, str]
+    backend: str
+    ignore_memory: bool
+    settings: dict[str, Any]
+
+
+@dataclass
+class Output:
+    """Where and how to write the table (``@output_options``); ``writer`` is set by
+    :func:`open_analyses` when the backend writes the result file itself (Spark)."""
+
+    output: str | None
+    fmt: str | None
+    top: int | None
+    wide: bool
+    writer: Any = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Neo4jConnection:
+    """``--neo4j-*`` of the ``ror neo4j`` commands (``@neo4j_connection``)."""
+
+    neo4j_uri: str | None
+    neo4j_user: str | None
+    neo4j_password: str | None
+    neo4j_database: str | None
+
+
+def _bundle(name: str, make: Callable[[dict[str, Any]], Any], decorators: list[Callable]) -> Callable[[Callable], Callable]:
+    """A decorator adding the click ``decorators`` to a command and handing their values to it
+    as one typed object, keyword ``name``, built by ``make`` from the values it takes out."""
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(**values: Any) -> Any:
+            return command(**{name: make(values)}, **values)
+
+        for decorator in reversed(decorators):
+            wrapper = decorator(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def _take(values: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    return {key: values.pop(key) for key in names}
+
+
+def _take_prefixed(values: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, Any]:
+    return {key: values.pop(key) for key in [k for k in values if k.startswith(prefixes)]}
 
 
 class RorGroup(click.Group):
@@ -88,39 +165,16 @@ def _pairs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 
 
 def input_options(command: Callable) -> Callable:
-    """EVENTS... and how to read them."""
-    decorators = [
-        click.argument("events", nargs=-1, required=False, type=click.Path(dir_okay=True, allow_dash=False)),
-        click.option("--loader", "loader", metavar="NAME", help="Input format (default: detected). See `ror loaders`."),
-        click.option("--map", "column_map", multiple=True, callback=_pairs, metavar="COLUMN=NAME",
-                     help="Canonical column -> column in your file, e.g. --map src=from,ts=time."),
-        click.option("--option", "loader_options", multiple=True, callback=_pairs, metavar="KEY=VALUE",
-                     help="A loader option, e.g. --option kind=email (see `ror loaders`)."),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    """EVENTS... and how to read them, as ``inputs: Inputs``."""
+    return _bundle("inputs", lambda values: Inputs(**_take(values, INPUT_NAMES)), _INPUT_OPTIONS)(command)
 
 
 def analysis_options(command: Callable) -> Callable:
-    """--me, --as-of, --half-life, --kind-weight, --backend (and the Neo4j connection)."""
-    decorators = [
-        click.option("--me", metavar="ID", help="Analyse the relationships of this ego (a brand or a person)."),
-        click.option("--as-of", "as_of", metavar="T", help="'Now': ISO date/time or e.g. -30d (default: the last event)."),
-        click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP),
-        click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
-                     help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2."),
-        click.option("--backend", type=click.Choice(BACKEND_NAMES), default="memory", show_default=True,
-                     help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS); "
-                          "spark: compute with Apache Spark (see docs/scale.md)."),
-        neo4j_options,
-        spark_options,
-        click.option("--ignore-memory", "ignore_memory", is_flag=True,
-                     help="Run even when the memory estimate says the input would not fit."),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    """--me, --as-of, --half-life, --kind-weight, --backend and each backend's options, as
+    ``analysis: Analysis``."""
+    return _bundle("analysis", lambda values: Analysis(**_take(values, ANALYSIS_NAMES),
+                                                       settings=_take_prefixed(values, BACKEND_PREFIXES)),
+                   _ANALYSIS_OPTIONS)(command)
 
 
 def spark_options(command: Callable) -> Callable:
@@ -134,6 +188,12 @@ def spark_options(command: Callable) -> Callable:
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+def neo4j_connection(command: Callable) -> Callable:
+    """--neo4j-uri, --neo4j-user, --neo4j-password, --neo4j-database (default: NEO4J_* variables),
+    as ``neo4j: Neo4jConnection``."""
+    return _bundle("neo4j", lambda values: Neo4jConnection(**_take(values, NEO4J_NAMES)), [neo4j_options])(command)
 
 
 def neo4j_options(command: Callable) -> Callable:
@@ -150,18 +210,44 @@ def neo4j_options(command: Callable) -> Callable:
 
 
 def output_options(command: Callable) -> Callable:
-    """-o, --format, --top."""
-    decorators = [
-        click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE (.csv .json .ndjson .parquet .md); '-' = stdout."),
-        click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson", "parquet", "md"]),
-                     help="Output format (default: from -o's extension, else an aligned table)."),
-        click.option("--top", type=click.IntRange(min=0), metavar="N",
-                     help="Keep the first N rows (default: 20 on a terminal table, all rows in files)."),
-        click.option("--wide", is_flag=True, help="Show every column in the terminal table (files always get every column)."),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+    """-o, --format, --top, --wide, as ``out: Output``."""
+    return _bundle("out", lambda values: Output(**_take(values, OUTPUT_NAMES)), _OUTPUT_OPTIONS)(command)
+
+
+_INPUT_OPTIONS: list[Callable] = [
+    click.argument("events", nargs=-1, required=False, type=click.Path(dir_okay=True, allow_dash=False)),
+    click.option("--loader", "loader", metavar="NAME", help="Input format (default: detected). See `ror loaders`."),
+    click.option("--map", "column_map", multiple=True, callback=_pairs, metavar="COLUMN=NAME",
+                 help="Canonical column -> column in your file, e.g. --map src=from,ts=time."),
+    click.option("--option", "loader_options", multiple=True, callback=_pairs, metavar="KEY=VALUE",
+                 help="A loader option, e.g. --option kind=email (see `ror loaders`)."),
+]
+
+
+_ANALYSIS_OPTIONS: list[Callable] = [
+    click.option("--me", metavar="ID", help="Analyse the relationships of this ego (a brand or a person)."),
+    click.option("--as-of", "as_of", metavar="T", help="'Now': ISO date/time or e.g. -30d (default: the last event)."),
+    click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP),
+    click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
+                 help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2."),
+    click.option("--backend", type=click.Choice(BACKEND_NAMES), default="memory", show_default=True,
+                 help="memory: read EVENTS; neo4j: read the graph `ror neo4j load` stored (no EVENTS); "
+                      "spark: compute with Apache Spark (see docs/scale.md)."),
+    neo4j_options,
+    spark_options,
+    click.option("--ignore-memory", "ignore_memory", is_flag=True,
+                 help="Run even when the memory estimate says the input would not fit."),
+]
+
+
+_OUTPUT_OPTIONS: list[Callable] = [
+    click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE (.csv .json .ndjson .parquet .md); '-' = stdout."),
+    click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson", "parquet", "md"]),
+                 help="Output format (default: from -o's extension, else an aligned table)."),
+    click.option("--top", type=click.IntRange(min=0), metavar="N",
+                 help="Keep the first N rows (default: 20 on a terminal table, all rows in files)."),
+    click.option("--wide", is_flag=True, help="Show every column in the terminal table (files always get every column)."),
+]
 
 
 def _message(text: str) -> None:
@@ -175,64 +261,64 @@ def _progress(text: str):
     return progress(text)
 
 
-def load_dataset(events: tuple[str, ...], loader: str | None, column_map: dict[str, str], loader_options: dict[str, str]):
+def load_dataset(inputs: Inputs):
     """Read the input files with the loader registry; print loader notes on stderr."""
     from ror_graph.loaders import load_events
 
-    if not events:
+    if not inputs.events:
         raise click.UsageError("Missing argument 'EVENTS...'.")
-    options: dict[str, Any] = dict(loader_options)
-    if column_map:
-        options["column_map"] = column_map
-    dataset = load_events(list(events), loader=loader, **options)
+    options: dict[str, Any] = dict(inputs.loader_options)
+    if inputs.column_map:
+        options["column_map"] = inputs.column_map
+    dataset = load_events(list(inputs.events), loader=inputs.loader, **options)
     for note in dataset.notes:
         _message(f"note: {note}")
     return dataset
 
 
-def open_analyses(params: dict[str, Any]):
+def open_analyses(inputs: Inputs, analysis: Analysis, out: Output | None = None):
     """Ask the chosen backend for the analyses of the input (its loader notes go to stderr).
 
     The backend's settings are the options named ``<backend>_<setting>`` (``--neo4j-uri`` ->
     ``uri`` of the neo4j backend)."""
     from ror_graph.backends import GraphRequest, get_backend
 
-    name = params.get("backend") or "memory"
+    name = analysis.backend or "memory"
     prefix = f"{name}_"
-    backend = get_backend(name, **{k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)})
-    if backend.reads_sources and not params.get("events"):
+    backend = get_backend(name, **{k[len(prefix):]: v for k, v in analysis.settings.items() if k.startswith(prefix)})
+    if backend.reads_sources and not inputs.events:
         raise click.UsageError("Missing argument 'EVENTS...'.")
     request = GraphRequest(
-        sources=tuple(params.get("events") or ()),
-        loader=params.get("loader"),
-        loader_options=params.get("loader_options") or {},
-        column_map=params.get("column_map") or {},
-        as_of=params.get("as_of"),
-        half_life=params.get("half_life") or DEFAULT_HALF_LIFE,
-        kind_weights=_kind_weights(params),
-        me=params.get("me"),
+        sources=tuple(inputs.events or ()),
+        loader=inputs.loader,
+        loader_options=inputs.loader_options or {},
+        column_map=inputs.column_map or {},
+        as_of=analysis.as_of,
+        half_life=analysis.half_life or DEFAULT_HALF_LIFE,
+        kind_weights=_kind_weights(analysis.kind_weights),
+        me=analysis.me,
     )
     if backend.reads_sources:
         from ror_graph.progress import check_memory
 
-        check_memory(request.sources, backend=name, ignore=bool(params.get("ignore_memory")), say=lambda line: _message(f"note: {line}"))
+        check_memory(request.sources, backend=name, ignore=bool(analysis.ignore_memory), say=lambda line: _message(f"note: {line}"))
     analyses = backend.open(request)
     for note in analyses.notes:
         _message(f"note: {note}")
     direct = getattr(analyses, "direct_output", None)  # a backend that writes large results itself (Spark)
-    if direct is not None and params.get("fmt") in (None, "parquet") and direct(params.get("output")):
-        params["_direct_writer"] = analyses
+    if out is not None and direct is not None and out.fmt in (None, "parquet") and direct(out.output):
+        out.writer = analyses
     return analyses
 
 
-def build_network(params: dict[str, Any]):
+def build_network(inputs: Inputs, analysis: Analysis):
     """The in-memory Network of the input and the ego, from the shared options."""
-    analyses = open_analyses(params)
+    analyses = open_analyses(inputs, analysis)
     return analyses.network(), analyses.me
 
 
-def _kind_weights(params: dict[str, Any]) -> dict[str, float]:
-    return {k: _number(v, f"--kind-weight {k}") for k, v in (params.get("kind_weights") or {}).items()}
+def _kind_weights(kind_weights: dict[str, str]) -> dict[str, float]:
+    return {k: _number(v, f"--kind-weight {k}") for k, v in (kind_weights or {}).items()}
 
 
 def _number(text: str, what: str) -> float:
@@ -244,36 +330,26 @@ def _number(text: str, what: str) -> float:
         raise OptionError(f"{what} must be a number, got {text!r}") from None
 
 
-def emit(frame, params: dict[str, Any], brief: list[str] | None = None, human: Callable | None = None) -> None:
+def emit(frame, out: Output, brief: list[str] | None = None, human: Callable | None = None) -> None:
     """Write the result; an aligned table on stdout shows only the ``brief`` columns unless --wide.
 
     ``human(frame)`` is the frame's view for people (terminal table and Markdown), e.g. one
     metric per line; files for machines (CSV, JSON, NDJSON, Parquet) always get ``frame``."""
     from ror_graph.output import format_for, write_table
 
-    fmt = format_for(params.get("output"), params.get("fmt"))
-    to_terminal_table = params.get("output") in (None, "-") and fmt == "table"
+    fmt = format_for(out.output, out.fmt)
+    to_terminal_table = out.output in (None, "-") and fmt == "table"
     if human is not None and fmt in ("table", "md"):
         frame = human(frame)
-    if brief and to_terminal_table and not params.get("wide"):
+    if brief and to_terminal_table and not out.wide:
         frame = frame.select([c for c in brief if c in frame.columns])
-    writer = params.get("_direct_writer")
+    writer = out.writer
     if writer is not None and writer.written_rows:
-        _message(f"wrote {writer.written_rows:,} rows to {params['output']} (Parquet files written by the backend)")
+        _message(f"wrote {writer.written_rows:,} rows to {out.output} (Parquet files written by the backend)")
         return
-    rows = write_table(frame, params.get("output"), params.get("fmt"), top=params.get("top"))
-    if params.get("output") not in (None, "-"):
-        _message(f"wrote {rows:,} rows to {params['output']}")
-
-
-def _params(func: Callable) -> Callable:
-    """Pass the command's parameters as one dict (they are shared by the helpers above)."""
-
-    @functools.wraps(func)
-    def wrapper(**params: Any) -> Any:
-        return func(params)
-
-    return wrapper
+    rows = write_table(frame, out.output, out.fmt, top=out.top)
+    if out.output not in (None, "-"):
+        _message(f"wrote {rows:,} rows to {out.output}")
 
 
 @click.group(cls=RorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -294,8 +370,7 @@ def main() -> None:
 @analysis_options
 @output_options
 @click.option("--estimate", is_flag=True, help="Only say how much memory the run would need (from the input's size).")
-@_params
-def stats(params: dict[str, Any]) -> None:
+def stats(*, inputs: Inputs, analysis: Analysis, out: Output, estimate: bool) -> None:
     """Nodes, relationships, events, time span, reciprocity, components, kinds.
 
     \b
@@ -306,18 +381,18 @@ def stats(params: dict[str, Any]) -> None:
     from ror_graph.backends.base import STATS_COLUMNS
     from ror_graph.output import metric_table
 
-    if params["estimate"]:
+    if estimate:
         from ror_graph.progress import estimate_memory
 
-        if not params.get("events"):
+        if not inputs.events:
             raise click.UsageError("Missing argument 'EVENTS...'.")
-        click.echo(estimate_memory(params["events"]).line())
+        click.echo(estimate_memory(inputs.events).line())
         return
     with _progress("ror stats") as step:
-        analyses = open_analyses(params)
+        analyses = open_analyses(inputs, analysis, out)
         step("counting")
         table = analyses.stats()
-    emit(table, params, human=lambda frame: metric_table(frame, STATS_COLUMNS))
+    emit(table, out, human=lambda frame: metric_table(frame, STATS_COLUMNS))
 
 
 @main.command()
@@ -325,8 +400,7 @@ def stats(params: dict[str, Any]) -> None:
 @analysis_options
 @output_options
 @click.option("--seed", default=0, show_default=True, help="Seed for sampled betweenness on large graphs.")
-@_params
-def influencers(params: dict[str, Any]) -> None:
+def influencers(*, inputs: Inputs, analysis: Analysis, out: Output, seed: int) -> None:
     """Who is valuable: PageRank by tie strength (personalised from --me), in-degree, HITS,
     k-core and betweenness (sampled on large graphs).
 
@@ -335,10 +409,10 @@ def influencers(params: dict[str, Any]) -> None:
       ror influencers sample_data/events.csv --me brand --top 10
     """
     with _progress("ror influencers") as step:
-        analyses = open_analyses(params)
+        analyses = open_analyses(inputs, analysis, out)
         step("ranking")
-        table = analyses.influencers(seed=params["seed"])
-    emit(table, params,
+        table = analyses.influencers(seed=seed)
+    emit(table, out,
          brief=["rank", "node_id", "influence", "top_share", "pagerank", "in_degree", "out_degree", "hub", "authority", "core", "betweenness"])
 
 
@@ -348,8 +422,7 @@ def influencers(params: dict[str, Any]) -> None:
 @output_options
 @click.option("--by", "level", type=click.Choice(["relationship", "person"]), default="relationship", show_default=True,
               help="One row per relationship (give/get balance, answer rates) or per person.")
-@_params
-def reciprocity(params: dict[str, Any]) -> None:
+def reciprocity(*, inputs: Inputs, analysis: Analysis, out: Output, level: str) -> None:
     """Who gives back: edge reciprocity and Garlaschelli-Loffredo rho (on stderr), then per
     relationship give/get balance, answer rate and median answer latency, or per person.
 
@@ -357,24 +430,24 @@ def reciprocity(params: dict[str, Any]) -> None:
     Example:
       ror reciprocity sample_data/events.csv --me brand
     """
-    analyses = open_analyses(params)
+    analyses = open_analyses(inputs, analysis, out)
     summary = analyses.reciprocity_summary()
     _message(
         f"edge reciprocity {summary['edge_reciprocity']:.4f} ({summary['reciprocated_edges']:,} of {summary['edges']:,} "
         f"directed relationships have a reverse), pair reciprocity {summary['pair_reciprocity']:.4f}, "
         f"rho {summary['rho']:.4f} (Garlaschelli-Loffredo)"
     )
-    emit(analyses.reciprocity(level=params["level"]), params)
+    emit(analyses.reciprocity(level=level), out)
 
 
 HORIZON_HELP = "fade_risk = P(no interaction in the next HORIZON), e.g. 30d, 2w."
 
 
-def _horizon_options(params: dict[str, Any]) -> dict[str, float]:
+def _horizon_options(horizon: str) -> dict[str, float]:
     """{'horizon_days': ...} when --horizon is not the default (30d), else {}."""
     from ror_graph.timeutil import parse_duration
 
-    days = parse_duration(params["horizon"], name="--horizon").total_seconds() / 86400
+    days = parse_duration(horizon, name="--horizon").total_seconds() / 86400
     return {} if days == 30 else {"horizon_days": days}
 
 
@@ -383,8 +456,7 @@ def _horizon_options(params: dict[str, Any]) -> dict[str, float]:
 @analysis_options
 @output_options
 @click.option("--horizon", default="30d", show_default=True, help=HORIZON_HELP)
-@_params
-def fading(params: dict[str, Any]) -> None:
+def fading(*, inputs: Inputs, analysis: Analysis, out: Output, horizon: str) -> None:
     """Which relationships are going cold: fade_risk is the probability that the tie stays silent
     over --horizon, from a model fitted on the log's own history; the evidence compares the
     silence with the tie's own rhythm.
@@ -395,11 +467,11 @@ def fading(params: dict[str, Any]) -> None:
       ror fading ../shared/data/collegemsg/CollegeMsg.txt -o all.csv   # every relationship
     """
     with _progress("ror fading") as step:
-        analyses = open_analyses(params)
+        analyses = open_analyses(inputs, analysis, out)
         step("scoring every tie against its rhythm")
-        table = analyses.fading(**_horizon_options(params))
+        table = analyses.fading(**_horizon_options(horizon))
     table = _with_community(table, analyses, on="b")
-    emit(table, params,
+    emit(table, out,
          brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
 
 
@@ -412,8 +484,16 @@ def fading(params: dict[str, Any]) -> None:
               help="Estimate each person's referral reach and use it in value (see `ror referral`).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the referral-reach estimate.")
 @click.option("--horizon", default="30d", show_default=True, help=HORIZON_HELP)
-@_params
-def nurture(params: dict[str, Any]) -> None:
+def nurture(
+    *,
+    inputs: Inputs,
+    analysis: Analysis,
+    out: Output,
+    weights: str | None,
+    reach: bool,
+    seed: int,
+    horizon: str,
+) -> None:
     """The ranked nurture-next list: value x bond x reciprocity, made urgent by fade risk,
     with a one-line reason per person.
 
@@ -425,19 +505,18 @@ def nurture(params: dict[str, Any]) -> None:
     from ror_graph.nurture import NurtureWeights
 
     with _progress("ror nurture") as step:
-        analyses = open_analyses(params)
+        analyses = open_analyses(inputs, analysis, out)
         step("scoring")
-        table = analyses.nurture_next(weights=NurtureWeights.parse(params["weights"]), reach=params["reach"], seed=params["seed"],
-                                      **_horizon_options(params))
+        table = analyses.nurture_next(weights=NurtureWeights.parse(weights), reach=reach, seed=seed,
+                                      **_horizon_options(horizon))
     table = _with_community(table, analyses)
-    emit(table, params, brief=NURTURE_BRIEF)
+    emit(table, out, brief=NURTURE_BRIEF)
 
 
 @main.command()
 @output_options
 @click.option("--me", default="brand", show_default=True, help="The demo ego.")
-@_params
-def demo(params: dict[str, Any]) -> None:
+def demo(*, out: Output, me: str) -> None:
     """The nurture-next list of the demo community in sample_data/ (synthetic; see its README).
 
     \b
@@ -457,15 +536,14 @@ def demo(params: dict[str, Any]) -> None:
     _message(f"demo community: {sample}")
     from ror_graph.network import Network
 
-    dataset = load_dataset((str(sample),), None, {}, {})
+    dataset = load_dataset(Inputs(events=(str(sample),), loader=None, column_map={}, loader_options={}))
     net = Network.from_dataset(dataset)
-    emit(nurture_next(net, me=params["me"]), params, brief=NURTURE_BRIEF)
+    emit(nurture_next(net, me=me), out, brief=NURTURE_BRIEF)
 
 
 @main.command(name="loaders")
 @output_options
-@_params
-def list_loaders(params: dict[str, Any]) -> None:
+def list_loaders(*, out: Output) -> None:
     """The input formats ror can read, with their options.
 
     \b
@@ -481,17 +559,17 @@ def list_loaders(params: dict[str, Any]) -> None:
          "; ".join(f"{k}: {v}" for k, v in {**loader.options, **COMMON_OPTIONS}.items()))
         for loader in REGISTRY.values()
     ]
-    emit(pl.DataFrame(rows, schema=["name", "summary", "extensions", "options"], orient="row"), params)
+    emit(pl.DataFrame(rows, schema=["name", "summary", "extensions", "options"], orient="row"), out)
 
 
 # --- neo4j ---
 
 
-def _neo4j_settings(params: dict[str, Any]):
+def _neo4j_settings(neo4j: Neo4jConnection):
     from ror_graph.backends.neo4j import Neo4jSettings
 
-    return Neo4jSettings.resolve(uri=params.get("neo4j_uri"), user=params.get("neo4j_user"),
-                                 password=params.get("neo4j_password"), database=params.get("neo4j_database"))
+    return Neo4jSettings.resolve(uri=neo4j.neo4j_uri, user=neo4j.neo4j_user,
+                                 password=neo4j.neo4j_password, database=neo4j.neo4j_database)
 
 
 @main.group(name="neo4j")
@@ -524,10 +602,23 @@ def neo4j_group() -> None:
 @click.option("--aggregates-only", is_flag=True,
               help="Store only the aggregated relationship properties (faster; enough for the Browser queries, "
                    "not for --backend neo4j).")
-@neo4j_options
+@neo4j_connection
 @output_options
-@_params
-def neo4j_load(params: dict[str, Any]) -> None:
+def neo4j_load(
+    *,
+    inputs: Inputs,
+    neo4j: Neo4jConnection,
+    out: Output,
+    as_of: str | None,
+    half_life: str,
+    kind_weights: dict[str, str],
+    keep_events: bool,
+    replace: bool,
+    adopt: bool,
+    batch_size: int,
+    writers: int,
+    aggregates_only: bool,
+) -> None:
     """Store people and relationships in Neo4j (idempotent: rerun it, or resume a load that died).
 
     \b
@@ -537,16 +628,16 @@ def neo4j_load(params: dict[str, Any]) -> None:
     from ror_graph.backends.neo4j import connect
     from ror_graph.output import metric_table
 
-    dataset = load_dataset(params["events"], params["loader"], params["column_map"], params["loader_options"])
-    weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
-    with connect(_neo4j_settings(params)) as graph:
-        report = graph.load(dataset, as_of=params["as_of"], half_life=params["half_life"], kind_weights=weights,
-                            keep_events=params["keep_events"], replace=params["replace"], adopt=params["adopt"],
-                            batch_size=params["batch_size"], writers=params["writers"],
-                            aggregates_only=params["aggregates_only"])
+    dataset = load_dataset(inputs)
+    weights = {k: _number(v, f"--kind-weight {k}") for k, v in kind_weights.items()}
+    with connect(_neo4j_settings(neo4j)) as graph:
+        report = graph.load(dataset, as_of=as_of, half_life=half_life, kind_weights=weights,
+                            keep_events=keep_events, replace=replace, adopt=adopt,
+                            batch_size=batch_size, writers=writers,
+                            aggregates_only=aggregates_only)
     _message(f"loaded {report.people:,} people, {report.relationships:,} relationships, {report.events:,} events "
              f"into {graph.settings.uri} in {report.seconds:.1f} s")
-    emit(report.to_frame(), params, human=metric_table)
+    emit(report.to_frame(), out, human=metric_table)
 
 
 @neo4j_group.command(name="write-scores")
@@ -555,10 +646,17 @@ def neo4j_load(params: dict[str, Any]) -> None:
 @click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP)
 @click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
               help="Weight of one event of a kind, e.g. --kind-weight reply=4.")
-@neo4j_options
+@neo4j_connection
 @output_options
-@_params
-def neo4j_write_scores(params: dict[str, Any]) -> None:
+def neo4j_write_scores(
+    *,
+    neo4j: Neo4jConnection,
+    out: Output,
+    me: str | None,
+    as_of: str | None,
+    half_life: str,
+    kind_weights: dict[str, str],
+) -> None:
     """Write influence, reciprocity, strength, fade risk, priority and reason onto people and relationships.
 
     \b
@@ -568,22 +666,21 @@ def neo4j_write_scores(params: dict[str, Any]) -> None:
     from ror_graph.backends.neo4j import connect
     from ror_graph.output import metric_table
 
-    weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
-    with connect(_neo4j_settings(params)) as graph:
-        net = graph.network(as_of=params["as_of"], half_life=params["half_life"], kind_weights=weights)
-        if params["me"] is not None:
-            net.index_of(params["me"])
-        report = graph.write_scores(net, me=params["me"])
-    emit(report.to_frame(), params, human=metric_table)
+    weights = {k: _number(v, f"--kind-weight {k}") for k, v in kind_weights.items()}
+    with connect(_neo4j_settings(neo4j)) as graph:
+        net = graph.network(as_of=as_of, half_life=half_life, kind_weights=weights)
+        if me is not None:
+            net.index_of(me)
+        report = graph.write_scores(net, me=me)
+    emit(report.to_frame(), out, human=metric_table)
 
 
 @neo4j_group.command(name="query")
 @click.argument("name")
 @click.option("--param", "query_params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable), e.g. --param ego=brand.")
-@neo4j_options
+@neo4j_connection
 @output_options
-@_params
-def neo4j_query(params: dict[str, Any]) -> None:
+def neo4j_query(*, neo4j: Neo4jConnection, out: Output, name: str, query_params: tuple[str, ...]) -> None:
     """Run a shipped query (see `ror neo4j queries`) and print its result; nothing is written.
 
     Parameters not given take the example value in the query's header.
@@ -594,17 +691,17 @@ def neo4j_query(params: dict[str, Any]) -> None:
     """
     from ror_graph.backends.neo4j import coerce_param, connect, evaluate_examples, get_query, lists_as_text
 
-    query = get_query(params["name"])
+    query = get_query(name)
     given: dict[str, Any] = {}
-    for pair in params["query_params"]:
+    for pair in query_params:
         key, sep, value = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--param")
         given[key.strip()] = coerce_param(query, key.strip(), value)
-    with connect(_neo4j_settings(params)) as graph:
+    with connect(_neo4j_settings(neo4j)) as graph:
         values = {**evaluate_examples(graph, query), **given}
         frame = graph.query_frame(query.name, values)
-    emit(lists_as_text(frame), params)
+    emit(lists_as_text(frame), out)
 
 
 @neo4j_group.command(name="guide")
@@ -632,8 +729,7 @@ def neo4j_guide(output: str | None) -> None:
 
 @neo4j_group.command(name="queries")
 @output_options
-@_params
-def neo4j_queries(params: dict[str, Any]) -> None:
+def neo4j_queries(*, out: Output) -> None:
     """The shipped Cypher files: name, purpose, parameters (with examples) and result columns.
 
     \b
@@ -646,7 +742,7 @@ def neo4j_queries(params: dict[str, Any]) -> None:
 
     rows = [(q.name, q.purpose, ", ".join(f"{k}={v}" for k, v in q.params.items()), ", ".join(q.columns))
             for q in queries().values()]
-    emit(pl.DataFrame(rows, schema=["name", "purpose", "params", "columns"], orient="row"), params)
+    emit(pl.DataFrame(rows, schema=["name", "purpose", "params", "columns"], orient="row"), out)
 
 
 # --- referral ---
@@ -667,8 +763,21 @@ def neo4j_queries(params: dict[str, Any]) -> None:
 @click.option("--precision", type=float, metavar="R", help="Simulate until the 95% CI half-width is R x the estimate, e.g. 0.01.")
 @click.option("--epsilon", type=float, default=0.1, show_default=True, help="Accuracy of --best and of the per-person reach.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same answer.")
-@_params
-def referral(params: dict[str, Any]) -> None:
+def referral(
+    *,
+    inputs: Inputs,
+    analysis: Analysis,
+    out: Output,
+    seeds: str | None,
+    best: int | None,
+    gain: bool,
+    model: str,
+    prob: str,
+    sims: int | None,
+    precision: float | None,
+    epsilon: float,
+    seed: int,
+) -> None:
     """How far a share or referral travels: expected reach per person (default), of --seeds,
     the --best K people to nurture, or --me ID --gain.
 
@@ -684,26 +793,25 @@ def referral(params: dict[str, Any]) -> None:
     from ror_graph import referral as ref
     from ror_graph.errors import OptionError
 
-    net, me = build_network(params)
-    common = {"prob": params["prob"], "seed": params["seed"]}
-    modes = [m for m in ("seeds", "best", "gain") if params.get(m)]
+    net, me = build_network(inputs, analysis)
+    modes = [m for m, given in (("seeds", seeds), ("best", best), ("gain", gain)) if given]
     if len(modes) > 1:
         raise OptionError(f"choose one of --seeds, --best, --gain (got {', '.join('--' + m for m in modes)})")
-    if params["seeds"]:
-        est = ref.expected_reach(net, params["seeds"], model=params["model"], sims=params["sims"] or (None if params["precision"] else 10_000),
-                                 precision=params["precision"], **common)
-        emit(est.to_frame(seeds=params["seeds"], model=params["model"], prob=params["prob"]), params)
-    elif params["best"]:
-        emit(ref.best_seeds(net, params["best"], model=params["model"], epsilon=params["epsilon"], sims=params["sims"] or 1000, **common), params)
-    elif params["gain"]:
+    if seeds:
+        est = ref.expected_reach(net, seeds, model=model, sims=sims or (None if precision else 10_000),
+                                 precision=precision, prob=prob, seed=seed)
+        emit(est.to_frame(seeds=seeds, model=model, prob=prob), out)
+    elif best:
+        emit(ref.best_seeds(net, best, model=model, epsilon=epsilon, sims=sims or 1000, prob=prob, seed=seed), out)
+    elif gain:
         if me is None:
             raise OptionError("--gain needs --me ID (the ego whose reach would grow)")
-        if params["model"] != "ic":
+        if model != "ic":
             raise OptionError("--gain is computed for the independent cascade model (--model ic)")
-        emit(ref.ego_gain(net, me, **common), params,
+        emit(ref.ego_gain(net, me, prob=prob, seed=seed), out,
              brief=["rank", "node_id", "p", "p_nurtured", "reach_gain", "reach_gain_stderr", "ego_reach"])
     else:
-        emit(ref.referral_reach(net, model=params["model"], epsilon=params["epsilon"], **common), params,
+        emit(ref.referral_reach(net, model=model, epsilon=epsilon, prob=prob, seed=seed), out,
              brief=["rank", "node_id", "referral_reach", "ci_low", "ci_high"])
 
 
@@ -719,8 +827,7 @@ def referral(params: dict[str, Any]) -> None:
               help="Fading relationships to draw a timeline for.")
 @click.option("--reach/--no-reach", default=True, show_default=True,
               help="Include the referral-reach section (RR-set estimate; the slowest part on big graphs).")
-@_params
-def report(params: dict[str, Any]) -> None:
+def report(*, inputs: Inputs, analysis: Analysis, output: str, top: int, timelines: int, reach: bool) -> None:
     """One self-contained HTML report (figures inlined, opens offline): the community at a
     glance, nurture next, fading relationships with timelines, influencers, one-sided fans and
     follows, referral reach; each section says how to read it.
@@ -734,12 +841,12 @@ def report(params: dict[str, Any]) -> None:
 
     with _progress("building the report") as step:
         step("loading")
-        net, me = build_network(params)
-        page = build_report(net, me=me, top=params["top"], timelines=params["timelines"],
-                            referral=params["reach"], progress=step)
-    write_report(page, params["output"])
-    if params["output"] != "-":
-        _message(f"wrote {params['output']} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
+        net, me = build_network(inputs, analysis)
+        page = build_report(net, me=me, top=top, timelines=timelines,
+                            referral=reach, progress=step)
+    write_report(page, output)
+    if output != "-":
+        _message(f"wrote {output} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
 
 
 @main.command()
@@ -753,8 +860,16 @@ def report(params: dict[str, Any]) -> None:
               help="Your own tiers: a CSV with columns contact_id,tier (needs --cadence).")
 @click.option("--calendar", "calendar_kind", type=click.Choice(["event", "todo"]), default="event", show_default=True,
               help="With -o FILE.ics: all-day events (any calendar) or to-dos (task apps).")
-@_params
-def plan(params: dict[str, Any]) -> None:
+def plan(
+    *,
+    inputs: Inputs,
+    analysis: Analysis,
+    out: Output,
+    weights: str | None,
+    cadence: str | None,
+    tiers_file: str | None,
+    calendar_kind: str,
+) -> None:
     """An outreach plan for --me: who, why, what to do (reply, reach_out, thank_fan,
     ask_referral, reconnect_bridge, keep_in_touch) and a due date from each relationship's
     own rhythm, or sooner when its --cadence tier allows less. CSV for CRMs and spreadsheets
@@ -770,24 +885,24 @@ def plan(params: dict[str, Any]) -> None:
     from ror_graph.nurture import NurtureWeights
     from ror_graph.plan import outreach_plan, parse_cadence, read_tiers
 
-    cadence = parse_cadence(params["cadence"]) if params["cadence"] else None
-    if params["tiers_file"] and not cadence:
+    tiers = parse_cadence(cadence) if cadence else None
+    if tiers_file and not tiers:
         raise OptionError("--tiers needs --cadence (the tiers' names and gaps)")
-    tiers_of = read_tiers(params["tiers_file"], cadence) if params["tiers_file"] and cadence else None
+    tiers_of = read_tiers(tiers_file, tiers) if tiers_file and tiers else None
     with _progress("planning"):
-        net, me = build_network(params)
-        table = outreach_plan(net, me=me, weights=NurtureWeights.parse(params["weights"]), cadence=cadence, tiers_of=tiers_of)
-    output = params.get("output") or ""
+        net, me = build_network(inputs, analysis)
+        table = outreach_plan(net, me=me, weights=NurtureWeights.parse(weights), cadence=tiers, tiers_of=tiers_of)
+    output = out.output or ""
     if output.lower().endswith(".ics"):
         from ror_graph.plan_calendar import write_calendar
 
-        if params.get("top"):
-            table = table.head(params["top"])
-        count = write_calendar(table, output, me=me, as_of=net.as_of, kind=params["calendar_kind"])
-        _message(f"wrote {count:,} {params['calendar_kind']}s to {output}")
+        if out.top:
+            table = table.head(out.top)
+        count = write_calendar(table, output, me=me, as_of=net.as_of, kind=calendar_kind)
+        _message(f"wrote {count:,} {calendar_kind}s to {output}")
         return
-    brief = ["rank", "contact_id", "action", "tier", "due_date", "suggestion"] if cadence else         ["rank", "contact_id", "action", "due_date", "suggestion"]
-    emit(table, params, brief=brief)
+    brief = ["rank", "contact_id", "action", "tier", "due_date", "suggestion"] if tiers else         ["rank", "contact_id", "action", "due_date", "suggestion"]
+    emit(table, out, brief=brief)
 
 
 @main.command()
@@ -797,8 +912,7 @@ def plan(params: dict[str, Any]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["gexf", "graphml"]), help="Default: from the extension of -o.")
 @click.option("--reach/--no-reach", default=True, show_default=True,
               help="Include referral_reach as a node attribute (RR-set estimate; the slowest part on big graphs).")
-@_params
-def export(params: dict[str, Any]) -> None:
+def export(*, inputs: Inputs, analysis: Analysis, output: str, fmt: str | None, reach: bool) -> None:
     """The graph with every score as node and edge attributes, for Gephi (GEXF) or any
     GraphML tool; no empty values (undefined numbers are -1).
 
@@ -809,22 +923,22 @@ def export(params: dict[str, Any]) -> None:
     """
     from ror_graph.gephi import graph_format_for, to_networkx, write_graph
 
-    fmt = graph_format_for(params["output"], params["fmt"])  # fail before the work
+    fmt = graph_format_for(output, fmt)  # fail before the work
     with _progress("exporting") as step:
         step("loading")
-        net, me = build_network(params)
-        reach = None
-        if params["reach"]:
+        net, me = build_network(inputs, analysis)
+        reach_table = None
+        if reach:
             step("referral reach")
             from ror_graph.referral import referral_reach
 
-            reach = referral_reach(net, seed=0)
+            reach_table = referral_reach(net, seed=0)
         step("scores")
-        graph = to_networkx(net, me=me, reach=reach)
+        graph = to_networkx(net, me=me, reach=reach_table)
         step("writing")
-        write_graph(graph, params["output"], fmt)
-    if params["output"] != "-":
-        _message(f"wrote {graph.number_of_nodes():,} people and {graph.number_of_edges():,} relationships to {params['output']}")
+        write_graph(graph, output, fmt)
+    if output != "-":
+        _message(f"wrote {graph.number_of_nodes():,} people and {graph.number_of_edges():,} relationships to {output}")
 
 
 @main.command()
@@ -835,8 +949,7 @@ def export(params: dict[str, Any]) -> None:
               help="The earlier moment: ISO date/time, or e.g. -90d (before --as-of).")
 @click.option("--per-change", "per_change", default=20, show_default=True, type=click.IntRange(min=1), metavar="N",
               help="At most N rows of each kind of change.")
-@_params
-def diff(params: dict[str, Any]) -> None:
+def diff(*, inputs: Inputs, analysis: Analysis, out: Output, since: str, per_change: int) -> None:
     """What changed between --since and --as-of: who rose or fell in influence, which
     relationships faded or revived, new one-sided fans.
 
@@ -848,10 +961,10 @@ def diff(params: dict[str, Any]) -> None:
     from ror_graph.diff import network_before, what_changed
 
     with _progress("comparing"):
-        later, me = build_network(params)
-        earlier = network_before(later, params["since"])
-        table = what_changed(earlier, later, me=me, top=params["per_change"])
-    emit(table, params, brief=["change", "node_id", "peer", "before", "after", "detail"])
+        later, me = build_network(inputs, analysis)
+        earlier = network_before(later, since)
+        table = what_changed(earlier, later, me=me, top=per_change)
+    emit(table, out, brief=["change", "node_id", "peer", "before", "after", "detail"])
 
 
 # --- communities, introductions, suggestions ---
@@ -881,8 +994,16 @@ def _with_community(table, analyses, *, on: str = "node_id"):
               help="The summary compares the last window before --as-of with the window before it.")
 @click.option("--by", "level", type=click.Choice(["person", "community"]), default="person", show_default=True,
               help="One row per person (community, role) or one row per community (size, modularity, trend).")
-@_params
-def communities(params: dict[str, Any]) -> None:
+def communities(
+    *,
+    inputs: Inputs,
+    analysis: Analysis,
+    out: Output,
+    resolution: float,
+    seed: int,
+    window: str,
+    level: str,
+) -> None:
     """The groups the network falls into (Leiden on tie strength): per person the community,
     its size and a role (hub, bridge, member); with --by community, each group's modularity,
     strength and whether its activity and reciprocity are cooling. With --me, the ego and
@@ -896,17 +1017,17 @@ def communities(params: dict[str, Any]) -> None:
     from ror_graph.communities import find_communities, people_of
 
     with _progress("ror communities") as step:
-        net, me = build_network(params)
+        net, me = build_network(inputs, analysis)
         step("Leiden")
-        found = find_communities(net, resolution=params["resolution"], seed=params["seed"], window=params["window"])
+        found = find_communities(net, resolution=resolution, seed=seed, window=window)
     _message(
         f"{found.count:,} communities, modularity {found.modularity:.4f} "
         f"(Leiden on tie strength, resolution {found.resolution:g}, seed {found.seed})"
     )
-    if params["level"] == "community":
-        emit(found.summary, params)
+    if level == "community":
+        emit(found.summary, out)
     else:
-        emit(people_of(found, net, me=me), params)
+        emit(people_of(found, net, me=me), out)
 
 
 @main.command()
@@ -917,8 +1038,7 @@ def communities(params: dict[str, Any]) -> None:
 @click.option("--paths", default=3, show_default=True, type=click.IntRange(min=1), help="How many paths, warmest first.")
 @click.option("--max-hops", "max_hops", default=4, show_default=True, type=click.IntRange(min=1),
               help="Longest path considered (4: a friend of a friend of a friend).")
-@_params
-def intro(params: dict[str, Any]) -> None:
+def intro(*, inputs: Inputs, analysis: Analysis, out: Output, to: str, paths: int, max_hops: int) -> None:
     """Warm introductions: the --paths warmest chains of relationships from --me to --to, one
     row per hop with its tie strength, whether it is reciprocated and the last contact. A
     path's warmth is the product of s / (1 + s) over its ties' strengths s, halved for a
@@ -931,13 +1051,13 @@ def intro(params: dict[str, Any]) -> None:
     from ror_graph.errors import OptionError
     from ror_graph.intro import intro_paths
 
-    net, me = build_network(params)
+    net, me = build_network(inputs, analysis)
     if me is None:
         raise OptionError("an introduction starts from someone: give --me ID")
-    table = intro_paths(net, me=me, to=params["to"], paths=params["paths"], max_hops=params["max_hops"])
+    table = intro_paths(net, me=me, to=to, paths=paths, max_hops=max_hops)
     if table.height == 0:
-        _message(f"no path from {me} to {params['to']} of at most {params['max_hops']} hops")
-    emit(table, params, brief=["path", "path_warmth", "hop", "from_id", "to_id", "tie_strength", "reciprocated", "last_contact"])
+        _message(f"no path from {me} to {to} of at most {max_hops} hops")
+    emit(table, out, brief=["path", "path_warmth", "hop", "from_id", "to_id", "tie_strength", "reciprocated", "last_contact"])
 
 
 @main.command()
@@ -946,8 +1066,7 @@ def intro(params: dict[str, Any]) -> None:
 @output_options
 @click.option("--community-bonus", "community_bonus", type=click.FloatRange(min=0), metavar="B",
               help="Score x (1 + B) for people in your community (default: the back-tested value, see docs/backtest.md).")
-@_params
-def suggest(params: dict[str, Any]) -> None:
+def suggest(*, inputs: Inputs, analysis: Analysis, out: Output, community_bonus: float | None) -> None:
     """Who you should know: people two steps away you have no tie with, ranked by Adamic-Adar
     on tie strength (shared contacts who are close to both of you count most), boosted when
     they are in your community; each row says why.
@@ -959,12 +1078,12 @@ def suggest(params: dict[str, Any]) -> None:
     from ror_graph.errors import OptionError
     from ror_graph.suggest import DEFAULT_COMMUNITY_BONUS, suggest_ties
 
-    net, me = build_network(params)
+    net, me = build_network(inputs, analysis)
     if me is None:
         raise OptionError("suggestions are for one ego: give --me ID")
-    bonus = params["community_bonus"] if params["community_bonus"] is not None else DEFAULT_COMMUNITY_BONUS
+    bonus = community_bonus if community_bonus is not None else DEFAULT_COMMUNITY_BONUS
     table = suggest_ties(net, me=me, top=None, community_bonus=bonus)
-    emit(table, params, brief=["rank", "node_id", "score", "reason"])
+    emit(table, out, brief=["rank", "node_id", "score", "reason"])
 
 
 # --- backtest ---
@@ -997,8 +1116,23 @@ BACKTEST_ORIGIN_BRIEF = ["task", "target", "metric", "signal", "role", "as_of", 
 @click.option("--rr-sets", "rr_sets", type=click.IntRange(min=1), metavar="N",
               help="Reverse-reachable sets for the referral reach estimate (default: enough for 10% error).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the referral reach estimate.")
-@_params
-def backtest(params: dict[str, Any]) -> None:
+def backtest(
+    *,
+    inputs: Inputs,
+    out: Output,
+    as_of: tuple[str, ...],
+    horizon: str,
+    me: str | None,
+    half_life: str | None,
+    kind_weights: dict[str, str],
+    active_window: str | None,
+    cadence: str | None,
+    tasks: tuple[str, ...],
+    min_events: int,
+    per_origin: bool,
+    rr_sets: int | None,
+    seed: int,
+) -> None:
     """Do the rankings predict? Score each relationship with data up to --as-of T, then check
     (T, T + horizon]: fade_risk vs silence, strength and PageRank vs future interaction and
     reciprocation, referral reach vs future shares, each next to simple baselines (recency,
@@ -1014,28 +1148,28 @@ def backtest(params: dict[str, Any]) -> None:
     from ror_graph.backtest import backtest as run_backtest
     from ror_graph.backtest import summarize
 
-    dataset = load_dataset(params["events"], params["loader"], params["column_map"], params["loader_options"])
-    origins = [part.strip() for value in params["as_of"] for part in value.split(",") if part.strip()]
-    weights = {k: _number(v, f"--kind-weight {k}") for k, v in params["kind_weights"].items()}
-    _message(f"back-testing {len(origins)} origin(s), horizon {params['horizon']}")
+    dataset = load_dataset(inputs)
+    origins = [part.strip() for value in as_of for part in value.split(",") if part.strip()]
+    weights = {k: _number(v, f"--kind-weight {k}") for k, v in kind_weights.items()}
+    _message(f"back-testing {len(origins)} origin(s), horizon {horizon}")
     results = run_backtest(
         dataset,
         origins,
-        horizon=params["horizon"],
-        me=params["me"] or dataset.ego,
-        active_window=params["active_window"],
-        cadence=params["cadence"],
-        half_life=params["half_life"] or strength.DEFAULT_HALF_LIFE,
+        horizon=horizon,
+        me=me or dataset.ego,
+        active_window=active_window,
+        cadence=cadence,
+        half_life=half_life or strength.DEFAULT_HALF_LIFE,
         kind_weights=weights,
-        tasks=params["tasks"] or ("fading", "value", "referral", "nurture"),
-        rr_sets=params["rr_sets"],
-        seed=params["seed"],
-        min_events=params["min_events"],
+        tasks=tasks or ("fading", "value", "referral", "nurture"),
+        rr_sets=rr_sets,
+        seed=seed,
+        min_events=min_events,
     )
-    if params["per_origin"]:
-        emit(results, params, brief=BACKTEST_ORIGIN_BRIEF)
+    if per_origin:
+        emit(results, out, brief=BACKTEST_ORIGIN_BRIEF)
     else:
-        emit(summarize(results), params, brief=BACKTEST_BRIEF)
+        emit(summarize(results), out, brief=BACKTEST_BRIEF)
 
 
 if __name__ == "__main__":
