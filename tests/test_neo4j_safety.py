@@ -36,9 +36,12 @@ def _foreign_state(graph):
 
 @pytest.fixture()
 def neo4j_own(neo4j_clean):
-    """A clean database, wiped again afterwards (these tests leave foreign data behind)."""
+    """A clean database, wiped again afterwards (these tests leave foreign data behind). Only
+    on a database the tests own (neo4j_clean checks it)."""
     yield neo4j_clean
     from neo4j import GraphDatabase
+
+    assert neo4j_clean["owned"], "refusing to wipe a Neo4j database the tests do not own"
 
     with GraphDatabase.driver(neo4j_clean["uri"], auth=(neo4j_clean["user"], neo4j_clean["password"])) as driver:
         driver.execute_query("MATCH (n) DETACH DELETE n", database_=neo4j_clean["database"])
