@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,8 +87,9 @@ def _run_child(args: list[str]) -> tuple[dict, int]:
 
 
 def _child_memory(path: str, iterations: int) -> dict:
-    from ror_graph.influence import _power_iteration
     from ror_graph.loaders import load_events
+
+    from ror_graph.influence import _power_iteration
     from ror_graph.network import Network
     from ror_graph.reciprocity import relationship_reciprocity
 
@@ -182,7 +183,7 @@ def _stage_breakdown(port: int, app: str) -> dict[str, dict[str, float]]:
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,19 +221,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(rows: list[dict], args, load_before, load_after) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Spark local[2] against the memory backend",
         "",
-        f"Written by `python benchmarks/bench_spark.py --sizes {args.sizes} --iterations {args.iterations}` "
+        (f"Written by `python benchmarks/bench_spark.py --sizes {args.sizes} --iterations {args.iterations}` "
         f"on {when}, commit {_git('rev-parse', '--short', 'HEAD')}, {os.cpu_count()} cores. "
         f"Load average {load_before[0]:.1f} before and {load_after[0]:.1f} after: five other helpers were running "
         "tests and benchmarks on the same 2 cores, so every time here is inflated, Spark's most (it runs more "
-        "threads and many small jobs).",
+        "threads and many small jobs)."),
         "",
-        f"Input: synthetic {args.density} logs (`benchmarks/synth.py`), Parquet. Peak memory: resident bytes of the "
+        (f"Input: synthetic {args.density} logs (`benchmarks/synth.py`), Parquet. Peak memory: resident bytes of the "
         "child process tree (Spark: the Python driver plus the JVM holding the driver and the local executors; "
-        f"driver memory {args.driver_memory}).",
+        f"driver memory {args.driver_memory})."),
         "",
         "## Wall time per step (seconds)",
         "",
@@ -268,9 +269,9 @@ def _extrapolation(rows: list[dict], iterations: int) -> list[str]:
     largest = max(spark_rows, key=lambda r: r["events"])
     per_event = largest["events"]
     lines = ["", "## Extrapolation (not measured): shuffle per step at 100M and 1B events", "",
-             f"Linear in events from the {largest['size']} run ({per_event:,} events). PageRank: per step "
+             (f"Linear in events from the {largest['size']} run ({per_event:,} events). PageRank: per step "
              f"(the measured {iterations} steps divided by {iterations}); ~100 steps reach the 1e-10 tolerance. "
-             "Partitions: shuffle / 128 MB.", "",
+             "Partitions: shuffle / 128 MB."), "",
              "| step | shuffle MB measured | MB per 1M events | 100M events: shuffle GB | partitions | 1B events: shuffle GB | partitions |",
              "|---|---|---|---|---|---|---|"]
     for step, st in largest["stages"].items():

@@ -91,14 +91,15 @@ def spark_cluster(tmp_path_factory):
     port, ui, worker_port, worker_ui = (_free_port() for _ in range(4))
     master_url = f"spark://{LOOPBACK}:{port}"
     procs = []
+    logs = [open(work / "master.log", "wb"), open(work / "worker.log", "wb")]  # noqa: SIM115 - closed below
     try:
         procs.append(subprocess.Popen(
             [str(spark_class), "org.apache.spark.deploy.master.Master", "--host", LOOPBACK, "--port", str(port), "--webui-port", str(ui)],
-            env=env, stdout=open(work / "master.log", "wb"), stderr=subprocess.STDOUT))
+            env=env, stdout=logs[0], stderr=subprocess.STDOUT))
         procs.append(subprocess.Popen(
             [str(spark_class), "org.apache.spark.deploy.worker.Worker", "--host", LOOPBACK, "--port", str(worker_port),
              "--webui-port", str(worker_ui), "--cores", "1", "--memory", "1g", master_url],
-            env=env, stdout=open(work / "worker.log", "wb"), stderr=subprocess.STDOUT))
+            env=env, stdout=logs[1], stderr=subprocess.STDOUT))
         try:
             _wait_for_worker(ui)
         except TimeoutError as exc:
@@ -113,3 +114,5 @@ def spark_cluster(tmp_path_factory):
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        for log in logs:
+            log.close()

@@ -45,7 +45,7 @@ from ror_graph.influence import DEFAULT_DAMPING
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["pagerank", "hits", "coreness", "weak_components", "strong_components"]
+__all__ = ["coreness", "hits", "pagerank", "strong_components", "weak_components"]
 
 def _cut(frame: DataFrame) -> DataFrame:
     """Materialise ``frame`` and drop its lineage (executor memory, no checkpoint folder)."""

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from ror_graph.backends.base import GraphRequest
 
-__all__ = ["read_events", "format_of"]
+__all__ = ["format_of", "read_events"]
 
 _ROW = "_row"
 _FILE = "_file"
@@ -52,8 +52,7 @@ def format_of(path: str, loader: str | None) -> str:
     """``parquet``, ``csv``, ``ndjson`` or ``snap`` for a path or glob (by ``loader``, else
     by extension; a folder is a Parquet dataset)."""
     name = path.rstrip("/").lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = name.removesuffix(".gz")
     suffix = os.path.splitext(name)[1]
     if loader not in (None, "canonical", "snap_temporal"):
         raise OptionError(
@@ -74,7 +73,6 @@ def format_of(path: str, loader: str | None) -> str:
 def read_events(spark: SparkSession, request: GraphRequest) -> tuple[DataFrame, tuple[str, ...]]:
     """The validated events of ``request.sources`` (columns ``src, dst, kind, ts, weight``,
     ``kind`` as text) and the loader notes; raises :class:`InputError` like the memory path."""
-    from pyspark.sql import functions as F
 
     if not request.sources:
         raise OptionError("no input files given")
@@ -126,14 +124,14 @@ def _read_canonical(spark: SparkSession, path: str, fmt: str, options: dict[str,
             frame = spark.read.json(path)
         else:
             header_text = _first_line(spark, path)
-            name = path.lower()[:-3] if path.lower().endswith(".gz") else path.lower()
+            name = path.lower().removesuffix(".gz")
             by_extension = canonical._TEXT_EXT.get(os.path.splitext(name)[1])
             wanted = {mapping.get(c, c).lower() for c in ("src", "dst", "ts")}
             chosen = canonical._choose_delimiter(header_text, delimiter, by_extension, wanted)
             frame = spark.read.csv(path, header=True, sep=chosen, quote='"', escape='"', inferSchema=False,
                                    ignoreLeadingWhiteSpace=False, mode="PERMISSIVE")
             delimiter = delimiter or chosen
-    except Exception as exc:  # AnalysisException: path does not exist, unreadable
+    except Exception as exc:  # noqa: BLE001 - AnalysisException, Py4JJavaError: path missing, unreadable
         raise InputError(f"cannot read: {_first(exc)}", path=path) from None
     columns = [c.lstrip("\ufeff") for c in frame.columns]
     frame = frame.toDF(*columns)
@@ -183,7 +181,7 @@ def _read_snap(spark: SparkSession, path: str, options: dict[str, Any]) -> DataF
     origin_us = _common.parse_origin(options.get("origin"))
     try:
         lines = spark.read.text(path)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - AnalysisException: path missing, unreadable
         raise InputError(f"cannot read: {_first(exc)}", path=path) from None
     text = F.trim(F.col("value"))
     lines = lines.filter((text != "") & ~text.startswith("#") & ~F.col("value").rlike(snap_temporal._HEADER_RE.pattern))

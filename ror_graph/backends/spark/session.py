@@ -57,7 +57,7 @@ def default_master() -> str:
 
 def is_local(master: str) -> bool:
     """A master that runs on this machine: ``local[...]`` or a ``spark://`` URL on loopback."""
-    return master.startswith("local") or master.startswith(f"spark://{LOOPBACK}:") or master.startswith("spark://localhost:")
+    return master.startswith(("local", f"spark://{LOOPBACK}:", "spark://localhost:"))
 
 
 def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -90,7 +90,7 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
-    except Exception as exc:  # Java missing, master unreachable: one line for the user
+    except Exception as exc:  # noqa: BLE001 - Java missing, master unreachable: one line for the user
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BackendError(f"could not start Spark on {master}: {first}") from None
     spark.sparkContext.setLogLevel("ERROR")

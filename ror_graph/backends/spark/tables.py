@@ -23,7 +23,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ror_graph import strength
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SparkGraph", "epoch_us", "from_epoch_us"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def epoch_us(moment: datetime) -> int:
