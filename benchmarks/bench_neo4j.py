@@ -138,7 +138,7 @@ def _load_average() -> str:
 def _commit() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "ror_graph/backends", "cypher"], cwd=ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "ror_graph/backends/neo4j", "cypher"], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
         return sha + (" (with uncommitted changes to the backend)" if dirty else "")
     except OSError:
