@@ -146,19 +146,27 @@ def run_steps(path: Path, repeats: int, keep: bool = False) -> tuple[dict[str, f
     from ror_graph.loaders import load_events
     from ror_graph.network import Network
 
+    import resource
+
+    def cpu_now() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
     times: dict[str, list[float]] = {s: [] for s in STEPS}
+    cpu: dict[str, list[float]] = {s: [] for s in STEPS}
     sizes: dict[str, Any] = {}
     net = None
     for i in range(repeats):
         net = None
         gc.collect()
-        lap = time.perf_counter()
+        lap, cpu_lap = time.perf_counter(), cpu_now()
 
         def tick(step: str) -> None:
-            nonlocal lap
-            now = time.perf_counter()
+            nonlocal lap, cpu_lap
+            now, cpu_at = time.perf_counter(), cpu_now()
             times[step].append(now - lap)
-            lap = now
+            cpu[step].append(cpu_at - cpu_lap)
+            lap, cpu_lap = now, cpu_at
 
         dataset = load_events([path])
         tick("load")
@@ -175,7 +183,7 @@ def run_steps(path: Path, repeats: int, keep: bool = False) -> tuple[dict[str, f
         saved = nurture_mod.pagerank, nurture_mod.tie_fade_scores
         nurture_mod.pagerank = lambda _net, **_kw: pr
         nurture_mod.tie_fade_scores = lambda _net, _params=None: fade
-        reach_s = [0.0]
+        reach_s = [0.0, 0.0]  # wall, CPU
         try:  # nurture_next estimates referral reach (ror_graph.referral) itself: time that call apart
             from ror_graph import referral as referral_mod
         except ImportError:
@@ -184,11 +192,12 @@ def run_steps(path: Path, repeats: int, keep: bool = False) -> tuple[dict[str, f
         if saved_reach is not None:
 
             def timed_reach(*a, **k):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), cpu_now()
                 try:
                     return saved_reach(*a, **k)
                 finally:
                     reach_s[0] += time.perf_counter() - t0
+                    reach_s[1] += cpu_now() - c0
 
             referral_mod.referral_reach = timed_reach
         try:
@@ -200,11 +209,15 @@ def run_steps(path: Path, repeats: int, keep: bool = False) -> tuple[dict[str, f
         tick("nurture")
         times["referral_reach"].append(reach_s[0])
         times["nurture"][-1] -= reach_s[0]
+        cpu["referral_reach"].append(reach_s[1])
+        cpu["nurture"][-1] -= reach_s[1]
         sizes = {"events": net.events.height, "nodes": net.n, "relationships": rel.height, "ties": ties.height}
         log(f"  steps {i + 1}/{repeats}: " + ", ".join(f"{s} {times[s][-1]:.2f}" for s in STEPS))
         del dataset, rel, ties, pr, fade, ranked
     medians = {s: median(v) for s, v in times.items()}
     medians["total"] = sum(medians[s] for s in STEPS)
+    medians.update({f"cpu_{s}": median(v) for s, v in cpu.items()})
+    medians["cpu_total"] = sum(medians[f"cpu_{s}"] for s in STEPS)
     return medians, sizes, (net if keep else None)
 
 
@@ -527,9 +540,10 @@ def main(argv: list[str] | None = None) -> int:
         log(f"synthetic {size} (parquet): per step in process")
         steps, sizes, _ = run_steps(paths["parquet"], repeats)
         syn["steps"], syn["sizes"] = steps, sizes
-        rows = [[s, fmt_s(steps[s]), f"{100 * steps[s] / steps['total']:.0f}%"] for s in STEPS]
-        rows.append(["total (in process)", fmt_s(steps["total"]), "100%"])
-        report.append(table(["step (Parquet input, in process, fresh Network each repeat)", "s", "share"], rows,
+        rows = [[s, fmt_s(steps[s]), fmt_s(steps[f"cpu_{s}"]), f"{100 * steps[f'cpu_{s}'] / steps['cpu_total']:.0f}%"]
+                for s in STEPS]
+        rows.append(["total (in process)", fmt_s(steps["total"]), fmt_s(steps["cpu_total"]), "100%"])
+        report.append(table(["step (Parquet input, in process, fresh Network each repeat)", "wall s", "CPU s", "CPU share"], rows,
                             f"### Per step: {sizes['nodes']:,} people seen, {sizes['relationships']:,} directed "
                             f"relationships, {sizes['ties']:,} ties"))
     results["synthetic"] = syn
