@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ror_graph.errors import OptionError
 
@@ -45,8 +46,9 @@ __all__ = [
 ]
 
 #: Peak bytes per event of ``ror nurture`` (the costliest common run) on the dense synthetic
-#: logs, from benchmarks/results/engine_scaling_dense.md (rounded up).
-BYTES_PER_EVENT = 300
+#: logs: benchmarks/results/engine_scaling_dense.md measured 7.02 GiB at 10M events and 2.24 GiB
+#: at 3M (~730 bytes per added event); rounded up.
+BYTES_PER_EVENT = 750
 #: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
 BASE_BYTES = 400_000_000
 #: Inputs at least this big get a one-line estimate on stderr when a run starts.
@@ -82,7 +84,7 @@ def progress(text: str, *, delay: float = 2.0, stream=None) -> Iterator[Callable
         return
     from rich.console import Console
 
-    state = {"step": "starting", "t0": time.monotonic(), "status": None}
+    state: dict[str, Any] = {"step": "starting", "t0": time.monotonic(), "status": None}
     lock = threading.Lock()
 
     def label() -> str:
@@ -91,8 +93,9 @@ def progress(text: str, *, delay: float = 2.0, stream=None) -> Iterator[Callable
     def show() -> None:
         with lock:
             if state["status"] is None and state["step"] is not None:
-                state["status"] = Console(file=out).status(label())
-                state["status"].start()
+                status = Console(file=out).status(label())
+                state["status"] = status
+                status.start()
 
     def update(name: str) -> None:
         with lock:
