@@ -546,7 +546,7 @@ def half_life_grid(datasets: dict[str, tuple[Spec, object]]) -> str:
     rows = {}
     for hl in HALF_LIVES:
         cells = []
-        for name, (spec, ds) in datasets.items():
+        for _name, (spec, ds) in datasets.items():
             s = summarize(backtest(ds, list(spec.origins), horizon=spec.horizon, half_life=hl, tasks=("value",)))
             vol, _, _ = _ms(s, "value", "tie_volume", "spearman", "strength")
             back, _, _ = _ms(s, "value", "gives_back", "auc", "strength")
@@ -561,7 +561,7 @@ def half_life_grid(datasets: dict[str, tuple[Spec, object]]) -> str:
         mark = " (default)" if hl == f"{strength.DEFAULT_HALF_LIFE.days}d" else ""
         lines.append(f"| {hl}{mark} | " + " | ".join(f"{_fmt(v)} / {_fmt(b)}" for v, b in cells) + " |")
     best = []
-    for i, name in enumerate(names):
+    for i, _name in enumerate(names):
         vol_best = max(HALF_LIVES, key=lambda h: rows[h][i][0] if rows[h][i][0] is not None else -9)
         back_best = max(HALF_LIVES, key=lambda h: rows[h][i][1] if rows[h][i][1] is not None else -9)
         best.append(f"{vol_best} / {back_best}")

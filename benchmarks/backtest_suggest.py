@@ -119,7 +119,7 @@ def leave_one_out(results: pl.DataFrame) -> tuple[pl.DataFrame, float]:
         chosen = others["signal"][0]
         mine = means.filter(pl.col("dataset") == held)
 
-        def get(signal: str, metric: str) -> tuple[float | None, float | None]:
+        def get(signal: str, metric: str, mine: pl.DataFrame = mine) -> tuple[float | None, float | None]:
             row = mine.filter((pl.col("signal") == signal) & (pl.col("metric") == metric))
             return (row["mean"][0], row["std"][0]) if row.height else (None, None)
 

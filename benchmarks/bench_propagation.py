@@ -127,7 +127,7 @@ def worker(tool: str, case: str, n: int, m: int, sims: int, cache: Path) -> dict
         )
         model.set_seeds([int(v) for v in seeds])
         before = _rss_mb()
-        for run in range(3):
+        for _run in range(3):
             out = np.empty(run_sims)
             t = time.perf_counter()
             for i in range(run_sims):
@@ -153,7 +153,7 @@ def worker(tool: str, case: str, n: int, m: int, sims: int, cache: Path) -> dict
             config.add_edge_configuration("threshold", (u, v), p)
         np.random.seed(0)
         before = _rss_mb()
-        for run in range(3):
+        for _run in range(3):
             out = []
             t = time.perf_counter()
             for _ in range(run_sims):

@@ -121,7 +121,7 @@ NURTURE_EGOS = 5
 SHARE_KINDS = ("share", "quote", "referral")
 _DAY_US = 86_400e6
 
-_RESULT_SCHEMA = {
+_RESULT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "task": pl.String,
     "target": pl.String,
     "signal": pl.String,
@@ -221,13 +221,13 @@ def backtest(
     """
     origins = [as_of] if isinstance(as_of, (str, datetime)) else list(as_of)
     if not origins:
-        raise OptionError("give at least one --as-of")
+        raise OptionError("give at least one origin (as_of=)")
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown:
         raise OptionError(f"unknown back-test task(s) {', '.join(unknown)}; use {', '.join(TASKS)}")
-    span = parse_duration(horizon, name="--horizon")
-    window = parse_duration(active_window, name="--active-window") if active_window is not None else 3 * span
-    fixed = parse_duration(cadence, name="--cadence") if cadence is not None else None
+    span = parse_duration(horizon, name="horizon")
+    window = parse_duration(active_window, name="active_window") if active_window is not None else 3 * span
+    fixed = parse_duration(cadence, name="cadence") if cadence is not None else None
     last = dataset.last_ts
     if last is None:
         raise OptionError("there are no events to back-test")
@@ -236,8 +236,8 @@ def backtest(
         t = parse_as_of(raw, reference=last)
         if t + span > last:
             raise OptionError(
-                f"--as-of {t.isoformat()} plus --horizon {format_duration(span.total_seconds() / 86400)} ends after "
-                f"the last event ({last.isoformat()}): the outcome would be cut short; use an earlier --as-of"
+                f"as_of={t.isoformat()} plus horizon={format_duration(span.total_seconds() / 86400)!r} ends after "
+                f"the last event ({last.isoformat()}): the outcome would be cut short; use an earlier as_of="
             )
         net = Network.from_dataset(dataset, as_of=t, half_life=half_life, kind_weights=kind_weights)
         ego = net.index_of(me) if me is not None else None
@@ -269,7 +269,7 @@ def _rows(
     positives = int((outcome > 0).sum())
     out = []
     for name, (role, score) in signals.items():
-        def add(metric: str, value: float | None) -> None:
+        def add(metric: str, value: float | None, name: str = name, role: str = role) -> None:
             out.append({"task": task, "target": target, "signal": name, "role": role, "metric": metric,
                         "value": value, "n": n, "positives": positives, "ego": ego})
 

@@ -149,7 +149,7 @@ def leiden_membership(graph: igraph.Graph, *, resolution: float = 1.0, seed: int
     import igraph as ig
 
     if not resolution > 0:
-        raise OptionError(f"--resolution must be positive, got {resolution}")
+        raise OptionError(f"resolution={resolution} must be positive")
     ig.set_random_number_generator(random.Random(seed))
     try:
         part = graph.community_leiden(
@@ -180,7 +180,7 @@ def find_communities(
 ) -> Communities:
     """Leiden communities of ``net`` with roles and a per-community summary (see the module
     docstring); computed once per Network and parameter set."""
-    span = parse_duration(window, name="--window")
+    span = parse_duration(window, name="window")
     return net.cached(("communities", float(resolution), int(seed), span), lambda: _find(net, resolution, seed, span))
 
 

@@ -110,8 +110,9 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import polars as pl
@@ -328,7 +329,7 @@ def tie_features(net: Network, horizon_days: float) -> pl.DataFrame:
 
 def _step_days(net: Network, horizon_days: float) -> float:
     """h when the log before as_of spans at least 2h, else h/2."""
-    span_days = (net.as_of - net.events["ts"].min()).total_seconds() / 86400  # type: ignore[operator]
+    span_days = (net.as_of - cast(datetime, net.events["ts"].min())).total_seconds() / 86400
     return horizon_days if span_days >= 2 * horizon_days else horizon_days / 2
 
 
@@ -368,7 +369,7 @@ def training_rows(
         frames.append(feats)
     rows = pl.concat(frames).sort("k", "a", "b")  # a fixed order: the fit is the same bit for bit
     info.update(available_rows=available, rows=rows.height, sample_rate=round(rate, 6),
-                silent_share=round(float(rows["silent"].mean()), 4) if rows.height else None)
+                silent_share=round(float(cast(float, rows["silent"].mean())), 4) if rows.height else None)
     return rows, step_days, info
 
 

@@ -248,7 +248,7 @@ def holdout_calibration(net: Network, params: FadeParams = FadeParams()) -> tupl
     y = probs["silent"].to_numpy()
     from ror_graph.backtest import brier, roc_auc
 
-    summary = {"brier": brier(p, y), "auc": roc_auc(p, y), "ties": float(p.size),
+    summary: dict[str, object] = {"brier": brier(p, y), "auc": roc_auc(p, y), "ties": float(p.size),
                "horizon_days": model.horizon_days, "origin": origin.isoformat(), "source": model.source}
     return reliability(p, y), summary
 

@@ -75,8 +75,8 @@ def graph_format_for(path: str | None, fmt: str | None) -> str:
         ext = Path(path).suffix.lower().lstrip(".")
         if ext in GRAPH_FORMATS:
             return ext
-        raise OptionError(f"cannot tell the graph format of {path!r}; name it .gexf or .graphml, or use --format")
-    raise OptionError("give -o FILE.gexf or FILE.graphml (or --format with -o -)")
+        raise OptionError(f"cannot tell the graph format of {path!r}; name it .gexf or .graphml, or give fmt=")
+    raise OptionError("give a file named .gexf or .graphml (or fmt= to write to stdout)")
 
 
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:

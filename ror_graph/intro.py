@@ -37,6 +37,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -52,7 +54,7 @@ INTRO_COLUMNS = (
     "path", "route", "path_warmth", "path_hops", "hop", "from_id", "to_id", "tie_strength", "hop_warmth",
     "reciprocated", "last_contact", "days_since_contact",
 )
-_SCHEMA = {
+_SCHEMA: dict[Any, Any] = {
     "path": pl.Int64, "route": pl.String, "path_warmth": pl.Float64, "path_hops": pl.Int64, "hop": pl.Int64,
     "from_id": pl.String, "to_id": pl.String, "tie_strength": pl.Float64, "hop_warmth": pl.Float64,
     "reciprocated": pl.Boolean, "last_contact": pl.Datetime("us", "UTC"), "days_since_contact": pl.Float64,
@@ -91,7 +93,7 @@ def intro_paths(
         raise OptionError(f"max_hops must be at least 1, got {max_hops}")
     source, target = net.index_of(me), net.index_of(to)
     if source == target:
-        raise OptionError(f"--to {to!r} is the ego itself; give someone else")
+        raise OptionError(f"to={to!r} is the ego itself; give someone else")
     costs = hop_costs(net, one_sided_factor=one_sided_factor)
     found = _search(net, costs, source, target, paths, max_hops)
     return _rows(net, costs, found)

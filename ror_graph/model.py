@@ -172,9 +172,9 @@ def validate_events(
         "dst": _ids(frame["dst"], fail, "dst"),
         "kind": _kinds(frame["kind"], fail),
         "ts": _to_timestamp(frame["ts"], source=source, lines=lines, first_line=first_line),
-        "weight": _weights(frame["weight"], fail) if "weight" in frame.columns else _constant(1.0, frame.height, pl.Float64),
+        "weight": _weights(frame["weight"], fail) if "weight" in frame.columns else _constant(1.0, frame.height, pl.Float64()),
         **{
-            name: frame[name].cast(pl.String) if name in frame.columns else _constant(None, frame.height, pl.String)
+            name: frame[name].cast(pl.String) if name in frame.columns else _constant(None, frame.height, pl.String())
             for name in ("channel", "event_id")
         },
     }
@@ -230,7 +230,7 @@ def _weights(col: pl.Series, fail: Callable) -> pl.Series:
     return value.fill_null(1.0)
 
 
-def _constant(value: object, n: int, dtype: pl.DataType) -> pl.Series:
+def _constant(value: float | None, n: int, dtype: pl.DataType) -> pl.Series:
     return pl.repeat(value, n, dtype=dtype, eager=True)
 
 
@@ -323,6 +323,7 @@ def _parse_iso(text: pl.Series) -> pl.Series:
         out = parsed if out is None else out.fill_null(parsed)
         if out.null_count() == text.null_count():
             break
+    assert out is not None  # parsers is not empty
     return out
 
 

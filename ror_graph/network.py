@@ -181,7 +181,7 @@ class Network:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """The result of ``compute()`` for ``key``, computed once per Network: a report, an
         export or a plan asks for the same PageRank and fade scores several times."""
         if key not in self._cache:

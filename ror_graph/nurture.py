@@ -251,7 +251,7 @@ def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
     reach = pl.concat_str(pl.lit("a share reaches ~"), pl.col("referral_reach").round(0).cast(pl.Int64).cast(pl.String), pl.lit(" people"))
     if ego:
         answers = pl.concat_str(pl.lit("answers you "), (pl.col("responsiveness") * 100).round(0).cast(pl.Int64).cast(pl.String), pl.lit("% of the time"))
-        giving = (
+        giving: pl.Expr = (
             pl.when((pl.col("n_give") == 0) & (pl.col("n_get") > 0))
             .then(pl.concat_str(pl.lit("gave you "), pl.col("n_get").cast(pl.String), pl.lit(" interactions, you never answered")))
             .when((pl.col("n_get") == 0) & (pl.col("n_give") > 0))

@@ -119,7 +119,7 @@ def parse_cadence(text: str) -> tuple[Tier, ...]:
     """
     from ror_graph.timeutil import parse_duration
 
-    tiers = []
+    tiers: list[Tier] = []
     for part in text.split(","):
         match = _CADENCE_PART.match(part)
         if not match:
@@ -268,7 +268,7 @@ def _with_tiers(table: pl.DataFrame, cadence: tuple[Tier, ...], tiers_of: dict[s
     names = [t.name for t in cadence]
     unknown = sorted(set(tiers_of.values()) - set(names))
     if unknown:
-        raise OptionError(f"tier {unknown[0]!r} is not in --cadence ({', '.join(names) or 'none given'})")
+        raise OptionError(f"tier {unknown[0]!r} is not in cadence= ({', '.join(names) or 'none given'})")
     bounds = [sum(LAYER_SIZES[: i + 1]) for i in range(len(cadence))]
     ranked = table.select("node_id", "worth").sort(["worth", "node_id"], descending=[True, False], nulls_last=True)
     position = pl.int_range(1, pl.len() + 1)

@@ -43,6 +43,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +104,7 @@ def reciprocity_trend(net: Network, *, period: str | None = None) -> pl.DataFram
     """
     ev = net.events
     first, last = ev["ts"].min(), net.as_of
-    span_days = (last - first).total_seconds() / 86400  # type: ignore[operator]
+    span_days = (last - cast(datetime, first)).total_seconds() / 86400
     period = period or ("1w" if span_days <= 26 * 7 else "1mo")
     active = ev.select(pl.col("ts").dt.truncate(period).alias("period_start"), "s", "d").unique()
     reverse = active.select("period_start", pl.col("d").alias("s"), pl.col("s").alias("d"), pl.lit(True).alias("mutual"))
@@ -466,7 +467,7 @@ def _community_figure(net: Network, found, top: int):
               "quiet": "#ffffff"}
     fig = Figure(figsize=(11, 4.6), layout="constrained")
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    wmax = float(between["w"].max() or 1.0) if between.height else 1.0
+    wmax = float(cast(float, between["w"].max()) or 1.0) if between.height else 1.0
     for x, y, w in between.iter_rows():
         left.plot(pos[[x, y], 0], pos[[x, y], 1], color="#cbd5e0", linewidth=0.5 + 5 * w / wmax, zorder=1)
     sizes = summary["size"].to_numpy().astype(float)
@@ -588,7 +589,7 @@ def build_report(
     is called with the name of each step before it starts.
     """
     if top < 1:
-        raise OptionError("--top must be at least 1 for a report")
+        raise OptionError(f"top={top} must be at least 1 for a report")
     if me is not None:
         net.index_of(me)
     step = progress or (lambda _text: None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -83,16 +84,16 @@ def network_stats(net: Network) -> NetworkStats:
     recip = reciprocity_summary(net)
     kinds = net.events["kind"].value_counts(sort=True)
     kinds_text = ", ".join(f"{k} {c:,}" for k, c in kinds.rows())
-    first, last = net.events["ts"].min(), net.events["ts"].max()
+    first, last = cast(datetime, net.events["ts"].min()), cast(datetime, net.events["ts"].max())
     return NetworkStats(
         events=net.events.height,
         nodes=net.n,
         relationships=net.directed_pairs.height,
         ties=net.n_ties,
-        first_event=first,  # type: ignore[arg-type]
-        last_event=last,  # type: ignore[arg-type]
+        first_event=first,
+        last_event=last,
         as_of=net.as_of,
-        span_days=(last - first).total_seconds() / 86400,  # type: ignore[operator]
+        span_days=(last - first).total_seconds() / 86400,
         edge_reciprocity=recip.edge_reciprocity,
         pair_reciprocity=recip.pair_reciprocity,
         rho=recip.rho,

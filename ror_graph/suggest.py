@@ -221,7 +221,7 @@ def pair_metrics(pairs: pl.DataFrame, signals: dict[str, tuple[str, str]] = SIGN
     keep = pairs.group_by("ego").agg(pl.len().alias("m"), pl.col("formed").any().alias("any"))
     rows = []
     for name, (role, column) in signals.items():
-        def add(metric: str, value: float | None) -> None:
+        def add(metric: str, value: float | None, name: str = name, role: str = role) -> None:
             rows.append({"task": "suggest", "target": "new_tie", "signal": name, "role": role, "metric": metric,
                          "value": value, "n": n, "positives": positives, "ego": None})
 
@@ -231,7 +231,8 @@ def pair_metrics(pairs: pl.DataFrame, signals: dict[str, tuple[str, str]] = SIGN
         for k in ks:
             groups = per_ego.filter((pl.col("m") >= k) & pl.col("any")).group_by("ego").agg(pl.col("s"), pl.col("formed"))
             values = [precision_at_k(np.asarray(sc), np.asarray(f), k) for sc, f in groups.select("s", "formed").iter_rows()]
-            add(f"p@{k}", float(np.mean(values)) if values else None)
+            known = [v for v in values if v is not None]
+            add(f"p@{k}", float(np.mean(known)) if known else None)
     return rows
 
 

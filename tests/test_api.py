@@ -222,3 +222,23 @@ def test_front_door_functions_have_numpydoc_docstrings():
     for name in ("read", "nurture_next", "fading", "influencers", "reciprocity", "referral_reach", "stats"):
         assert "References\n---" in (inspect.getdoc(getattr(api, name)) or ""), name
     assert "Example\n---" in (inspect.getdoc(rg.Network.from_events) or "")
+
+
+def test_library_errors_name_parameters_not_cli_flags():
+    """No raise outside cli.py puts a command-line flag (``--as-of``) in its message: the library
+    names the parameter (``as_of=``) and cli.in_cli_terms turns it into the flag."""
+    import ast
+    import re
+
+    flag = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
+    found = []
+    for path in sorted((ROOT / "ror_graph").rglob("*.py")) + sorted((ROOT / "loaders").glob("*.py")):
+        if path.name == "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and getattr(node.exc.func, "id", "") in (
+                "OptionError", "InputError", "BackendError", "RorGraphError"):
+                text = " ".join(c.value for c in ast.walk(node.exc) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+                if flag.search(text):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {flag.findall(text)}")
+    assert not found, "\n".join(found)

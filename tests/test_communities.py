@@ -4,9 +4,8 @@ modularity equals igraph's, roles and trends by hand, the community column in ot
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-import igraph as ig
 import numpy as np
 import polars as pl
 import pytest

@@ -86,7 +86,7 @@ def test_graphml_round_trip_keeps_types_and_ids(sample_graph: nx.DiGraph, tmp_pa
     assert back.number_of_nodes() == sample_graph.number_of_nodes()
     assert back.number_of_edges() == sample_graph.number_of_edges()
     assert "zoë" in back and back.nodes["zoë"]["label"] == "zoë"
-    for node, data in list(back.nodes(data=True))[:50]:
+    for _node, data in list(back.nodes(data=True))[:50]:
         assert isinstance(data["in_degree"], int) and isinstance(data["pagerank"], float)
         assert isinstance(data["ego_status"], str) and data["ego_status"]
     assert back.nodes["brand"]["ego_status"] == "ego"

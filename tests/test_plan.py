@@ -196,7 +196,7 @@ def test_tiers_by_value_and_due_by_tier_by_hand() -> None:
     assert ada["tier"] == "inner" and ada["due_date"] == (EPOCH + timedelta(days=121)).date()
     assert ada["due_reason"].startswith("inner tier: at most 1.0 days between contacts")
     assert "its own rhythm" in _row(plain, "ada")["due_reason"]
-    with pytest.raises(OptionError, match="not in --cadence"):
+    with pytest.raises(OptionError, match="not in cadence="):
         outreach_plan(net, me="me", cadence=parse_cadence("inner=1d"), tiers_of={"ada": "outer"})
 
 

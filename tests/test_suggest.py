@@ -4,7 +4,7 @@ formed later, and the CLI."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import networkx as nx
 import polars as pl

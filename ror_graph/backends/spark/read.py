@@ -67,7 +67,7 @@ def format_of(path: str, loader: str | None) -> str:
         return "ndjson"
     if suffix in canonical._TEXT_EXT or loader == "canonical":
         return "csv"
-    raise OptionError(f"{path}: cannot tell the format from the name on the spark backend; pass --loader canonical or snap_temporal")
+    raise OptionError(f"{path}: cannot tell the format from the name on the spark backend; pass loader='canonical' or loader='snap_temporal'")
 
 
 def read_events(spark: SparkSession, request: GraphRequest) -> tuple[DataFrame, tuple[str, ...]]:

@@ -89,7 +89,7 @@ class SparkGraph:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        half = parse_duration(half_life, name="--half-life")
+        half = parse_duration(half_life, name="half_life")
         weights = strength.kind_weights(kind_weights)
         first_of_id = F.min("_row").over(Window.partitionBy("event_id"))
         has_ids = raw.filter(F.col("event_id").isNotNull()).limit(1).count() > 0
@@ -126,7 +126,7 @@ class SparkGraph:
         deduped.unpersist()
         if facts["n"] == 0:
             first = from_epoch_us(summary["first"])
-            raise OptionError(f"no events on or before --as-of {cutoff.isoformat()} (the data starts {first.isoformat()})")
+            raise OptionError(f"no events on or before as_of={cutoff.isoformat()} (the data starts {first.isoformat()})")
         return cls(
             spark=spark,
             events=events,
