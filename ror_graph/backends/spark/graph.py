@@ -2,7 +2,9 @@
 
 Every algorithm is a loop of joins and aggregations over the edge table. The loop state is
 materialised and cut from its lineage with ``localCheckpoint`` at every step (a step reads
-the previous state more than once, so an uncut plan would grow exponentially), and the few
+the previous state more than once, so an uncut plan would grow exponentially; ``cache`` alone is
+not enough, since the logical plan still doubles per step: tried, it exhausted a 1 GB driver
+heap on the sample data within a few dozen steps), and the few
 numbers a step needs (convergence, dangling mass, maxima) come back to the driver as one small
 aggregate. Node ids are the people's ids. Every step costs at least one Spark job (about
 0.2-1.5 s here, more under load), which is what makes Spark slower than the memory backend on
