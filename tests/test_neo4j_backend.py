@@ -249,3 +249,47 @@ def test_cli_aggregates_only_load_then_backend_read_is_one_line(neo4j_clean):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "--aggregates-only" in lines[0]
+
+
+# -- concurrent writers: partitions that share no person (no server) ------------------------------
+
+
+@pytest.mark.parametrize("writers", [2, 3])
+def test_writers_of_a_round_never_share_a_person(sample, writers):
+    from ror_graph.backends.neo4j.load import partition_rounds
+
+    rels = relationship_frame(Network.from_dataset(sample))
+    rounds = partition_rounds(rels, writers)
+    seen = []
+    for shares in rounds:
+        assert 1 <= len(shares) <= writers
+        people = [set(pl.concat(share)["src"]) | set(pl.concat(share)["dst"]) for share in shares]
+        for i in range(len(people)):
+            for j in range(i + 1, len(people)):
+                assert not people[i] & people[j], "two writers of one round touch the same person"
+        seen += [f for share in shares for f in share]
+    every = pl.concat(seen).select("src", "dst").sort("src", "dst")
+    assert every.equals(rels.select("src", "dst").sort("src", "dst"))  # each relationship exactly once
+
+
+def test_guide_command_writes_every_guide_query(tmp_path):
+    from ror_graph.backends.neo4j.guide import GUIDE_ORDER
+    from ror_graph.cli import main
+
+    out = tmp_path / "guide.html"
+    result = CliRunner().invoke(main, ["neo4j", "guide", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert html.startswith('<article class="guide">')
+    for name in GUIDE_ORDER:
+        assert f"<h3>{name}</h3>" in html and queries()[name].reading
+
+
+def test_two_writers_write_the_graph_of_one(neo4j_clean, sample):
+    with graph_of(neo4j_clean) as graph:
+        report = graph.load(sample, keep_events=True, writers=1, batch_size=200, progress=False)
+        one = snapshot(graph)
+        graph.wipe()
+        graph.load(sample, keep_events=True, writers=2, batch_size=200, progress=False)
+        assert snapshot(graph) == one
+    assert report.relationships > 200  # the partitioned path ran

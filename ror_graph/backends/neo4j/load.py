@@ -162,25 +162,10 @@ class Loader(Connection):
         if writers <= 1 or frame.height <= size:
             self._write_batches(bar, label, query, frame, size, params)
             return
-        groups = 2 * writers
-        group = [(pl.col(c).hash(seed=20_131) % groups).cast(pl.Int64).alias(f"_{c}") for c in ("src", "dst")]
-        keyed = frame.with_columns(group).with_columns(
-            (pl.min_horizontal("_src", "_dst") * groups + pl.max_horizontal("_src", "_dst")).alias("_class")
-        )
-        classes = {int(k[0]): part.drop("_src", "_dst", "_class")
-                   for k, part in keyed.partition_by("_class", as_dict=True, maintain_order=True).items()}
         task = bar.add_task(label, total=frame.height) if bar is not None else None
         with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="ror-neo4j-writer") as pool:
-            for round_ in _round_robin(groups):
-                parts = [classes[a * groups + b] for a, b in round_ if a * groups + b in classes]
-                shares: list[list[pl.DataFrame]] = [[] for _ in range(writers)]
-                loads = [0] * writers
-                for part in sorted(parts, key=lambda f: -f.height):  # biggest first, to the least loaded
-                    i = loads.index(min(loads))
-                    shares[i].append(part)
-                    loads[i] += part.height
-                futures = [pool.submit(self._write_serial, bar, task, query, share, size, params)
-                           for share in shares if share]
+            for shares in partition_rounds(frame, writers):
+                futures = [pool.submit(self._write_serial, bar, task, query, share, size, params) for share in shares]
                 for future in futures:
                     future.result()  # re-raises a writer's BackendError
 
@@ -221,6 +206,41 @@ class Loader(Connection):
 
 def _row_dicts(frame: pl.DataFrame, start: int, size: int) -> list[dict[str, Any]]:
     return frame.slice(start, size).to_dicts()
+
+
+def partition_rounds(frame: pl.DataFrame, writers: int) -> list[list[list[pl.DataFrame]]]:
+    """Relationship rows (``src``, ``dst``) split for ``writers`` concurrent writers: a list of
+    rounds; each round holds one list of frames per busy writer, and no person appears in the
+    frames of two writers of the same round.
+
+    People are split into ``2 * writers`` groups by a hash of their id; a relationship belongs
+    to the class of its two groups; the classes are scheduled by :func:`_round_robin`, and the
+    classes of a round go to the writers biggest first, each to the least loaded writer.
+
+    >>> rows = pl.DataFrame({"src": ["a", "b", "c", "d"], "dst": ["b", "c", "d", "a"]})
+    >>> rounds = partition_rounds(rows, 2)
+    >>> sum(f.height for r in rounds for share in r for f in share)
+    4
+    """
+    groups = 2 * writers
+    group = [(pl.col(c).hash(seed=20_131) % groups).cast(pl.Int64).alias(f"_{c}") for c in ("src", "dst")]
+    keyed = frame.with_columns(group).with_columns(
+        (pl.min_horizontal("_src", "_dst") * groups + pl.max_horizontal("_src", "_dst")).alias("_class")
+    )
+    classes = {int(k[0]): part.drop("_src", "_dst", "_class")
+               for k, part in keyed.partition_by("_class", as_dict=True, maintain_order=True).items()}
+    rounds = []
+    for round_ in _round_robin(groups):
+        parts = [classes[a * groups + b] for a, b in round_ if a * groups + b in classes]
+        shares: list[list[pl.DataFrame]] = [[] for _ in range(writers)]
+        loads = [0] * writers
+        for part in sorted(parts, key=lambda f: -f.height):  # biggest first, to the least loaded
+            i = loads.index(min(loads))
+            shares[i].append(part)
+            loads[i] += part.height
+        if parts:
+            rounds.append([share for share in shares if share])
+    return rounds
 
 
 def _round_robin(groups: int) -> list[list[tuple[int, int]]]:
