@@ -107,9 +107,36 @@ class Connection:
             return pl.DataFrame(schema={k: pl.String for k in keys})
         return pl.DataFrame(rows, schema=keys, orient="row", strict=False, infer_schema_length=None)
 
-    # -- schema and load
+    # -- schema and batched writes
 
     def ensure_schema(self) -> None:
         """Create the constraints and indexes (``IF NOT EXISTS``) before any write."""
         for name in SCHEMA:
             self.run(name, write=True)
+
+    def _write_batches(
+        self, bar: Any, label: str, query: str, frame: pl.DataFrame, size: int, params: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write ``frame`` in batches of ``size`` rows, one ``query`` transaction each, one after
+        another. The next batch's row dicts are built in a helper thread while the current one
+        is sent and written: building them holds the GIL, waiting for the server does not, so
+        the client's work overlaps the server's."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        task = bar.add_task(label, total=frame.height) if bar is not None else None
+        starts = range(0, frame.height, size)
+        if not starts:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ror-neo4j-rows") as pool:
+            pending = pool.submit(_row_dicts, frame, starts[0], size)
+            for i in range(len(starts)):
+                rows = pending.result()
+                if i + 1 < len(starts):
+                    pending = pool.submit(_row_dicts, frame, starts[i + 1], size)
+                self.run(query, {**(params or {}), "rows": rows}, write=True)
+                if bar is not None:
+                    bar.advance(task, len(rows))
+
+
+def _row_dicts(frame: pl.DataFrame, start: int, size: int) -> list[dict[str, Any]]:
+    return frame.slice(start, size).to_dicts()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ror_graph.backends.neo4j.connection import Connection
+from ror_graph.backends.neo4j.connection import Connection, _row_dicts
 from ror_graph.backends.neo4j.errors import unfinished
 from ror_graph.backends.neo4j.output import LoadReport, progress_bar
 from ror_graph.backends.neo4j.rows import (
@@ -180,32 +180,6 @@ class Loader(Connection):
                 if bar is not None:
                     bar.advance(task, len(rows))
 
-    def _write_batches(
-        self, bar: Any, label: str, query: str, frame: pl.DataFrame, size: int, params: Mapping[str, Any] | None = None
-    ) -> None:
-        """Write ``frame`` in batches of ``size`` rows, one ``query`` transaction each, one after
-        another. The next batch's row dicts are built in a helper thread while the current one
-        is sent and written: building them holds the GIL, waiting for the server does not, so
-        the client's work overlaps the server's."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        task = bar.add_task(label, total=frame.height) if bar is not None else None
-        starts = range(0, frame.height, size)
-        if not starts:
-            return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ror-neo4j-rows") as pool:
-            pending = pool.submit(_row_dicts, frame, starts[0], size)
-            for i in range(len(starts)):
-                rows = pending.result()
-                if i + 1 < len(starts):
-                    pending = pool.submit(_row_dicts, frame, starts[i + 1], size)
-                self.run(query, {**(params or {}), "rows": rows}, write=True)
-                if bar is not None:
-                    bar.advance(task, len(rows))
-
-
-def _row_dicts(frame: pl.DataFrame, start: int, size: int) -> list[dict[str, Any]]:
-    return frame.slice(start, size).to_dicts()
 
 
 def partition_rounds(frame: pl.DataFrame, writers: int) -> list[list[list[pl.DataFrame]]]:
@@ -254,6 +228,7 @@ def _round_robin(groups: int) -> list[list[tuple[int, int]]]:
     rounds = [[(g, g) for g in range(groups)]]
     players = list(range(groups))
     for _ in range(groups - 1):
-        rounds.append(sorted(tuple(sorted((players[i], players[groups - 1 - i]))) for i in range(groups // 2)))
+        pairs = [(players[i], players[groups - 1 - i]) for i in range(groups // 2)]
+        rounds.append(sorted((min(a, b), max(a, b)) for a, b in pairs))
         players = [players[0], players[-1], *players[1:-1]]
     return rounds
