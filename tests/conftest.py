@@ -12,11 +12,11 @@ when CI is set.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
 import pytest
+from _neo4j_server import TEST_NEO4J_URI, count_nodes, load_server_module, refusal_of_named_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,37 +41,9 @@ def sample_events() -> Path:
     return ROOT / "sample_data" / "events.csv"
 
 
-def _load_server_module():
-    spec = importlib.util.spec_from_file_location("ror_neo4j_server", ROOT / "neo4j_server" / "server.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # A user's server in NEO4J_URI must never be reached by the tests: forget it for this session.
 for _name in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
     os.environ.pop(_name, None)
-
-TEST_NEO4J_URI = "ROR_TEST_NEO4J_URI"
-TEST_NEO4J_WIPE = "ROR_TEST_NEO4J_WIPE"
-
-
-def _count_nodes(settings: dict) -> int:
-    from neo4j import GraphDatabase
-
-    with GraphDatabase.driver(settings["uri"], auth=(settings["user"], settings["password"])) as driver:
-        return driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=settings["database"]).records[0]["n"]
-
-
-def refusal_of_named_database(settings: dict, nodes: int, env=os.environ) -> str | None:
-    """The one-line reason to refuse a named test database holding ``nodes`` nodes (None: use it)."""
-    if nodes == 0 or env.get(TEST_NEO4J_WIPE) == "1":
-        return None
-    return (f"the test database {settings['database']!r} at {settings['uri']} ({TEST_NEO4J_URI}) holds {nodes:,} "
-            f"nodes the tests did not create; use an empty database, or set {TEST_NEO4J_WIPE}=1 to let the tests "
-            "delete everything in it")
-
 
 @pytest.fixture(scope="session")
 def neo4j_server():
@@ -85,12 +57,12 @@ def neo4j_server():
             "database": os.environ.get("ROR_TEST_NEO4J_DATABASE", "neo4j"),
             "browser_url": "", "guide_url": "",
         }
-        reason = refusal_of_named_database(settings, _count_nodes(settings))
+        reason = refusal_of_named_database(settings, count_nodes(settings))
         if reason:
             pytest.fail(reason, pytrace=False)
         yield {**settings, "owned": True}
         return
-    server = _load_server_module()
+    server = load_server_module()
     if not server.java_available():
         if os.environ.get("CI"):
             pytest.fail("Neo4j tests need Java 17+ to start the test server, and none was found (CI must not skip these)")

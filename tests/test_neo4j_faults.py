@@ -29,7 +29,7 @@ EMAIL = "email-eu-core-temporal/email-Eu-core-temporal.txt.gz"
 
 
 def _server_module():
-    from conftest import _load_server_module
+    from _neo4j_server import load_server_module as _load_server_module
 
     return _load_server_module()
 

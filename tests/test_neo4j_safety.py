@@ -140,7 +140,7 @@ def test_user_server_variables_are_not_seen_by_the_tests():
 
 
 def test_named_test_database_with_data_is_refused():
-    from conftest import refusal_of_named_database
+    from _neo4j_server import refusal_of_named_database
 
     settings = {"uri": "bolt://127.0.0.1:7687", "database": "neo4j"}
     message = refusal_of_named_database(settings, 12, env={})
