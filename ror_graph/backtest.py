@@ -93,7 +93,7 @@ from ror_graph.influence import pagerank
 from ror_graph.model import Dataset
 from ror_graph.network import Network
 from ror_graph.nurture import NurtureWeights, nurture_next
-from ror_graph.timeutil import format_duration, parse_as_of, parse_duration
+from ror_graph.timeutil import US_PER_DAY, format_duration, parse_as_of, parse_duration
 
 __all__ = [
     "DEFAULT_HORIZON",
@@ -119,7 +119,6 @@ NURTURE_KS = (10, 20, 50)
 NURTURE_EGOS = 5
 #: Event kinds that pass someone's content on (the referral task needs them).
 SHARE_KINDS = ("share", "quote", "referral")
-_DAY_US = 86_400e6
 
 _RESULT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "task": pl.String,
@@ -374,7 +373,7 @@ def brier(probability: Sequence[float] | np.ndarray, outcome: Sequence[int] | np
 
 def _value(net: Network, future: pl.DataFrame, ego: int | None, ks: Sequence[int]) -> list[dict]:
     as_of_us = int(net.as_of.timestamp() * 1e6)
-    age = (as_of_us - pl.col("last_ts").dt.epoch("us")) / _DAY_US
+    age = (as_of_us - pl.col("last_ts").dt.epoch("us")) / US_PER_DAY
     rows: list[dict] = []
     # Ties: future volume.
     ties = net.ties
@@ -461,7 +460,7 @@ def _referral(
         people.join(reach, on="node_id", how="left")
         .join(shared, on="idx", how="left")
         .join(got, on="node_id", how="left")
-        .with_columns(((as_of_us - pl.col("last_ts").dt.epoch("us")) / _DAY_US).fill_null(float("inf")).alias("age_days"))
+        .with_columns(((as_of_us - pl.col("last_ts").dt.epoch("us")) / US_PER_DAY).fill_null(float("inf")).alias("age_days"))
     )
     signals = {
         "referral_reach": ("model", people["referral_reach"].fill_null(1.0).to_numpy()),

@@ -99,7 +99,6 @@ MIN_TREND_EVENTS = 10
 #: Activity change that makes a community cooling (or, positive, warming).
 TREND_CHANGE = 0.25
 _MIN_WEIGHT = 1e-12  # Leiden needs positive weights; a tie of zero strength still links two people
-_US_PER_DAY = 86_400_000_000
 
 PEOPLE_COLUMNS = (
     "node_id", "community", "community_size", "role", "strength", "internal_strength", "within_z", "participation",

@@ -117,6 +117,8 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import polars as pl
 
+from ror_graph.timeutil import US_PER_DAY
+
 if TYPE_CHECKING:
     from ror_graph.network import Network
 
@@ -149,7 +151,6 @@ DEFAULT_FEATURES = CORE_FEATURES + ("log_age", "log_mean_gap", "balance")
 MIN_CLASS = 20
 _PRIME = 2_147_483_647  # 2^31 - 1
 _PAIR = 2**31  # pair key = a * 2^31 + b (vertex indices < 2^31)
-_US_PER_DAY = 86_400_000_000
 PRIOR_FILE = "fade_prior.json"
 
 
@@ -321,7 +322,7 @@ def _features_at(pb: pl.DataFrame, nodes: pl.DataFrame, k: int, step_us: int, as
 def tie_features(net: Network, horizon_days: float) -> pl.DataFrame:
     """Every feature of every tie at ``net.as_of``, time in units of ``horizon_days``
     (``a, b`` and the columns of :data:`FEATURES`, sorted by a, b)."""
-    step_us = max(1, int(round(horizon_days * _US_PER_DAY)))
+    step_us = max(1, int(round(horizon_days * US_PER_DAY)))
     as_of_us = int(net.as_of.timestamp() * 1e6)
     pb = _pair_buckets(net, step_us)
     return _features_at(pb, _node_buckets(pb), 0, step_us, as_of_us).sort("a", "b")
@@ -345,10 +346,10 @@ def training_rows(
     as_of_us = int(net.as_of.timestamp() * 1e6)
     first_us = int(net.events["ts"].min().timestamp() * 1e6)  # type: ignore[union-attr]
     step_days = _step_days(net, horizon_days)
-    step_us = max(1, int(round(step_days * _US_PER_DAY)))
+    step_us = max(1, int(round(step_days * US_PER_DAY)))
     n_origins = min(max_origins, int((as_of_us - first_us) // step_us) - 1)
     info: dict[str, Any] = {"step_days": step_days, "origins": max(n_origins, 0),
-                            "log_span_days": round((as_of_us - first_us) / _US_PER_DAY, 2)}
+                            "log_span_days": round((as_of_us - first_us) / US_PER_DAY, 2)}
     if n_origins < 1:
         return pl.DataFrame(), step_days, info
     pb, nodes = _buckets if _buckets is not None else _buckets_of(net, step_us)
@@ -467,7 +468,7 @@ def fade_probabilities(
     started = time.perf_counter()
     as_of_us = int(net.as_of.timestamp() * 1e6)
     step_days = _step_days(net, horizon_days)
-    step_us = max(1, int(round(step_days * _US_PER_DAY)))
+    step_us = max(1, int(round(step_days * US_PER_DAY)))
     buckets = _buckets_of(net, step_us)
     model = None
     info: dict[str, Any] = {}
@@ -487,7 +488,7 @@ def fade_probabilities(
         model = FadeModel(prior.feature_names, prior.means, prior.scales, prior.coefficients, prior.intercept,
                           float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
         if step_days != horizon_days:
-            step_us = max(1, int(round(horizon_days * _US_PER_DAY)))
+            step_us = max(1, int(round(horizon_days * US_PER_DAY)))
             buckets = _buckets_of(net, step_us)
     feats = _features_at(buckets[0], buckets[1], 0, step_us, as_of_us).sort("a", "b")
     return model, feats.with_columns(model.predict_expr().alias("p_silent"))

@@ -64,6 +64,7 @@ import polars as pl
 
 from ror_graph.fade_model import DEFAULT_FEATURES, FadeModel, fade_probabilities
 from ror_graph.network import Network
+from ror_graph.timeutil import US_PER_DAY
 
 __all__ = [
     "FadeParams", "tie_fade_scores", "fading_ties", "fade_model", "status_expr", "silence_risk",
@@ -72,7 +73,6 @@ __all__ = [
 
 #: The status words, from the least to the most at risk.
 STATUSES = ("active", "cooling", "fading", "dormant")
-_DAY_US = 86_400e6
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class FadeParams:
 
 def silence_days(as_of: datetime, ts: pl.Expr) -> pl.Expr:
     """Days from ``ts`` (a UTC datetime column) to ``as_of``."""
-    return (int(as_of.timestamp() * 1e6) - ts.dt.epoch("us")) / _DAY_US
+    return (int(as_of.timestamp() * 1e6) - ts.dt.epoch("us")) / US_PER_DAY
 
 
 def silence_risk(silence: pl.Expr, usual_gap: pl.Expr) -> pl.Expr:
@@ -181,7 +181,7 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
     scored = scored.with_columns(window.alias("recent_window_days"))
     res_us = net.resolution.total_seconds() * 1e6
     cut = scored.select(
-        "a", "b", ((as_of_us - pl.col("recent_window_days") * _DAY_US) / res_us).alias("cut_period")
+        "a", "b", ((as_of_us - pl.col("recent_window_days") * US_PER_DAY) / res_us).alias("cut_period")
     )
     recent = (
         net.active_periods.join(cut, on=["a", "b"])
@@ -190,7 +190,7 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
         .agg(pl.len().cast(pl.UInt32).alias("recent_periods"))
     )
     scored = scored.join(recent, on=["a", "b"], how="left").with_columns(pl.col("recent_periods").fill_null(0))
-    earlier_span = (as_of_us - pl.col("recent_window_days") * _DAY_US - pl.col("first_ts").dt.epoch("us")) / _DAY_US
+    earlier_span = (as_of_us - pl.col("recent_window_days") * US_PER_DAY - pl.col("first_ts").dt.epoch("us")) / US_PER_DAY
     earlier_rate = pl.when(earlier_span > 0).then(
         (pl.col("active_periods") - pl.col("recent_periods")).cast(pl.Float64) / earlier_span
     )

@@ -18,7 +18,10 @@ from datetime import datetime, timedelta, timezone
 
 from ror_graph.errors import OptionError
 
-__all__ = ["parse_duration", "parse_as_of", "format_duration"]
+__all__ = ["US_PER_DAY", "parse_duration", "parse_as_of", "format_duration"]
+
+#: Microseconds in a day: event times are compared as epoch microseconds.
+US_PER_DAY = 86_400_000_000
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwy])\s*$", re.IGNORECASE)
