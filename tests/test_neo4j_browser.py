@@ -88,11 +88,15 @@ def _log_in(driver, server) -> None:
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
 
+    def shown(css: str):
+        return lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()), None)
+
     driver.get(server["browser_url"])
-    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=connect]"), what="the login form")
-    Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=bolt-scheme-select]")).select_by_visible_text("bolt://")
-    address = driver.find_element(By.CSS_SELECTOR, "[data-testid=boltaddress]")
+    # The login form is in the page before it is laid out: wait until its fields are visible.
+    _wait(driver, shown("[data-testid=connect]"), what="the login form")
+    address = _wait(driver, shown("[data-testid=boltaddress]"), what="the address field")
     host_port = server["uri"].split("://", 1)[1]
+    Select(_wait(driver, shown("[data-testid=bolt-scheme-select]"), what="the scheme list")).select_by_visible_text("bolt://")
     if address.get_attribute("value") != host_port:  # Browser fills in the server's own Bolt address
         address.send_keys(Keys.CONTROL, "a")
         address.send_keys(Keys.DELETE)
