@@ -114,7 +114,8 @@ class RorGroup(click.Group):
 
 
 #: Library parameters whose CLI name differs from the option's own parameter name.
-PARAM_ALIASES = {"sources": "EVENTS", "k": "--best", "quote": "--option quote=", "max_unpacked": "--option max_unpacked="}
+PARAM_ALIASES = {"sources": "EVENTS", "k": "--best", "quote": "--option quote=", "max_unpacked": "--option max_unpacked=",
+                 "default_kind": "--option default_kind="}
 
 
 def in_cli_terms(message: str, group: click.Group) -> str:
