@@ -287,7 +287,11 @@ class SparkAnalyses(Analyses):
     # -- fading and nurture ------------------------------------------------------------------
 
     def fading(self, **fade_options: Any) -> pl.DataFrame:
-        raise BackendError(_NOT_YET.format(what="fading"))
+        from ror_graph.backends.memory import fade_params
+        from ror_graph.backends.spark.fade import fading_table
+
+        table = fading_table(self.graph, me=self.me, params=fade_params(**fade_options))
+        return self._result(table, ["rank"], {"rank": pl.UInt32})
 
     def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0) -> pl.DataFrame:
         raise BackendError(_NOT_YET.format(what="nurture"))
