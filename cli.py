@@ -442,6 +442,7 @@ def reciprocity(*, inputs: Inputs, analysis: Analysis, out: Output, level: str) 
 
 
 HORIZON_HELP = "fade_risk = P(no interaction in the next HORIZON), e.g. 30d, 2w."
+COMMUNITY_HELP = "Add each person's Leiden community (see `ror communities`; one Leiden run, the costliest step on large logs)."
 
 
 def _horizon_options(horizon: str) -> dict[str, float]:
@@ -457,7 +458,8 @@ def _horizon_options(horizon: str) -> dict[str, float]:
 @analysis_options
 @output_options
 @click.option("--horizon", default="30d", show_default=True, help=HORIZON_HELP)
-def fading(*, inputs: Inputs, analysis: Analysis, out: Output, horizon: str) -> None:
+@click.option("--community", "community", is_flag=True, help=COMMUNITY_HELP)
+def fading(*, inputs: Inputs, analysis: Analysis, out: Output, horizon: str, community: bool) -> None:
     """Which relationships are going cold: fade_risk is the probability that the tie stays silent
     over --horizon, from a model fitted on the log's own history; the evidence compares the
     silence with the tie's own rhythm.
@@ -471,7 +473,8 @@ def fading(*, inputs: Inputs, analysis: Analysis, out: Output, horizon: str) -> 
         analyses = open_analyses(inputs, analysis, out)
         step("scoring every tie against its rhythm")
         table = analyses.fading(**_horizon_options(horizon))
-    table = _with_community(table, analyses, on="b")
+    if community:
+        table = _with_community(table, analyses, on="b")
     emit(table, out,
          brief=["rank", "a", "b", "fade_risk", "status", "last_interaction", "silence_days", "usual_gap_days", "n_events", "bridge", "evidence"])
 
@@ -485,6 +488,7 @@ def fading(*, inputs: Inputs, analysis: Analysis, out: Output, horizon: str) -> 
               help="Estimate each person's referral reach and use it in value (see `ror referral`).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the referral-reach estimate.")
 @click.option("--horizon", default="30d", show_default=True, help=HORIZON_HELP)
+@click.option("--community", "community", is_flag=True, help=COMMUNITY_HELP)
 def nurture(
     *,
     inputs: Inputs,
@@ -494,6 +498,7 @@ def nurture(
     reach: bool,
     seed: int,
     horizon: str,
+    community: bool,
 ) -> None:
     """The ranked nurture-next list: value x bond x reciprocity, made urgent by fade risk,
     with a one-line reason per person.
@@ -510,7 +515,8 @@ def nurture(
         step("scoring")
         table = analyses.nurture_next(weights=NurtureWeights.parse(weights), reach=reach, seed=seed,
                                       **_horizon_options(horizon))
-    table = _with_community(table, analyses)
+    if community:
+        table = _with_community(table, analyses)
     emit(table, out, brief=NURTURE_BRIEF)
 
 

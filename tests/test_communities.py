@@ -209,12 +209,12 @@ def test_nurture_and_fading_carry_the_community(sample_events) -> None:
     net = Network.from_dataset(load_events([str(sample_events)]))
     expected = dict(find_communities(net).people.select("node_id", "community").iter_rows())
     runner = CliRunner()
-    fading = runner.invoke(main, ["fading", str(sample_events), "--me", "brand", "--format", "csv"])
+    fading = runner.invoke(main, ["fading", str(sample_events), "--me", "brand", "--community", "--format", "csv"])
     assert fading.exit_code == 0, fading.output
     table = pl.read_csv(fading.stdout.encode())
     assert table.columns[:3] == ["rank", "a", "b"] and table.columns[-1] == "community"
     assert all(expected[b] == c for b, c in table.select("b", "community").iter_rows())
-    nurture = runner.invoke(main, ["nurture", str(sample_events), "--me", "brand", "--no-reach", "--format", "csv"])
+    nurture = runner.invoke(main, ["nurture", str(sample_events), "--me", "brand", "--no-reach", "--community", "--format", "csv"])
     assert nurture.exit_code == 0, nurture.output
     table = pl.read_csv(nurture.stdout.encode())
     assert table.columns[:3] == ["rank", "node_id", "priority"] and table.columns[-1] == "community"
