@@ -44,11 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SparkAnalyses", "to_polars"]
 
-_NOT_YET = (
-    "{what} is not available on the spark backend yet (it needs the run-time fade model of "
-    "ror_graph.fade_model on Spark); run it with --backend memory"
-)
-
 
 def to_polars(frame: DataFrame) -> pl.DataFrame:
     """Collect a Spark DataFrame into polars through Arrow."""
@@ -293,8 +288,17 @@ class SparkAnalyses(Analyses):
         table = fading_table(self.graph, me=self.me, params=fade_params(**fade_options))
         return self._result(table, ["rank"], {"rank": pl.UInt32})
 
-    def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0) -> pl.DataFrame:
-        raise BackendError(_NOT_YET.format(what="nurture"))
+    def nurture_next(self, *, weights: NurtureWeights | None = None, reach: bool = True, seed: int = 0,
+                     **fade_options: Any) -> pl.DataFrame:
+        """As the memory backend; ``referral_reach`` is the truncated expected reach of
+        :func:`ror_graph.backends.spark.nurture.referral_reach` (``seed`` is not used: it is
+        deterministic)."""
+        from ror_graph.backends.memory import fade_params
+        from ror_graph.backends.spark.nurture import nurture_table
+        from ror_graph.nurture import NurtureWeights
+
+        table = nurture_table(self, me=self.me, weights=weights or NurtureWeights(), fade=fade_params(**fade_options), reach=reach)
+        return self._result(table, ["rank"], {"rank": pl.UInt32})
 
     def network(self) -> Network:
         raise BackendError(
