@@ -233,67 +233,35 @@ def subsample_hash(a: pl.Expr, b: pl.Expr, k: pl.Expr | int) -> pl.Expr:
 # -- features -----------------------------------------------------------------------------------
 
 
-def _pair_buckets(net: Network, step_us: int) -> pl.DataFrame:
-    """Per pair (a < b) and bucket j = (as_of - ts) // step: events n, from a n_ab, first and last
-    ts, decayed sum 2 ** (-(as_of - ts) / step) (an integer in units of 2^-40), and the active
-    days that ended in j (``Network.active_periods``; the day of as_of in bucket 0).
-    An event is at or before T_k = as_of - k * step exactly when its bucket is >= k."""
+def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = None) -> pl.DataFrame:
+    """The raw figures of each tie (all, or the tie rows ``ties``) at T_k = as_of - k * step:
+    ``a, b, n, n_ab, first, last, dec, days, seen_a, seen_b, talked``
+    (:func:`ror_graph._fadescan.pair_figures`, one pass over the events in pair order)."""
+    from ror_graph._fadescan import last_seen, pair_figures
+
     as_of_us = int(net.as_of.timestamp() * 1e6)
     res_us = int(net.resolution.total_seconds() * 1e6)
-    ev = net.events.select(
-        (pl.min_horizontal("s", "d").cast(pl.Int64) * _PAIR + pl.max_horizontal("s", "d").cast(pl.Int64)).alias("pair"),
-        (pl.col("s") < pl.col("d")).alias("fwd"),
-        pl.col("ts").dt.epoch("us").alias("t"),
-    ).with_columns(((as_of_us - pl.col("t")) // step_us).alias("bucket"))
-    pb = ev.group_by("pair", "bucket").agg(
-        pl.len().cast(pl.Int64).alias("n"),
-        pl.col("fwd").sum().cast(pl.Int64).alias("n_ab"),
-        pl.col("t").min().alias("first"),
-        pl.col("t").max().alias("last"),
-        # Fixed point (units of 2^-40), so that the sum is exact in any order: the same bits every run.
-        (pl.lit(2.0) ** (40 - (as_of_us - pl.col("t")).cast(pl.Float64) / step_us)).round(0).cast(pl.Int64).sum().alias("dec"),
-    )
-    # A day counts at T_k once it has ended by T_k (never a day that straddles T_k: its events
-    # after T_k are in the label's window); the day holding as_of counts at T itself. A day can
-    # end in a later bucket than its events (a bucket with no event of the pair, n = 0): full join.
-    days = (
-        net.active_periods.select(
-            (pl.col("a").cast(pl.Int64) * _PAIR + pl.col("b").cast(pl.Int64)).alias("pair"),
-            ((as_of_us - (pl.col("period").cast(pl.Int64) + 1) * res_us) // step_us).clip(lower_bound=0).alias("bucket"),
-        )
-        .group_by("pair", "bucket")
-        .agg(pl.len().cast(pl.Int64).alias("days"))
-    )
-    return pb.join(days, on=["pair", "bucket"], how="full", coalesce=True).with_columns(
-        pl.col("n", "n_ab", "dec", "days").fill_null(0)
-    )
+    order = net._by_pair
+    fwd, ts = net._pair_time
+    period_off = np.zeros(order.a.size + 1, np.int64)
+    np.cumsum(net.ties["active_periods"].to_numpy(), out=period_off[1:])
+    periods = net.active_periods["period"].to_numpy()
+    rows = np.arange(order.a.size, dtype=np.int64) if ties is None else ties
+    n, n_ab, first, last, dec, days, talked = pair_figures(
+        rows, order.starts, fwd, ts, period_off, periods, as_of_us, step_us, res_us, k)
+    events = net.events
+    seen = last_seen(events["s"].to_numpy(), events["d"].to_numpy(), events["ts"].dt.epoch("us").to_numpy(),
+                     as_of_us - k * step_us, net.n)
+    a, b = order.a[rows], order.b[rows]
+    return pl.DataFrame({
+        "a": a.astype(np.int64), "b": b.astype(np.int64), "n": n, "n_ab": n_ab, "first": first, "last": last,
+        "dec": dec, "days": days, "seen_a": seen[a], "seen_b": seen[b], "talked": talked,
+    })
 
 
-def _node_buckets(pb: pl.DataFrame) -> pl.DataFrame:
-    """Per person and bucket: the last event with anyone."""
-    events = pb.filter(pl.col("n") > 0)
-    return pl.concat([
-        events.select((pl.col("pair") // _PAIR).alias("node"), "bucket", "last"),
-        events.select((pl.col("pair") % _PAIR).alias("node"), "bucket", "last"),
-    ]).group_by("node", "bucket").agg(pl.col("last").max())
-
-
-def _features_at(pb: pl.DataFrame, nodes: pl.DataFrame, k: int, step_us: int, as_of_us: int,
-                 keep: pl.Expr | None = None) -> pl.DataFrame:
-    """Every feature at T_k = as_of - k * step for the pairs with an event at or before T_k."""
+def _features_from(fig: pl.DataFrame, k: int, step_us: int, as_of_us: int) -> pl.DataFrame:
+    """Every feature (the module docstring's definitions) from the figures at T_k."""
     t_k = as_of_us - k * step_us
-    rows = pb.filter(pl.col("bucket") >= k)
-    if keep is not None:
-        rows = rows.filter(keep)
-    pre = rows.group_by("pair").agg(
-        pl.col("n").sum(), pl.col("n_ab").sum(), pl.col("first").min(), pl.col("last").max(),
-        pl.col("dec").sum(), pl.col("days").sum(),
-    ).with_columns((pl.col("pair") // _PAIR).alias("a"), (pl.col("pair") % _PAIR).alias("b"))
-    last_seen = nodes.filter(pl.col("bucket") >= k).group_by("node").agg(pl.col("last").max().alias("seen"))
-    pre = (
-        pre.join(last_seen.rename({"node": "a", "seen": "seen_a"}), on="a", how="left")
-        .join(last_seen.rename({"node": "b", "seen": "seen_b"}), on="b", how="left")
-    )
     unit = float(step_us)
 
     def log_units(expr: pl.Expr) -> pl.Expr:
@@ -301,7 +269,7 @@ def _features_at(pb: pl.DataFrame, nodes: pl.DataFrame, k: int, step_us: int, as
 
     end_max = pl.max_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
     end_min = pl.min_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
-    return pre.select(
+    return fig.select(
         "a", "b",
         pl.col("days").cast(pl.Float64).log1p().alias("log_active_days"),
         log_units(t_k - pl.col("last")).alias("log_silence"),
@@ -324,8 +292,7 @@ def tie_features(net: Network, horizon_days: float) -> pl.DataFrame:
     (``a, b`` and the columns of :data:`FEATURES`, sorted by a, b)."""
     step_us = max(1, int(round(horizon_days * US_PER_DAY)))
     as_of_us = int(net.as_of.timestamp() * 1e6)
-    pb = _pair_buckets(net, step_us)
-    return _features_at(pb, _node_buckets(pb), 0, step_us, as_of_us).sort("a", "b")
+    return _features_from(_figures_at(net, 0, step_us), 0, step_us, as_of_us)
 
 
 def _step_days(net: Network, horizon_days: float) -> float:
@@ -336,7 +303,6 @@ def _step_days(net: Network, horizon_days: float) -> float:
 
 def training_rows(
     net: Network, horizon_days: float, *, max_origins: int = 6, max_rows: int = 100_000,
-    _buckets: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, float, dict[str, Any]]:
     """The examples at pseudo-origins before ``net.as_of`` (see the module docstring).
 
@@ -352,31 +318,27 @@ def training_rows(
                             "log_span_days": round((as_of_us - first_us) / US_PER_DAY, 2)}
     if n_origins < 1:
         return pl.DataFrame(), step_days, info
-    pb, nodes = _buckets if _buckets is not None else _buckets_of(net, step_us)
-    oldest = pb.group_by("pair").agg(pl.col("bucket").max())["bucket"].to_numpy()
-    available = int(sum((oldest >= k).sum() for k in range(1, n_origins + 1)))
+    fwd, ts = net._pair_time
+    tie_first = ts[net._by_pair.starts[:-1]]
+    present = [np.flatnonzero(tie_first <= as_of_us - k * step_us) for k in range(1, n_origins + 1)]
+    available = int(sum(rows.size for rows in present))
     rate = min(1.0, max_rows / max(available, 1))
     cut = int(round(rate * 1_000_000))
+    order = net._by_pair
     frames = []
-    for k in range(1, n_origins + 1):
-        pair_a, pair_b = pl.col("pair") // _PAIR, pl.col("pair") % _PAIR
-        keep = None if rate >= 1 else (subsample_hash(pair_a, pair_b, k) % 1_000_000) < cut
-        feats = _features_at(pb, nodes, k, step_us, as_of_us, keep)
-        talked = pb.filter((pl.col("bucket") == k - 1) & (pl.col("n") > 0)).select(
-            pair_a.alias("a"), pair_b.alias("b")).unique().with_columns(pl.lit(False).alias("silent"))
-        feats = feats.join(talked, on=["a", "b"], how="left").with_columns(
-            pl.col("silent").fill_null(True), pl.lit(k, dtype=pl.Int64).alias("k")
-        )
+    for k, rows in enumerate(present, start=1):
+        if rate < 1:
+            pairs = pl.DataFrame({"a": order.a[rows], "b": order.b[rows]})
+            keep = pairs.select((subsample_hash(pl.col("a"), pl.col("b"), k) % 1_000_000) < cut).to_series().to_numpy()
+            rows = rows[keep]
+        fig = _figures_at(net, k, step_us, rows)
+        feats = _features_from(fig, k, step_us, as_of_us).with_columns(
+            (~fig["talked"]).alias("silent"), pl.lit(k, dtype=pl.Int64).alias("k"))
         frames.append(feats)
-    rows = pl.concat(frames).sort("k", "a", "b")  # a fixed order: the fit is the same bit for bit
-    info.update(available_rows=available, rows=rows.height, sample_rate=round(rate, 6),
-                silent_share=round(float(cast(float, rows["silent"].mean())), 4) if rows.height else None)
-    return rows, step_days, info
-
-
-def _buckets_of(net: Network, step_us: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    pb = _pair_buckets(net, step_us)
-    return pb, _node_buckets(pb)
+    rows_frame = pl.concat(frames)  # by k, then a, b (ties are in a, b order): the fit is the same bit for bit
+    info.update(available_rows=available, rows=rows_frame.height, sample_rate=round(rate, 6),
+                silent_share=round(float(cast(float, rows_frame["silent"].mean())), 4) if rows_frame.height else None)
+    return rows_frame, step_days, info
 
 
 # -- the fit ------------------------------------------------------------------------------------
@@ -468,13 +430,10 @@ def fade_probabilities(
     started = time.perf_counter()
     as_of_us = int(net.as_of.timestamp() * 1e6)
     step_days = _step_days(net, horizon_days)
-    step_us = max(1, int(round(step_days * US_PER_DAY)))
-    buckets = _buckets_of(net, step_us)
     model = None
     info: dict[str, Any] = {}
     if not prior_only:
-        rows, step_days, info = training_rows(net, horizon_days, max_origins=max_origins, max_rows=max_rows,
-                                              _buckets=buckets)
+        rows, step_days, info = training_rows(net, horizon_days, max_origins=max_origins, max_rows=max_rows)
         silent = int(rows["silent"].sum()) if rows.height else 0
         if rows.height and min(silent, rows.height - silent) >= MIN_CLASS:
             x, means, scales = _standardise(rows, tuple(features))
@@ -487,10 +446,8 @@ def fade_probabilities(
         why = "asked for the prior" if prior_only else "too little history to fit"
         model = FadeModel(prior.feature_names, prior.means, prior.scales, prior.coefficients, prior.intercept,
                           float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
-        if step_days != horizon_days:
-            step_us = max(1, int(round(horizon_days * US_PER_DAY)))
-            buckets = _buckets_of(net, step_us)
-    feats = _features_at(buckets[0], buckets[1], 0, step_us, as_of_us).sort("a", "b")
+    step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))
+    feats = _features_from(_figures_at(net, 0, step_us), 0, step_us, as_of_us)
     return model, feats.with_columns(model.predict_expr().alias("p_silent"))
 
 

@@ -237,6 +237,15 @@ class Network:
         return _PairOrder(order=order, starts=starts, a=a, b=b, n_ab=n_ab, n_ba=n_ba)
 
     @cached_property
+    def _pair_time(self) -> tuple[np.ndarray, np.ndarray]:
+        """``fwd`` (uint8: the event goes from a to b) and ``ts`` (epoch microseconds) of the
+        events in pair order (:attr:`_by_pair`), for the scans over each tie's events."""
+        p = self._by_pair
+        fwd = (self.events["s"].to_numpy() < self.events["d"].to_numpy()).view(np.uint8)[p.order]
+        ts = self.events["ts"].dt.epoch("us").to_numpy()[p.order]
+        return fwd, ts
+
+    @cached_property
     def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The relationships in (s, d) order: their keys ``s * n + d`` sorted, ``dest`` (the
         sorted position of each relationship row in tie order: a tie's a -> b row, then its
@@ -286,10 +295,10 @@ class Network:
         pairs = self.directed_pairs
         _, dest, _ = self._directed
         by_pair = ev.select(
-            (pl.col("s") < pl.col("d")).alias("fwd"), pl.col("ts").dt.epoch("us"), pl.col("kind").to_physical(),
-            "weight", "intensity", "contribution",
+            pl.col("kind").to_physical(), "weight", "intensity", "contribution",
         ).select(pl.all().gather(pl.Series(p.order)))  # fmt: skip
         cols = {name: by_pair[name].to_numpy() for name in by_pair.columns}
+        cols["fwd"], cols["ts"] = self._pair_time
         del by_pair
         from ror_graph._pairscan import scan
 

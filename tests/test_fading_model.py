@@ -208,3 +208,57 @@ def test_cli_horizon_sets_the_fade_probability():
     assert sum(risk["week"][b] > risk["month"][b] for b in risk["month"]) > 0.8 * len(risk["month"])
     bad = CliRunner().invoke(main, ["fading", sample, "--horizon", "soon"])
     assert bad.exit_code == 1 and "Error: " in bad.output and "Traceback" not in bad.output
+
+
+# -- the one-pass features against the group-by formulation ---------------------------------------
+
+_PAIR = 2**31
+
+
+def _reference_figures(net: Network, k: int, step_us: int) -> pl.DataFrame:
+    """The figures at T_k by polars group-bys over (pair, bucket j = (as_of - ts) // step): an
+    event counts at T_k when j >= k; a day when its end falls in a bucket >= k (the day holding
+    as_of in bucket 0). Independent of the numba pass over the pair-ordered events."""
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    res_us = int(net.resolution.total_seconds() * 1e6)
+    ev = net.events.select(
+        (pl.min_horizontal("s", "d").cast(pl.Int64) * _PAIR + pl.max_horizontal("s", "d").cast(pl.Int64)).alias("pair"),
+        (pl.col("s") < pl.col("d")).alias("fwd"), pl.col("ts").dt.epoch("us").alias("t"),
+        pl.col("s").cast(pl.Int64), pl.col("d").cast(pl.Int64),
+    ).with_columns(((as_of_us - pl.col("t")) // step_us).alias("bucket"))
+    pre = ev.filter(pl.col("bucket") >= k).group_by("pair").agg(
+        pl.len().cast(pl.Int64).alias("n"), pl.col("fwd").sum().cast(pl.Int64).alias("n_ab"),
+        pl.col("t").min().alias("first"), pl.col("t").max().alias("last"),
+        (pl.lit(2.0) ** (40 - (as_of_us - pl.col("t")).cast(pl.Float64) / step_us)).round(0).cast(pl.Int64).sum().alias("dec"),
+    )
+    days = net.active_periods.select(
+        (pl.col("a").cast(pl.Int64) * _PAIR + pl.col("b").cast(pl.Int64)).alias("pair"),
+        ((as_of_us - (pl.col("period").cast(pl.Int64) + 1) * res_us) // step_us).clip(lower_bound=0).alias("bucket"),
+    ).filter(pl.col("bucket") >= k).group_by("pair").agg(pl.len().cast(pl.Int64).alias("days"))
+    ends = pl.concat([ev.select(pl.col("s").alias("node"), "t", "bucket"), ev.select(pl.col("d").alias("node"), "t", "bucket")])
+    seen = ends.filter(pl.col("bucket") >= k).group_by("node").agg(pl.col("t").max().alias("seen"))
+    talked = ev.filter(pl.col("bucket") == k - 1).select("pair").unique().with_columns(pl.lit(True).alias("talked"))
+    out = (
+        pre.join(days, on="pair", how="left").join(talked, on="pair", how="left")
+        .with_columns((pl.col("pair") // _PAIR).alias("a"), (pl.col("pair") % _PAIR).alias("b"),
+                      pl.col("days").fill_null(0), pl.col("talked").fill_null(False))
+        .join(seen.rename({"node": "a", "seen": "seen_a"}), on="a").join(seen.rename({"node": "b", "seen": "seen_b"}), on="b")
+    )
+    return out.select("a", "b", "n", "n_ab", "first", "last", "dec", "days", "seen_a", "seen_b", "talked").sort("a", "b")
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3])
+def test_one_pass_figures_equal_the_group_by_formulation(k):
+    rng = np.random.default_rng(k)
+    people = [f"u{i}" for i in range(40)]
+    rows = [(people[i], people[j], float(t)) for i, j, t in zip(rng.integers(0, 40, 3000), rng.integers(0, 40, 3000),
+                                                                 rng.exponential(60, 3000)) if i != j]
+    rows += [("u1", "u2", 3.0)] * 4 + [("u2", "u1", 3.0)]  # equal times
+    net = _net(rows, resolution="12h")
+    step_us = int(17.5 * DAY * 1e6)
+    expected = _reference_figures(net, k, step_us)
+    ties = None if k == 0 else np.flatnonzero(net.ties["first_ts"].dt.epoch("us").to_numpy()
+                                               <= int(net.as_of.timestamp() * 1e6) - k * step_us)
+    got = fade_model._figures_at(net, k, step_us, ties)
+    assert got.height == expected.height > 100
+    assert got.rows() == expected.rows()
