@@ -51,6 +51,7 @@ Features (each a column of :func:`tie_features`; T' the origin, h the model's ho
     ln(1 + sum over the pair's events of 2 ** (-(T' - ts) / h)): events decayed with half-life h.
     Summed exactly in fixed point: each event adds round(2 ** (40 - (T - ts) / h)) as an int64
     (T = as_of), the sum is multiplied by 2 ** (k - 40) for the pseudo-origin T' = T - k h.
+    (Another implementation of pow can move a rounding by one unit, 2^-40, per event.)
 ``log_end_silence_max``, ``log_end_silence_min``
     ln(1 + s / h) for the larger and the smaller of the two endpoints' own silences, s = T' minus
     the person's last event with anyone (either direction).

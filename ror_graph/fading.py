@@ -34,7 +34,7 @@ ones, each group by volume: the answer to "which valuable relationships are fadi
 Bridges: a fading tie whose two ends share no neighbour while both have other ties is a
 *local bridge* (Granovetter 1973; Easley and Kleinberg, "Networks, Crowds, and Markets", ch. 3):
 losing it makes the shortest path between them at least 3 steps. ``cut_edge`` marks ties whose
-loss disconnects the graph (igraph, graphs up to ``cut_edge_max_ties`` ties). Decay of
+loss disconnects the graph (:mod:`ror_graph._bridges`, graphs up to ``cut_edge_max_ties`` ties). Decay of
 interaction follows Viswanath et al., WOSN 2009, and Burt, Social Networks 2000; persistence
 of ties by weight, reciprocity and the endpoints' activity, Raeder et al., Social Networks 2011.
 
@@ -58,7 +58,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-import numba
 import numpy as np
 import polars as pl
 
@@ -91,7 +90,7 @@ class FadeParams:
     recent_gaps: float = 1.0
     silence_weight: float = 0.75
     bridge_min_risk: float = 0.5
-    cut_edge_max_ties: int = 2_000_000
+    cut_edge_max_ties: int = 100_000_000  # cut_edge is null above this many ties
 
 
 # -- the shared rules ---------------------------------------------------------------------------
@@ -180,16 +179,12 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
     window = (params.recent_gaps * pl.col("usual_gap_days")).clip(lower_bound=res_days)
     scored = scored.with_columns(window.alias("recent_window_days"))
     res_us = net.resolution.total_seconds() * 1e6
-    cut = scored.select(
-        "a", "b", ((as_of_us - pl.col("recent_window_days") * US_PER_DAY) / res_us).alias("cut_period")
-    )
-    recent = (
-        net.active_periods.join(cut, on=["a", "b"])
-        .filter((pl.col("period") + 1).cast(pl.Float64) > pl.col("cut_period"))
-        .group_by("a", "b")
-        .agg(pl.len().cast(pl.UInt32).alias("recent_periods"))
-    )
-    scored = scored.join(recent, on=["a", "b"], how="left").with_columns(pl.col("recent_periods").fill_null(0))
+    cut_period = ((as_of_us - scored["recent_window_days"].to_numpy() * US_PER_DAY) / res_us)
+    per_tie = ties["active_periods"].to_numpy().astype(np.int64)
+    tie_of_period = np.repeat(np.arange(ties.height), per_tie)
+    recent_mask = (net.active_periods["period"].to_numpy() + 1).astype(np.float64) > cut_period[tie_of_period]
+    recent = np.bincount(tie_of_period[recent_mask], minlength=ties.height).astype(np.uint32)
+    scored = scored.with_columns(pl.Series("recent_periods", recent))
     earlier_span = (as_of_us - pl.col("recent_window_days") * US_PER_DAY - pl.col("first_ts").dt.epoch("us")) / US_PER_DAY
     earlier_rate = pl.when(earlier_span > 0).then(
         (pl.col("active_periods") - pl.col("recent_periods")).cast(pl.Float64) / earlier_span
@@ -204,10 +199,8 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
         (recent_rate * 30).alias("recent_per_30d"),
         (earlier_rate * 30).alias("earlier_per_30d"),
     ).with_columns((w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")).alias("rhythm_score"))
-    _, probs = _fitted(net, params)
-    probs = probs.select(pl.col("a").cast(scored.schema["a"]), pl.col("b").cast(scored.schema["b"]),
-                         pl.col("p_silent").alias("fade_risk"))
-    scored = scored.join(probs, on=["a", "b"], how="left").with_columns(
+    _, probs = _fitted(net, params)  # one row per tie, in the ties' (a, b) order
+    scored = scored.with_columns(probs["p_silent"].alias("fade_risk")).with_columns(
         status_expr(pl.col("fade_risk"), pl.col("rhythm_score"), pl.col("overdue"), params.status_cuts).alias("status")
     )
     return _flag_bridges(net, scored, params)
@@ -254,52 +247,25 @@ def holdout_calibration(net: Network, params: FadeParams = FadeParams()) -> tupl
 
 
 def _flag_bridges(net: Network, scored: pl.DataFrame, params: FadeParams) -> pl.DataFrame:
-    """``embeddedness`` (shared neighbours) and ``bridge`` for ties at risk; ``cut_edge`` for all."""
-    import scipy.sparse as sp
+    """``embeddedness`` (shared neighbours) and ``bridge`` for ties at risk; ``cut_edge`` for all
+    (:mod:`ror_graph._bridges`)."""
+    from ror_graph._bridges import bridge_edges, edge_triangles
 
     a = scored["a"].to_numpy().astype(np.int64)
     b = scored["b"].to_numpy().astype(np.int64)
     n = net.n
-    adj = sp.csr_matrix((np.ones(a.size * 2, dtype=np.float32), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
-    degree = np.diff(adj.indptr)
+    degree = np.bincount(np.r_[a, b], minlength=n)
     at_risk = scored["status"].is_in(["fading", "dormant"]).to_numpy()
-    candidates = np.flatnonzero((scored["fade_risk"].to_numpy() >= params.bridge_min_risk) | at_risk)
-    embedded = np.full(a.size, -1, dtype=np.int64)
-    if candidates.size:
-        adj.sort_indices()
-        embedded[candidates] = common_neighbour_counts(adj.indptr, adj.indices, a[candidates], b[candidates])
+    candidate = (scored["fade_risk"].to_numpy() >= params.bridge_min_risk) | at_risk
+    embedded = np.where(candidate, edge_triangles(a, b, n), -1)
     is_bridge = (embedded == 0) & (degree[a] > 1) & (degree[b] > 1)
-    cut = np.zeros(a.size, dtype=bool)
     cut_known = a.size <= params.cut_edge_max_ties
-    if cut_known and a.size:
-        import igraph as ig
-
-        graph = ig.Graph(n=n, edges=list(zip(a.tolist(), b.tolist())), directed=False)  # fastest input form
-        cut[np.asarray(graph.bridges(), dtype=np.int64)] = True
+    cut = bridge_edges(a, b, n) if cut_known else np.zeros(a.size, dtype=bool)
     return scored.with_columns(
         pl.Series("embeddedness", embedded).replace(-1, None),
         pl.Series("bridge", is_bridge),
         pl.Series("cut_edge", cut) if cut_known else pl.lit(None, dtype=pl.Boolean).alias("cut_edge"),
     )
-
-
-@numba.njit(cache=True)
-def common_neighbour_counts(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """For each pair (u[i], v[i]): how many neighbours they share, from a CSR adjacency with
-    sorted indices. Walks the shorter neighbour list and binary-searches the longer one."""
-    out = np.zeros(u.size, dtype=np.int64)
-    for i in range(u.size):
-        x, y = u[i], v[i]
-        if indptr[x + 1] - indptr[x] > indptr[y + 1] - indptr[y]:
-            x, y = y, x
-        long_list = indices[indptr[y] : indptr[y + 1]]
-        count = 0
-        for k in range(indptr[x], indptr[x + 1]):
-            pos = np.searchsorted(long_list, indices[k])
-            if pos < long_list.size and long_list[pos] == indices[k]:
-                count += 1
-        out[i] = count
-    return out
 
 
 def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = FadeParams()) -> pl.DataFrame:

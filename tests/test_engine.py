@@ -245,3 +245,18 @@ def test_core_numbers_and_betweenness_match_networkx(shared_data):
     expected_b = nx.betweenness_centrality(small_graph, normalized=False)
     ours_b = dict(influencers(small).select("node_id", "betweenness").iter_rows())
     assert ours_b == pytest.approx(expected_b)
+
+
+def test_triangles_and_bridges_equal_networkx():
+    from ror_graph._bridges import bridge_edges, edge_triangles
+
+    rng = np.random.default_rng(3)
+    for n, m in [(30, 45), (200, 260), (400, 3000)]:  # sparse (many bridges) to dense (hubs)
+        pairs = {tuple(sorted(p)) for p in rng.integers(0, n, (m, 2)).tolist() if p[0] != p[1]}
+        a, b = np.array(sorted(pairs)).T
+        graph = nx.Graph(list(zip(a.tolist(), b.tolist())))
+        graph.add_nodes_from(range(n))
+        shared = [len(set(graph[u]) & set(graph[v])) for u, v in zip(a.tolist(), b.tolist())]
+        assert edge_triangles(a, b, n).tolist() == shared
+        cut = {tuple(sorted(e)) for e in nx.bridges(graph)}
+        assert bridge_edges(a, b, n).tolist() == [(u, v) in cut for u, v in zip(a.tolist(), b.tolist())]

@@ -261,4 +261,7 @@ def test_one_pass_figures_equal_the_group_by_formulation(k):
                                                <= int(net.as_of.timestamp() * 1e6) - k * step_us)
     got = fade_model._figures_at(net, k, step_us, ties)
     assert got.height == expected.height > 100
-    assert got.rows() == expected.rows()
+    # dec: a sum of round(2 ** x); polars' pow and the C library's differ in the last bits, which
+    # can move one rounding by one unit (2^-40) per event.
+    assert got.drop("dec").rows() == expected.drop("dec").rows()
+    assert ((got["dec"] - expected["dec"]).abs() <= got["n"]).all()
