@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median"]
+__all__ = ["scan", "median", "person_gaps"]
 
 
 @numba.njit(cache=True)
@@ -147,3 +147,38 @@ def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, 
                 r_lat[row1] = median(lat1, m1) / 3.6e9
     return (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
             t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods[:n_periods].copy())  # fmt: skip
+
+
+@numba.njit(cache=True)
+def person_gaps(s, d, ts, n, res_us):
+    """Per person (0..n-1): the median gap, in periods of ``res_us``, between the consecutive
+    distinct periods in which they had an event with anyone (NaN with one period). ``s``,
+    ``d``, ``ts``: the events in time order; a counting sort by person keeps that order."""
+    start = np.zeros(n + 1, np.int64)
+    for i in range(ts.size):
+        start[s[i] + 1] += 1
+        start[d[i] + 1] += 1
+    for u in range(n):
+        start[u + 1] += start[u]
+    fill = start[:-1].copy()
+    period = np.empty(2 * ts.size, np.int64)
+    for i in range(ts.size):
+        p = ts[i] // res_us
+        period[fill[s[i]]] = p
+        fill[s[i]] += 1
+        period[fill[d[i]]] = p
+        fill[d[i]] += 1
+    out = np.full(n, np.nan)
+    longest = 0
+    for u in range(n):
+        longest = max(longest, start[u + 1] - start[u])
+    gaps = np.empty(max(longest, 1), np.int64)
+    for u in range(n):
+        m = 0
+        for j in range(start[u] + 1, start[u + 1]):
+            if period[j] != period[j - 1]:
+                gaps[m] = period[j] - period[j - 1]
+                m += 1
+        if m:
+            out[u] = median(gaps, m)
+    return out

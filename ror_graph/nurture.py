@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.fading import FadeParams, days_text, median_gap_days, silence_days, silence_risk, status_expr, tie_fade_scores
+from ror_graph.fading import FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores
 from ror_graph.influence import pagerank
 from ror_graph.network import Network
 from ror_graph.reciprocity import mutual_mask
@@ -230,11 +230,13 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
 def _person_rhythm(net: Network) -> pl.DataFrame:
     """Per person: ``usual_gap_days``, the median gap between the periods (days) in which they
     interacted with anyone; people active in one period get the community's median."""
+    from ror_graph._pairscan import person_gaps
+
     res_us = int(net.resolution.total_seconds() * 1e6)
     res_days = net.resolution.total_seconds() / 86400
-    both_ends = pl.concat([net.events.select(pl.col("s").alias("idx"), "ts"), net.events.select(pl.col("d").alias("idx"), "ts")])
-    periods = both_ends.select("idx", (pl.col("ts").dt.epoch("us") // res_us).alias("period")).unique().sort("idx", "period")
-    out = median_gap_days(periods, ["idx"], res_days)
+    ev = net.events
+    gaps = person_gaps(ev["s"].to_numpy(), ev["d"].to_numpy(), ev["ts"].dt.epoch("us").to_numpy(), net.n, res_us)
+    out = net.nodes.select("idx", (pl.Series(gaps).fill_nan(None) * res_days).alias("usual_gap_days"))
     prior = out["usual_gap_days"].median()
     return out.with_columns(pl.col("usual_gap_days").fill_null(prior if prior is not None else 7.0).clip(lower_bound=res_days))
 
