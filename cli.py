@@ -609,6 +609,10 @@ def neo4j_group() -> None:
 @click.option("--aggregates-only", is_flag=True,
               help="Store only the aggregated relationship properties (faster; enough for the Browser queries, "
                    "not for --backend neo4j).")
+@click.option("--bulk", is_flag=True,
+              help="First load into an empty database of a server started by neo4j_server/server.py: write CSV "
+                   "files and run Neo4j's bulk importer (the server restarts once; many times faster). Otherwise "
+                   "the load runs over Bolt and says why.")
 @neo4j_connection
 @output_options
 def neo4j_load(
@@ -625,12 +629,14 @@ def neo4j_load(
     batch_size: int,
     writers: int,
     aggregates_only: bool,
+    bulk: bool,
 ) -> None:
     """Store people and relationships in Neo4j (idempotent: rerun it, or resume a load that died).
 
     \b
     Example:
       ror neo4j load ../shared/data/collegemsg/CollegeMsg.txt --keep-events
+      ror neo4j load big.parquet --bulk        # into an empty database of neo4j_server/server.py
     """
     from ror_graph.backends.neo4j import connect
     from ror_graph.output import metric_table
@@ -641,9 +647,11 @@ def neo4j_load(
         report = graph.load(dataset, as_of=as_of, half_life=half_life, kind_weights=weights,
                             keep_events=keep_events, replace=replace, adopt=adopt,
                             batch_size=batch_size, writers=writers,
-                            aggregates_only=aggregates_only)
+                            aggregates_only=aggregates_only, bulk=bulk)
+    if report.note:
+        _message(report.note)
     _message(f"loaded {report.people:,} people, {report.relationships:,} relationships, {report.events:,} events "
-             f"into {graph.settings.uri} in {report.seconds:.1f} s")
+             f"into {graph.settings.uri} in {report.seconds:.1f} s ({report.method})")
     emit(report.to_frame(), out, human=metric_table)
 
 

@@ -13,15 +13,26 @@
 // http://127.0.0.1:<port>/browser/" when HTTP is on) on stdout when ready, then blocks until the
 // process is terminated (SIGTERM/SIGINT) or until process --watch-pid PID ends; the
 // bootstrapper's shutdown hook stops the DBMS cleanly.
+//
+// Bulk import (`ror neo4j load --bulk`): the folder <home>/bulk-import marks a server that
+// ror-graph manages. A client on this machine writes <home>/bulk-import/request (lines
+// "--nodes=FILE" / "--relationships=FILE" / "--array-delimiter=X" / "--multiline-fields=true");
+// the launcher then stops the DBMS, runs Neo4j's own importer (`neo4j-admin database import
+// full neo4j --overwrite-destination`) in a child JVM, starts the DBMS again on the same ports
+// and writes <home>/bulk-import/result ("ok", or "failed: ..." after it has emptied the
+// database). Prints "NEO4J READY ..." again when the DBMS is back.
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -111,6 +122,12 @@ public class Launcher {
             guide = serveDirectory(guideDir, guidePort);
         }
 
+        Path bulkDir = home.resolve("bulk-import");
+        Files.createDirectories(bulkDir);
+        Files.deleteIfExists(bulkDir.resolve("request"));
+        Files.deleteIfExists(bulkDir.resolve("result"));
+        Files.writeString(bulkDir.resolve("pid"), ProcessHandle.current().pid() + "\n");
+
         CommunityBootstrapper bootstrapper = new CommunityBootstrapper();
         int code = bootstrapper.start(home, config);
         if (code != 0) {
@@ -149,7 +166,77 @@ public class Launcher {
         }
         System.out.println("NEO4J READY bolt://127.0.0.1:" + port);
         System.out.flush();
-        new CountDownLatch(1).await(); // until the JVM exits
+        while (true) { // until the JVM exits: serve bulk-import requests
+            Path request = bulkDir.resolve("request");
+            if (Files.exists(request)) {
+                List<String> lines = Files.readAllLines(request);
+                Files.delete(request);
+                String result = bulkImport(bootstrapper, home, bulkDir, lines);
+                bootstrapper = new CommunityBootstrapper();
+                int restarted = bootstrapper.start(home, config);
+                if (restarted != 0) {
+                    throw new IllegalStateException("the Neo4j server did not restart after a bulk import "
+                            + "(bootstrapper exit code " + restarted + "); see " + home.resolve("logs"));
+                }
+                bootstrapper.getDatabaseManagementService().database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME)
+                        .executeTransactionally("RETURN 1");
+                Path tmp = bulkDir.resolve("result.tmp");
+                Files.writeString(tmp, result + "\n");
+                Files.move(tmp, bulkDir.resolve("result"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                System.out.println("NEO4J READY bolt://127.0.0.1:" + port);
+                System.out.flush();
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * Stop the DBMS and run Neo4j's importer on the default database. Returns "ok", or
+     * "failed: ..." after deleting what a failed import left, so that the restarted DBMS
+     * creates the database empty. Only the options named in the class comment are accepted.
+     */
+    private static String bulkImport(CommunityBootstrapper bootstrapper, Path home, Path bulkDir,
+                                     List<String> lines) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("org.neo4j.cli.AdminTool");
+        cmd.addAll(List.of("database", "import", "full", GraphDatabaseSettings.DEFAULT_DATABASE_NAME,
+                "--overwrite-destination=true", "--report-file=" + bulkDir.resolve("import.report")));
+        for (String line : lines) {
+            if (line.isBlank()) continue;
+            if (!(line.startsWith("--nodes=") || line.startsWith("--relationships=")
+                    || line.startsWith("--array-delimiter=") || line.equals("--multiline-fields=true"))) {
+                return "failed: unknown request line " + line;
+            }
+            cmd.add(line);
+        }
+        Path conf = home.resolve("conf");
+        Files.createDirectories(conf);
+        if (!Files.exists(conf.resolve("neo4j.conf"))) {
+            Files.writeString(conf.resolve("neo4j.conf"), "");
+        }
+        bootstrapper.stop();
+        ProcessBuilder builder = new ProcessBuilder(cmd).directory(bulkDir.toFile())
+                .redirectErrorStream(true).redirectOutput(bulkDir.resolve("import.log").toFile());
+        builder.environment().put("NEO4J_HOME", home.toString());
+        builder.environment().put("NEO4J_CONF", conf.toString());
+        int code = builder.start().waitFor();
+        if (code == 0) {
+            return "ok";
+        }
+        for (String dir : List.of("databases", "transactions")) {
+            Path db = home.resolve("data").resolve(dir).resolve(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+            if (Files.exists(db)) {
+                try (Stream<Path> walk = Files.walk(db)) {
+                    for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
+        }
+        return "failed: the importer exited with code " + code + "; see " + bulkDir.resolve("import.log");
     }
 
     /** Serve the files directly in ``dir`` (no subfolders) on 127.0.0.1:port, with CORS. */

@@ -31,8 +31,6 @@ class Connection:
     """
 
     def __init__(self, settings: Neo4jSettings, *, min_version: tuple[int, ...] = MIN_VERSION) -> None:
-        from neo4j import GraphDatabase
-
         # The driver logs each retried transaction (e.g. a deadlock between concurrent writers)
         # as a warning; with no handler Python would print them to stderr, between our one-line
         # messages. A handler on its logger keeps them in logging, where an application can look.
@@ -40,13 +38,7 @@ class Connection:
             logging.getLogger("neo4j").addHandler(logging.NullHandler())
         self.settings = settings
         try:
-            self._driver = GraphDatabase.driver(
-                settings.uri,
-                auth=(settings.user, settings.password),
-                connection_timeout=10.0,
-                max_transaction_retry_time=15.0,
-                notifications_min_severity="OFF",
-            )
+            self._driver = self._new_driver()
         except Exception as exc:  # ValueError / ConfigurationError on a bad URI
             raise BackendError(f"cannot use NEO4J_URI {settings.uri!r}: {first_line(exc)}") from None
         try:
@@ -65,6 +57,20 @@ class Connection:
             raise
 
     # -- plumbing
+
+    def _new_driver(self) -> Any:
+        from neo4j import GraphDatabase
+
+        s = self.settings
+        return GraphDatabase.driver(s.uri, auth=(s.user, s.password), connection_timeout=10.0,
+                                    max_transaction_retry_time=15.0, notifications_min_severity="OFF")
+
+    def reconnect(self) -> None:
+        """Drop the pooled connections and open new ones (after the server restarted)."""
+        self._driver.close()
+        self._driver = self._new_driver()
+        with driver_errors(self.settings, "reconnecting"):
+            self._driver.verify_connectivity()
 
     def close(self) -> None:
         self._driver.close()

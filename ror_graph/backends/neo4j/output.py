@@ -26,14 +26,17 @@ class LoadReport:
     interactions: int
     as_of: datetime
     seconds: float
+    method: str = "bolt"  # "bolt" (batched transactions) or "bulk" (Neo4j's importer)
+    note: str = ""  # why a bulk load was asked for and not used ("" otherwise)
 
     def to_frame(self) -> pl.DataFrame:
-        """One typed row: the counts, ``as_of``, ``seconds`` and the rates per second."""
+        """One typed row: the counts, ``as_of``, ``seconds``, the rates per second and the method."""
         return pl.DataFrame([{
             "events": self.events, "people": self.people, "relationships": self.relationships,
             "interactions": self.interactions, "as_of": self.as_of, "seconds": self.seconds,
             "events_per_s": self.events / max(self.seconds, 1e-9),
             "relationships_per_s": self.relationships / max(self.seconds, 1e-9),
+            "method": self.method,
         }])
 
 
