@@ -427,8 +427,9 @@ class PropagationGraph:
             raise OptionError(f"edge endpoints must be node indices in 0..{n - 1}")
         keep = (s != d) & (p > 0.0)
         s, d, p = s[keep], d[keep], p[keep]
-        order = np.lexsort((d, s))
-        s, d, p = s[order], d[order], p[order]
+        if s.size > 1 and not np.all((s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (d[1:] >= d[:-1]))):
+            order = np.lexsort((d, s))
+            s, d, p = s[order], d[order], p[order]
         if s.size:
             first = np.ones(s.size, bool)
             first[1:] = (s[1:] != s[:-1]) | (d[1:] != d[:-1])
@@ -458,7 +459,7 @@ class PropagationGraph:
     @cached_property
     def reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """In-edges: (rindptr, rindices = sources, rprob), sorted by target then source."""
-        order = np.lexsort((self.src, self.indices))
+        order = np.argsort(self.indices, kind="stable")  # sources are already in order within each target
         rindptr = np.zeros(self.n + 1, np.int64)
         np.cumsum(np.bincount(self.indices, minlength=self.n), out=rindptr[1:])
         return rindptr, self.src[order].astype(np.int32), self.prob[order]
@@ -648,6 +649,7 @@ def monte_carlo(
 # -- RR sets -----------------------------------------------------------------------------
 
 _RR_CHUNK = 1 << 15
+_RR_MIN_CHUNK = 256
 
 
 def rr_sets(
@@ -671,10 +673,11 @@ def rr_sets(
     if pool is None:
         pool = np.arange(graph.n, dtype=np.int32)
     key = _seed_key(seed, tag)
-    starts = list(range(first, first + count, _RR_CHUNK))
+    chunk = min(_RR_CHUNK, max(_RR_MIN_CHUNK, -(-count // _threads())))  # every thread gets work
+    starts = list(range(first, first + count, chunk))
 
     def run(start: int) -> tuple[np.ndarray, np.ndarray]:
-        c = min(_RR_CHUNK, first + count - start)
+        c = min(chunk, first + count - start)
         return _rr_batch(rindptr, rindices, rprob, pmax, logq, model == "lt", pool, blocked, key, start, c, maxdeg)
 
     if len(starts) > 1 and _threads() > 1:
