@@ -399,14 +399,11 @@ class Network:
 
 def _index(src: pl.Series, dst: pl.Series) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
     """``nodes`` (ids sorted, ``idx`` 0..n-1) and the UInt32 index of every src and dst."""
-    ids = pl.concat([src.unique(), dst.unique()]).unique().sort()
+    from ror_graph._idmap import index_ids
+
+    ids, s, d = index_ids(src, dst)
     nodes = pl.DataFrame({"idx": pl.arange(0, ids.len(), dtype=pl.UInt32, eager=True), "node_id": ids})
-
-    def lookup(col: pl.Series) -> pl.Series:
-        keyed = col.alias("node_id").to_frame().join(nodes, on="node_id", how="left", maintain_order="left")
-        return keyed["idx"]
-
-    return nodes, lookup(src), lookup(dst)
+    return nodes, s, d
 
 
 def _ascending(ts: pl.Series) -> bool:

@@ -260,3 +260,18 @@ def test_triangles_and_bridges_equal_networkx():
         assert edge_triangles(a, b, n).tolist() == shared
         cut = {tuple(sorted(e)) for e in nx.bridges(graph)}
         assert bridge_edges(a, b, n).tolist() == [(u, v) in cut for u, v in zip(a.tolist(), b.tolist())]
+
+
+def test_id_index_by_hash_equals_the_exact_mapping_even_on_a_collision(monkeypatch):
+    from ror_graph import _idmap
+
+    rng = np.random.default_rng(5)
+    src = pl.Series([f"user{i}" for i in rng.integers(0, 500, 5000)])
+    dst = pl.Series([f"user{i}" for i in rng.integers(0, 700, 5000)])
+    fast = _idmap.index_ids(src, dst)
+    exact = _idmap._exact(src, dst)
+    assert all(a.to_list() == b.to_list() for a, b in zip(fast, exact))
+    # every id hashing to the same value: the check sees it and the exact path answers
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * self.len(), dtype=pl.UInt64))
+    forced = _idmap.index_ids(src, dst)
+    assert all(a.to_list() == b.to_list() for a, b in zip(forced, exact))
