@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ror_graph.errors import OptionError
@@ -179,25 +180,41 @@ def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
 
 
 def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
-    """One row per person: their ties' figures aggregated (fade risk weighted by volume)."""
-    keep = ["volume", "fade_risk", "status", "silence_days", "usual_gap_days", "last_ts", "n_events", "active_periods"]
-    both = pl.concat(
-        [
-            ties.select(pl.col("a").alias("idx"), pl.col("n_ab").alias("n_give"), pl.col("n_ba").alias("n_get"), *keep),
-            ties.select(pl.col("b").alias("idx"), pl.col("n_ba").alias("n_give"), pl.col("n_ab").alias("n_get"), *keep),
-        ]
-    )
-    weighted_risk = (pl.col("fade_risk") * pl.col("volume")).sum() / pl.col("volume").sum()
-    per_person = both.group_by("idx").agg(
-        weighted_risk.fill_nan(0.0).fill_null(0.0).alias("ties_fade_risk"),
-        pl.col("volume").sum(),
-        pl.col("n_give").sum().cast(pl.Int64),
-        pl.col("n_get").sum().cast(pl.Int64),
-        pl.col("n_events").sum().cast(pl.Int64),
-        pl.len().alias("n_ties"),
-        pl.col("status").is_in(["fading", "dormant"]).sum().alias("n_fading"),
-        pl.col("last_ts").max().alias("last_interaction"),
-    )
+    """One row per person: their ties' figures aggregated (fade risk weighted by volume), by
+    sums over both ends of every tie and every relationship (``np.bincount``)."""
+    n = net.n
+    a = ties["a"].to_numpy().astype(np.int64)
+    b = ties["b"].to_numpy().astype(np.int64)
+
+    def both_ends(values: np.ndarray | None = None, flip: np.ndarray | None = None) -> np.ndarray:
+        """Per person: the sum of ``values`` over their ties (``flip`` for the b end)."""
+        at_b = values if flip is None else flip
+        return np.bincount(a, values, minlength=n) + np.bincount(b, at_b, minlength=n)
+
+    volume = ties["volume"].to_numpy()
+    n_ab = ties["n_ab"].to_numpy().astype(np.float64)
+    n_ba = ties["n_ba"].to_numpy().astype(np.float64)
+    fading = ties["status"].is_in(["fading", "dormant"]).to_numpy().astype(np.float64)
+    volume_sum = both_ends(volume)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weighted_risk = both_ends(ties["fade_risk"].to_numpy() * volume) / volume_sum
+    weighted_risk[np.isnan(weighted_risk)] = 0.0
+    events = net.events
+    from ror_graph._fadescan import last_seen
+
+    last_us = last_seen(events["s"].to_numpy(), events["d"].to_numpy(), events["ts"].dt.epoch("us").to_numpy(),
+                        int(net.as_of.timestamp() * 1e6), n)
+    per_person = pl.DataFrame({
+        "idx": net.nodes["idx"],
+        "ties_fade_risk": weighted_risk,
+        "volume": volume_sum,
+        "n_give": both_ends(n_ab, n_ba).astype(np.int64),
+        "n_get": both_ends(n_ba, n_ab).astype(np.int64),
+        "n_events": both_ends(ties["n_events"].to_numpy().astype(np.float64)).astype(np.int64),
+        "n_ties": both_ends().astype(np.uint32),
+        "n_fading": both_ends(fading).astype(np.uint32),
+        "last_interaction": pl.Series(last_us).cast(pl.Datetime("us")).dt.replace_time_zone("UTC").cast(ties.schema["last_ts"]),
+    })
     own_risk = silence_risk(pl.col("silence_days"), pl.col("usual_gap_days"))
     per_person = (
         per_person.join(_person_rhythm(net), on="idx", how="left")
@@ -207,16 +224,18 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
             status_expr(pl.col("fade_risk"), own_risk, pl.col("silence_days") / pl.col("usual_gap_days")).alias("status"),
         )
     )
-    rel = net.relationships.with_columns(pl.Series("mutual", mutual_mask(net)))
-    out = rel.group_by("s").agg(pl.len().alias("out_edges"), pl.col("mutual").sum().alias("mutual"))
-    inc = rel.group_by("d").agg(
-        pl.len().alias("in_edges"),
-        ((pl.col("answered_rate") * pl.col("n_events")).sum() / pl.col("n_events").sum()).alias("responsiveness"),
-    )
-    per_person = (
-        per_person.join(out.rename({"s": "idx"}), on="idx", how="left")
-        .join(inc.rename({"d": "idx"}), on="idx", how="left")
-        .with_columns(pl.col("out_edges", "in_edges", "mutual").fill_null(0))
+    rel = net.relationships
+    s = rel["s"].to_numpy()
+    d = rel["d"].to_numpy()
+    answered = rel["answered_rate"].to_numpy() * rel["n_events"].to_numpy()
+    in_events = np.bincount(d, rel["n_events"].to_numpy().astype(np.float64), minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        responsiveness = np.bincount(d, answered, minlength=n) / in_events
+    per_person = per_person.with_columns(
+        pl.Series("out_edges", np.bincount(s, minlength=n).astype(np.uint32)),
+        pl.Series("mutual", np.bincount(s, mutual_mask(net), minlength=n).astype(np.uint32)),
+        pl.Series("in_edges", np.bincount(d, minlength=n).astype(np.uint32)),
+        pl.Series("responsiveness", responsiveness).fill_nan(None),
     )
     person_recip = 2 * pl.col("mutual") / (pl.col("out_edges") + pl.col("in_edges"))
     return per_person.with_columns(
