@@ -26,7 +26,7 @@ import numpy as np
 __all__ = ["edge_triangles", "bridge_edges"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _csr(src, dst, edge, n):
     """Rows of (src -> dst, edge id) grouped by src (a counting sort): indptr, dst, edge id."""
     indptr = np.zeros(n + 1, np.int64)
@@ -58,7 +58,7 @@ def edge_triangles(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return _count_triangles(indptr, out, eid, a.size)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _count_triangles(indptr, out, eid, m):
     count = np.zeros(m, np.int64)
     mark = np.zeros(indptr.size - 1, np.int64)  # edge id + 1 of u -> w while u is scanned
@@ -88,7 +88,7 @@ def bridge_edges(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return _bridges(indptr, nbr, eid, a.size)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _bridges(indptr, nbr, eid, m):
     n = indptr.size - 1
     disc = np.full(n, -1, np.int64)

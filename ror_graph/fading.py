@@ -55,6 +55,7 @@ Example
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -257,10 +258,12 @@ def _flag_bridges(net: Network, scored: pl.DataFrame, params: FadeParams) -> pl.
     degree = np.bincount(np.r_[a, b], minlength=n)
     at_risk = scored["status"].is_in(["fading", "dormant"]).to_numpy()
     candidate = (scored["fade_risk"].to_numpy() >= params.bridge_min_risk) | at_risk
-    embedded = np.where(candidate, edge_triangles(a, b, n), -1)
-    is_bridge = (embedded == 0) & (degree[a] > 1) & (degree[b] > 1)
     cut_known = a.size <= params.cut_edge_max_ties
-    cut = bridge_edges(a, b, n) if cut_known else np.zeros(a.size, dtype=bool)
+    with ThreadPoolExecutor(2) as pool:  # both passes release the GIL
+        cut_job = pool.submit(bridge_edges, a, b, n) if cut_known else None
+        embedded = np.where(candidate, edge_triangles(a, b, n), -1)
+        cut = cut_job.result() if cut_job is not None else np.zeros(a.size, dtype=bool)
+    is_bridge = (embedded == 0) & (degree[a] > 1) & (degree[b] > 1)
     return scored.with_columns(
         pl.Series("embeddedness", embedded).replace(-1, None),
         pl.Series("bridge", is_bridge),

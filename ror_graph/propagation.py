@@ -428,7 +428,10 @@ class PropagationGraph:
         keep = (s != d) & (p > 0.0)
         s, d, p = s[keep], d[keep], p[keep]
         if s.size > 1 and not np.all((s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (d[1:] >= d[:-1]))):
-            order = np.lexsort((d, s))
+            if np.all(d[1:] >= d[:-1]):
+                order = np.argsort(s, kind="stable")  # d ascending: a stable sort by s gives (s, d)
+            else:
+                order = np.lexsort((d, s))
             s, d, p = s[order], d[order], p[order]
         if s.size:
             first = np.ones(s.size, bool)

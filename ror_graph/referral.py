@@ -123,11 +123,15 @@ def _number(arg: str, text: object) -> float:
 def edge_probabilities(net: Network, prob: str | ProbSpec = "strength") -> pl.DataFrame:
     """One row per propagation edge: ``src`` (whose message travels), ``dst`` (who passes it
     on), their indices ``s``, ``d``, and ``p`` in [0, 1] (see the module docstring)."""
-    spec = parse_prob(prob)
+    edges = _propagation_edges(net, parse_prob(prob)).sort("s", "d")
+    return net.names(net.names(edges, "s", "src"), "d", "dst").select("src", "dst", "s", "d", "p")
+
+
+def _propagation_edges(net: Network, spec: ProbSpec) -> pl.DataFrame:
+    """``s, d, p`` of every propagation edge, in the relationships' order (by d, then s)."""
     rel = net.relationships
     # attention B -> A becomes propagation A -> B
     edges = rel.select(
-        pl.col("dst").alias("src"), pl.col("src").alias("dst"),
         pl.col("d").alias("s"), pl.col("s").alias("d"), "strength",
         *[pl.col(c) for c in rel.columns if c.startswith("n_")],
     )
@@ -140,8 +144,7 @@ def edge_probabilities(net: Network, prob: str | ProbSpec = "strength") -> pl.Da
     else:
         edges = _learned(edges, rel)
         p = pl.col("p")
-    out = edges.with_columns(p.alias("p")).select("src", "dst", "s", "d", "p")
-    return out.sort("s", "d")
+    return edges.with_columns(p.alias("p")).select("s", "d", "p")
 
 
 def _learned(edges: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:
@@ -167,7 +170,7 @@ def _learned(edges: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:
 def propagation_graph(net: Network, prob: str | ProbSpec = "strength", model: str = "ic") -> prop.PropagationGraph:
     """The :class:`~ror_graph.propagation.PropagationGraph` for ``model`` (LT weights scaled)."""
     _check_model(model)
-    edges = edge_probabilities(net, prob)
+    edges = _propagation_edges(net, parse_prob(prob))
     graph = prop.PropagationGraph.from_edges(net.n, edges["s"].to_numpy(), edges["d"].to_numpy(), edges["p"].to_numpy())
     graph.require_edges()
     return graph.lt_weights() if model == "lt" else graph
