@@ -171,7 +171,9 @@ public class Launcher {
             if (Files.exists(request)) {
                 List<String> lines = Files.readAllLines(request);
                 Files.delete(request);
+                long t0 = System.nanoTime();
                 String result = bulkImport(bootstrapper, home, bulkDir, lines);
+                long t1 = System.nanoTime();
                 bootstrapper = new CommunityBootstrapper();
                 int restarted = bootstrapper.start(home, config);
                 if (restarted != 0) {
@@ -180,6 +182,8 @@ public class Launcher {
                 }
                 bootstrapper.getDatabaseManagementService().database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME)
                         .executeTransactionally("RETURN 1");
+                System.out.printf("NEO4J BULK %s: stop + import %.1f s, start %.1f s%n", result,
+                        (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
                 Path tmp = bulkDir.resolve("result.tmp");
                 Files.writeString(tmp, result + "\n");
                 Files.move(tmp, bulkDir.resolve("result"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -217,7 +221,9 @@ public class Launcher {
         if (!Files.exists(conf.resolve("neo4j.conf"))) {
             Files.writeString(conf.resolve("neo4j.conf"), "");
         }
+        long t0 = System.nanoTime();
         bootstrapper.stop();
+        System.out.printf("NEO4J BULK stopped the DBMS in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         ProcessBuilder builder = new ProcessBuilder(cmd).directory(bulkDir.toFile())
                 .redirectErrorStream(true).redirectOutput(bulkDir.resolve("import.log").toFile());
         builder.environment().put("NEO4J_HOME", home.toString());

@@ -72,9 +72,10 @@ class Loader(Connection):
     ) -> LoadReport:
         """Write ``dataset`` as people and relationships (see the module docstring).
 
-        Constraints come first, then people, then relationships (serially, in batches of
-        ``batch_size`` rows, each one ``UNWIND $rows ... MERGE ... SET`` transaction), then
-        individual interactions when ``keep_events``. Every write is a MERGE plus a SET of the
+        Constraints come first, then people, then relationships (in batches of ``batch_size``
+        rows, each one ``UNWIND $rows ... MERGE ... SET`` transaction, by ``writers``
+        concurrent writers on partitions that share no person), then individual interactions
+        when ``keep_events``. Every write is a MERGE plus a SET of the
         full property set, so running it again, or again after it died half-way, leaves the
         same graph. ``replace`` first deletes what earlier loads wrote (see :meth:`wipe`).
 
@@ -117,15 +118,15 @@ class Loader(Connection):
                 f"{', '.join(repr(x) for x in examples)}); loading would merge onto them and overwrite their "
                 "properties: load into an empty database (NEO4J_DATABASE, NEO4J_URI), or take them over with adopt="
             )
-        self.ensure_schema()
         if replace:
             self.wipe()
         load_id = uuid.uuid4().hex
         marked = {"load_id": load_id}
         bulk_dir, note = self._bulk_dir(people, rels, interactions) if bulk else (None, "")
-        if bulk_dir is not None:
+        if bulk_dir is not None:  # the schema is created over the imported graph
             self._bulk_load(bulk_dir, people, rels, interactions, load_id, progress)
         else:
+            self.ensure_schema()
             self.run("load_begin", marked, write=True)
         with unfinished("the load did not finish (the graph is marked incomplete): run it again to complete it"):
             with progress_bar(progress and bulk_dir is None) as bar:
