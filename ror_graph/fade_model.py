@@ -449,7 +449,7 @@ def fade_probabilities(
                           float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
     step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))
     feats = _features_from(_figures_at(net, 0, step_us), 0, step_us, as_of_us)
-    return model, feats.with_columns(model.predict_expr().alias("p_silent"))
+    return model, feats.select("a", "b", *model.feature_names, model.predict_expr().alias("p_silent"))
 
 
 def fit_fade_model(net: Network, horizon_days: float, **options: Any) -> FadeModel:

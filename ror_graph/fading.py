@@ -147,10 +147,15 @@ def fade_model(net: Network, params: FadeParams = FadeParams()) -> FadeModel:
 
 
 def _fitted(net: Network, params: FadeParams) -> tuple[FadeModel, pl.DataFrame]:
-    return net.cached(("fade_model", params), lambda: fade_probabilities(
-        net, params.horizon_days, features=params.features, l2=params.l2, max_origins=params.max_origins,
-        max_rows=params.max_train_rows, prior_only=params.prior_only,
-    ))
+    """The model and ``a, b, p_silent`` of every tie (the features are not kept)."""
+    def fit() -> tuple[FadeModel, pl.DataFrame]:
+        model, probs = fade_probabilities(
+            net, params.horizon_days, features=params.features, l2=params.l2, max_origins=params.max_origins,
+            max_rows=params.max_train_rows, prior_only=params.prior_only,
+        )
+        return model, probs.select("a", "b", "p_silent")
+
+    return net.cached(("fade_model", params), fit)
 
 
 def tie_fade_scores(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
