@@ -267,15 +267,26 @@ class Network:
     @cached_property
     def directed_pairs(self) -> pl.DataFrame:
         """``s, d, mutual`` of every directed relationship, sorted by ``s, d`` (the rows of
-        :attr:`relationships`, without their aggregates); ``mutual``: the reverse exists."""
-        key, _, mutual = self._directed
+        :attr:`relationships`, without their aggregates); ``mutual``: the reverse exists.
+
+        From :attr:`_directed` once the pair order exists; otherwise (``ror stats``) from the
+        distinct keys ``s * n + d`` alone, without the sort by pair."""
         n = np.uint64(max(self.n, 1))
+        if "_by_pair" in self.__dict__:
+            key, _, mutual = self._directed
+        else:
+            key = (self.events["s"].cast(pl.UInt64) * n + self.events["d"]).unique().sort().to_numpy()
+            reverse = (key % n) * n + key // n
+            mutual = pl.Series(reverse).is_in(pl.Series(key).implode()).to_numpy()
         return pl.DataFrame({"s": (key // n).astype(np.uint32), "d": (key % n).astype(np.uint32), "mutual": mutual})
 
     @property
     def n_ties(self) -> int:
         """The number of unordered pairs with an event (``ties.height``, without building ties)."""
-        return int(self._by_pair.a.size)
+        if "_by_pair" in self.__dict__:
+            return int(self._by_pair.a.size)
+        pairs = self.directed_pairs
+        return pairs.height - int(pairs["mutual"].sum()) // 2
 
     @cached_property
     def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -275,3 +275,17 @@ def test_id_index_by_hash_equals_the_exact_mapping_even_on_a_collision(monkeypat
     monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * self.len(), dtype=pl.UInt64))
     forced = _idmap.index_ids(src, dst)
     assert all(a.to_list() == b.to_list() for a, b in zip(forced, exact))
+
+
+def test_directed_pairs_without_the_pair_sort_equal_those_from_it():
+    rng = np.random.default_rng(9)
+    rows = [(f"p{i}", f"p{j}", float(t)) for i, j, t in zip(rng.integers(0, 60, 2000), rng.integers(0, 60, 2000),
+                                                          rng.uniform(0, 100, 2000)) if i != j]
+    alone, after = net_of(rows), net_of(rows)
+    _ = after._by_pair
+    assert "_by_pair" not in alone.__dict__
+    assert alone.directed_pairs.rows() == after.directed_pairs.rows()
+    assert alone.n_ties == after.n_ties == after.ties.height
+    g = nx.DiGraph([(s, d) for s, d, _ in rows])
+    assert alone.directed_pairs.height == g.number_of_edges()
+    assert int(alone.directed_pairs["mutual"].sum()) == sum(1 for s, d in g.edges if g.has_edge(d, s))
