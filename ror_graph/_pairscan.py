@@ -36,7 +36,7 @@ def median(buf: np.ndarray, m: int) -> float:
     return (part[half - 1] + part[half]) / 2.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
     """One pass over the events in (pair, time) order (every array is in that order; ``fwd``:
     the event goes from a to b). Per directed pair, written at row ``dest[rel_off[t] + x]``
@@ -60,93 +60,112 @@ def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, 
     t_kinds = np.zeros(n_ties, np.uint32)
     t_periods = np.zeros(n_ties, np.uint32)
     t_gap = np.full(n_ties, np.nan)
-    periods = np.empty(ts.size, np.int64)
-    n_periods = 0
-    longest = 0
+    periods_at = np.empty(ts.size, np.int64)  # a tie's periods from its first event's position
+    n_chunks = min(n_ties, 64)
+    bounds = np.searchsorted(starts, np.linspace(0, ts.size, n_chunks + 1).astype(np.int64))
+    bounds[0], bounds[-1] = 0, n_ties
+    for c in numba.prange(n_chunks):
+        t0, t1 = bounds[c], bounds[c + 1]
+        longest = 1
+        for t in range(t0, t1):
+            longest = max(longest, starts[t + 1] - starts[t])
+        gaps = np.empty(longest, np.int64)
+        lat0 = np.empty(longest, np.int64)
+        lat1 = np.empty(longest, np.int64)
+        for t in range(t0, t1):
+            _scan_tie(t, starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+                      r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
+                      t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1)  # fmt: skip
+    periods = np.empty(t_periods.sum(), np.int64)
+    k = 0
     for t in range(n_ties):
-        longest = max(longest, starts[t + 1] - starts[t])
-    gaps = np.empty(longest, np.int64)
-    lat0 = np.empty(longest, np.int64)
-    lat1 = np.empty(longest, np.int64)
-    for t in range(n_ties):
-        lo, hi = starts[t], starts[t + 1]
-        n0 = 0
-        for i in range(lo, hi):
-            n0 += fwd[i]
-        row0, row1 = -1, -1
-        if n0 > 0:
-            row0 = dest[rel_off[t]]
-        if n0 < hi - lo:
-            row1 = dest[rel_off[t] + (1 if n0 > 0 else 0)]
-        mask = 0
-        n_gaps = 0
-        last_period = 0
-        for i in range(lo, hi):
-            r = row0 if fwd[i] else row1
-            if r_n[r] == 0:
-                r_first[r] = ts[i]
-            r_last[r] = ts[i]
-            r_n[r] += 1
-            r_kind[slot[kind[i]], r] += 1
-            r_w[r] += weight[i]
-            r_str[r] += contribution[i]
-            if fwd[i]:
-                t_str_ab[t] += contribution[i]
-            else:
-                t_str_ba[t] += contribution[i]
-            t_vol[t] += intensity[i]
-            mask |= 1 << kind[i]
-            period = ts[i] // res_us
-            if i == lo or period != last_period:
-                if i > lo:
-                    gaps[n_gaps] = period - last_period
-                    n_gaps += 1
-                periods[n_periods] = period
-                n_periods += 1
-                last_period = period
-        t_periods[t] = n_gaps + 1
-        if n_gaps:
-            t_gap[t] = median(gaps, n_gaps)
-        bits = 0
-        while mask:
-            bits += mask & 1
-            mask >>= 1
-        t_kinds[t] = bits
-        # Answers: walk back in time by blocks of equal ts. After a block, next0 / next1 is the
-        # earliest time at or after the block's time of an event a -> b / b -> a.
-        has0, has1 = False, False
-        next0, next1 = 0, 0
-        m0, m1 = 0, 0
-        j = hi
-        while j > lo:
-            now = ts[j - 1]
-            k0 = j - 1
-            while k0 > lo and ts[k0 - 1] == now:
-                k0 -= 1
-            for i in range(k0, j):
-                if fwd[i]:
-                    has0, next0 = True, now
-                else:
-                    has1, next1 = True, now
-            for i in range(k0, j):
-                if fwd[i]:
-                    if has1 and next1 - now <= window_us:
-                        lat0[m0] = next1 - now
-                        m0 += 1
-                elif has0 and next0 - now <= window_us:
-                    lat1[m1] = next0 - now
-                    m1 += 1
-            j = k0
-        if row0 >= 0:
-            r_rate[row0] = m0 / r_n[row0]
-            if m0:
-                r_lat[row0] = median(lat0, m0) / 3.6e9
-        if row1 >= 0:
-            r_rate[row1] = m1 / r_n[row1]
-            if m1:
-                r_lat[row1] = median(lat1, m1) / 3.6e9
+        for j in range(t_periods[t]):
+            periods[k] = periods_at[starts[t] + j]
+            k += 1
     return (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
-            t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods[:n_periods].copy())  # fmt: skip
+            t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods)  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _scan_tie(t, starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+              r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
+              t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1):  # fmt: skip
+    """One tie of :func:`scan`: its relationships' rows, its own figures, its periods."""
+    lo, hi = starts[t], starts[t + 1]
+    n0 = 0
+    for i in range(lo, hi):
+        n0 += fwd[i]
+    row0, row1 = -1, -1
+    if n0 > 0:
+        row0 = dest[rel_off[t]]
+    if n0 < hi - lo:
+        row1 = dest[rel_off[t] + (1 if n0 > 0 else 0)]
+    mask = 0
+    n_gaps = 0
+    last_period = 0
+    for i in range(lo, hi):
+        r = row0 if fwd[i] else row1
+        if r_n[r] == 0:
+            r_first[r] = ts[i]
+        r_last[r] = ts[i]
+        r_n[r] += 1
+        r_kind[slot[kind[i]], r] += 1
+        r_w[r] += weight[i]
+        r_str[r] += contribution[i]
+        if fwd[i]:
+            t_str_ab[t] += contribution[i]
+        else:
+            t_str_ba[t] += contribution[i]
+        t_vol[t] += intensity[i]
+        mask |= 1 << kind[i]
+        period = ts[i] // res_us
+        if i == lo or period != last_period:
+            if i > lo:
+                gaps[n_gaps] = period - last_period
+                n_gaps += 1
+            periods_at[lo + n_gaps] = period
+            last_period = period
+    t_periods[t] = n_gaps + 1
+    if n_gaps:
+        t_gap[t] = median(gaps, n_gaps)
+    bits = 0
+    while mask:
+        bits += mask & 1
+        mask >>= 1
+    t_kinds[t] = bits
+    # Answers: walk back in time by blocks of equal ts. After a block, next0 / next1 is the
+    # earliest time at or after the block's time of an event a -> b / b -> a.
+    has0, has1 = False, False
+    next0, next1 = 0, 0
+    m0, m1 = 0, 0
+    j = hi
+    while j > lo:
+        now = ts[j - 1]
+        k0 = j - 1
+        while k0 > lo and ts[k0 - 1] == now:
+            k0 -= 1
+        for i in range(k0, j):
+            if fwd[i]:
+                has0, next0 = True, now
+            else:
+                has1, next1 = True, now
+        for i in range(k0, j):
+            if fwd[i]:
+                if has1 and next1 - now <= window_us:
+                    lat0[m0] = next1 - now
+                    m0 += 1
+            elif has0 and next0 - now <= window_us:
+                lat1[m1] = next0 - now
+                m1 += 1
+        j = k0
+    if row0 >= 0:
+        r_rate[row0] = m0 / r_n[row0]
+        if m0:
+            r_lat[row0] = median(lat0, m0) / 3.6e9
+    if row1 >= 0:
+        r_rate[row1] = m1 / r_n[row1]
+        if m1:
+            r_lat[row1] = median(lat1, m1) / 3.6e9
 
 
 @numba.njit(cache=True)
