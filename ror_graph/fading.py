@@ -158,10 +158,14 @@ def _fitted(net: Network, params: FadeParams) -> tuple[FadeModel, pl.DataFrame]:
     return net.cached(("fade_model", params), fit)
 
 
-def tie_fade_scores(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
+def tie_fade_scores(net: Network, params: FadeParams = FadeParams(), *, bridges: bool = True) -> pl.DataFrame:
     """Every tie (``net.ties`` columns, by index) with ``fade_risk``, ``status`` and the rhythm
-    evidence (computed once per Network and parameter set)."""
-    return net.cached(("tie_fade_scores", params), lambda: _score_ties(net, params))
+    evidence, and with ``bridges`` also ``embeddedness``, ``bridge`` and ``cut_edge``
+    (computed once per Network and parameter set)."""
+    scored = net.cached(("tie_scores", params), lambda: _score_ties(net, params))
+    if not bridges:
+        return scored
+    return net.cached(("tie_fade_scores", params), lambda: _flag_bridges(net, scored, params))
 
 
 def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
@@ -206,10 +210,9 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
         (earlier_rate * 30).alias("earlier_per_30d"),
     ).with_columns((w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")).alias("rhythm_score"))
     _, probs = _fitted(net, params)  # one row per tie, in the ties' (a, b) order
-    scored = scored.with_columns(probs["p_silent"].alias("fade_risk")).with_columns(
+    return scored.with_columns(probs["p_silent"].alias("fade_risk")).with_columns(
         status_expr(pl.col("fade_risk"), pl.col("rhythm_score"), pl.col("overdue"), params.status_cuts).alias("status")
     )
-    return _flag_bridges(net, scored, params)
 
 
 def holdout_calibration(net: Network, params: FadeParams = FadeParams()) -> tuple[pl.DataFrame, dict[str, object]]:

@@ -126,7 +126,7 @@ def nurture_next(
         pool = ThreadPoolExecutor(1)
         reach_job = pool.submit(referral_reach, net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=seed)
         pool.shutdown(wait=False)
-    ties = tie_fade_scores(net, fade)
+    ties = tie_fade_scores(net, fade, bridges=False)
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
         _percentile(pl.col("pagerank")).alias("influence_pct"),
