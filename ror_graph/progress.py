@@ -46,9 +46,9 @@ __all__ = [
 ]
 
 #: Peak bytes per event of ``ror nurture`` (the costliest common run) on the dense synthetic
-#: logs: benchmarks/results/engine_scaling_dense.md measured 7.02 GiB at 10M events and 2.24 GiB
-#: at 3M (~730 bytes per added event); rounded up.
-BYTES_PER_EVENT = 750
+#: logs (benchmarks/results/engine_scaling_dense.md): about 5.1 GB at 10M events and 2.0 GB at
+#: 3M, i.e. 470-550 bytes per event above the base; rounded up.
+BYTES_PER_EVENT = 560
 #: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
 BASE_BYTES = 400_000_000
 #: Inputs at least this big get a one-line estimate on stderr when a run starts.
