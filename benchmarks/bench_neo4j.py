@@ -3,8 +3,8 @@ importer (`Neo4jGraph.load(bulk=True)`, `ror neo4j load --bulk`) against the Bol
 partitioned writers), the idempotent rerun, and analysis time against the memory backend, in
 one run. Writes benchmarks/results/neo4j_load.md.
 
-    python benchmarks/bench_neo4j.py                      # email-Eu-core-temporal + the dense 1m log
-    python benchmarks/bench_neo4j.py --synthetic 0 --repeats 5
+    python benchmarks/bench_neo4j.py                      # email-Eu-core-temporal + the dense 1m and 3m logs
+    python benchmarks/bench_neo4j.py --synthetic --repeats 5        # email-Eu only
 
 It always starts its own server from neo4j_server/ (a temporary home, removed at the end),
 because it empties the database between loads: it never uses NEO4J_URI. Every load starts
@@ -16,12 +16,13 @@ variants taking turns after one untimed warm-up load):
 
 * first load, bulk import: `load(bulk=True)` into an empty database;
 * first load, Bolt, 2 writers: `load(writers=2)`, the batched MERGE transactions
-  (docs/neo4j.md, Loading); on the synthetic log --bolt-repeats times (it is slow);
+  (docs/neo4j.md, Loading); on a synthetic log --bolt-repeats times, and only up to
+  --bolt-events interactions (it is slow);
 * rerun over the loaded graph: the same load again over Bolt (MERGE + SET of the same values);
 * nurture-next, memory / neo4j backend (email-Eu only): read + build the Network + score.
 
-The synthetic log is benchmarks/synth.py's dense log (most relationships carry one or two
-events), cached in ~/.cache/ror-graph/bench.
+The synthetic logs are benchmarks/synth.py's dense logs (most relationships carry one or two
+events; ten interactions per person), cached in ~/.cache/ror-graph/bench.
 """
 
 from __future__ import annotations
@@ -98,11 +99,11 @@ def _import_seconds(log_path: str) -> str:
 
 
 def bench(graph: Neo4jGraph, name: str, dataset, args, source: Path | None, server_pid: int,
-          log_path: str, small: bool) -> list[dict]:
+          log_path: str, small: bool, bolt: bool = True) -> list[dict]:
     net = Network.from_dataset(dataset)
     n_events, n_rels = net.events.height, net.relationships.height
     variants = {"bulk": {"bulk": True}, "bolt": {"writers": 2}}
-    repeats = {"bulk": args.repeats, "bolt": args.repeats if small else args.bolt_repeats}
+    repeats = {"bulk": args.repeats, "bolt": args.repeats if small else args.bolt_repeats if bolt else 0}
     seconds: dict[str, list[float]] = {k: [] for k in variants}
     server_cpu: dict[str, list[float]] = {k: [] for k in variants}
     client_cpu: dict[str, list[float]] = {k: [] for k in variants}
@@ -123,16 +124,18 @@ def bench(graph: Neo4jGraph, name: str, dataset, args, source: Path | None, serv
             assert report.method == ("bulk" if key == "bulk" else "bolt"), report.note
             if key == "bulk":
                 importer = _import_seconds(log_path)
-    cpu = {k: statistics.median(server_cpu[k]) + statistics.median(client_cpu[k]) for k in variants}
-    bulk_s, bolt_s = (statistics.median(seconds[k]) for k in variants)
-    rerun = median_time(lambda: graph.load(dataset, progress=False, batch_size=args.batch_size), 1)
+    cpu = {k: statistics.median(server_cpu[k]) + statistics.median(client_cpu[k]) for k in variants if seconds[k]}
+    bulk_s = statistics.median(seconds["bulk"])
+    bolt_s = statistics.median(seconds["bolt"]) if seconds["bolt"] else None
+    rerun = median_time(lambda: graph.load(dataset, progress=False, batch_size=args.batch_size), 1) if bolt else None
     load_after = _load_average()
 
     def row(measure, seconds, note, rates=True, ratio=None, key=None):
+        vs_bolt = ratio if ratio is not None else bolt_s / seconds if bolt_s else None
         return {"dataset": name, "measure": measure, "seconds": round(seconds, 2),
                 "interactions_per_s": round(n_events / seconds) if rates else None,
                 "relationships_per_s": round(n_rels / seconds) if rates else None,
-                "vs_bolt": round(ratio if ratio is not None else bolt_s / seconds, 2),
+                "vs_bolt": round(vs_bolt, 2) if vs_bolt is not None else None,
                 "cpu_s": round(cpu[key], 2) if key else None,
                 "server_cpu_s": round(statistics.median(server_cpu[key]), 2) if key else None, "note": note}
 
@@ -140,10 +143,13 @@ def bench(graph: Neo4jGraph, name: str, dataset, args, source: Path | None, serv
     rows = [
         row("first load, bulk import", bulk_s, f"{size}; median of {repeats['bulk']}; last import: {importer}; "
             f"load average before {load_before}, after {load_after}", key="bulk"),
-        row("first load, Bolt, 2 writers", bolt_s, f"median of {repeats['bolt']}, batch {args.batch_size:,}",
-            key="bolt"),
-        row("rerun over the loaded graph", rerun, "Bolt: MERGE + SET of the same values, 2 writers"),
     ]
+    if bolt_s is not None and rerun is not None:
+        rows += [
+            row("first load, Bolt, 2 writers", bolt_s, f"median of {repeats['bolt']}, batch {args.batch_size:,}",
+                key="bolt"),
+            row("rerun over the loaded graph", rerun, "Bolt: MERGE + SET of the same values, 2 writers"),
+        ]
     if small:
         if source is not None:
             memory_s = median_time(lambda: nurture_next(Network.from_dataset(load_events([str(source)]))), args.repeats)
@@ -175,11 +181,13 @@ def _commit() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("ROR_SHARED_DATA", ROOT.parent / "shared" / "data")))
-    parser.add_argument("--synthetic", type=int, default=1_000_000,
-                        help="interactions in the dense synthetic log (benchmarks/synth.py; 0: skip)")
-    parser.add_argument("--people", type=int, default=100_000, help="people in the synthetic log")
+    parser.add_argument("--synthetic", type=int, nargs="*", default=[1_000_000, 3_000_000],
+                        help="interactions in each dense synthetic log (benchmarks/synth.py, ten per person; "
+                             "none: skip)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--bolt-repeats", type=int, default=1, help="Bolt loads of the synthetic log")
+    parser.add_argument("--bolt-repeats", type=int, default=1, help="Bolt loads of a synthetic log")
+    parser.add_argument("--bolt-events", type=int, default=1_000_000,
+                        help="Bolt loads only of synthetic logs up to this many interactions (they are slow)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="rows per UNWIND transaction")
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file (Markdown)")
     args = parser.parse_args()
@@ -204,9 +212,9 @@ def main() -> None:
             email = args.data / EMAIL
             rows += bench(graph, "email-Eu-core-temporal", load_events([str(email)]), args, email, info.pid,
                           info.log_path, small=True)
-            if args.synthetic:
-                rows += bench(graph, f"synthetic dense {args.synthetic:,}", synthetic(args.synthetic, args.people),
-                              args, None, info.pid, info.log_path, small=False)
+            for n_events in args.synthetic:
+                rows += bench(graph, f"synthetic dense {n_events:,}", synthetic(n_events, n_events // 10),
+                              args, None, info.pid, info.log_path, small=False, bolt=n_events <= args.bolt_events)
     finally:
         server.stop(info)
     load_after = _load_average()
@@ -239,7 +247,7 @@ def main() -> None:
         values = [r["dataset"], r["measure"], f"{r['seconds']:.2f}",
                   f"{r['interactions_per_s']:,}" if r["interactions_per_s"] is not None else "",
                   f"{r['relationships_per_s']:,}" if r["relationships_per_s"] is not None else "",
-                  f"{r['vs_bolt']:.2f}",
+                  f"{r['vs_bolt']:.2f}" if r["vs_bolt"] is not None else "",
                   *(f"{r[k]:,}" if r[k] is not None else "" for k in ("cpu_s", "server_cpu_s")),
                   r["note"]]
         lines.append("| " + " | ".join(values) + " |")

@@ -22,7 +22,9 @@ MIN_VERSION: tuple[int, ...] = (5, 7)
 DEFAULT_URI = "bolt://127.0.0.1:7687"
 DEFAULT_BATCH = 1_000  # rows per UNWIND transaction: fastest on the benchmark (docs/neo4j.md)
 DEFAULT_WRITERS = 2  # concurrent relationship writers, on node-disjoint partitions (docs/neo4j.md)
-SCHEMA = ("schema_person_id", "schema_interaction_key", "schema_load_key", "schema_interacts_strength")
+# The index first: it populates in the background while the constraints (which wait for their
+# own index) populate, which matters after a bulk import, when the graph is already there.
+SCHEMA = ("schema_interacts_strength", "schema_person_id", "schema_interaction_key", "schema_load_key")
 
 
 @dataclass(frozen=True)
