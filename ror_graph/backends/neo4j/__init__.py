@@ -22,7 +22,8 @@ Every relationship ror-graph writes carries ``ror_load``. Every statement lives 
 file; values reach Cypher only as parameters.
 
 The package follows the backend's seams: :mod:`.queries` (the shipped files), :mod:`.settings`,
-:mod:`.errors` (driver errors in one line), :mod:`.connection`, :mod:`.load`, :mod:`.read`,
+:mod:`.errors` (driver errors in one line), :mod:`.connection`, :mod:`.load`, :mod:`.bulk` (a
+first load through Neo4j's bulk importer), :mod:`.read`,
 :mod:`.scores`, :mod:`.rows` (what is sent, in polars), :mod:`.output` (reports and table
 helpers) and :mod:`.guide` (the Browser guide).
 
