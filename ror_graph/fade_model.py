@@ -79,12 +79,10 @@ rows x 5 features, 2 cores shared with other jobs, load average ~8): Newton's me
 1.08 s; scipy's L-BFGS on the analytic gradient 1.28 s plus 0.84 s to import scipy.optimize;
 scikit-learn ``LogisticRegression`` (lbfgs) 1.44 s plus 1.44 s to import it. Newton agrees with
 scikit-learn to 4e-9, L-BFGS to 2e-5. Kept: Newton in numpy (no import cost, no new dependency,
-exact); scikit-learn is the reference in the tests. Cost (synthetic log of 1,000,000 events,
-``benchmarks/synth.py --size 1m``, 221,004 ties, 2 cores at load average ~25, three runs each):
-``nurture_next`` with the Network build 19.4 s; :func:`fade_probabilities` 3.6-4.4 s fitted
-(99,894 training rows of 361,607, Newton fit ~0.5 s) against 2.4-3.5 s with the prior only, so
-the fit itself adds ~1.3 s (~7%) and the whole fade model (buckets, features of every tie, fit)
-~20% of ``ror nurture``.
+exact); scikit-learn is the reference in the tests. The features come from one numba pass
+(:mod:`ror_graph._fadescan`) over the events the Network already keeps in (pair, time) order, so
+the whole fade model is a small share of ``ror nurture`` (per step:
+benchmarks/results/engine_10m_dense.md).
 
 Example
 -------
