@@ -102,3 +102,112 @@ def test_real_datasets_nodes_relationships_reciprocity_and_pagerank(spark, share
     assert sorted(ranks["node_id"].to_list()) == reference["node_id"].to_list()  # identical nodes
     joined = ranks.join(reference, on="node_id")
     assert (joined["pagerank"] - joined["ref"]).abs().max() < 1e-6
+
+
+# -- fading and nurture ------------------------------------------------------------------------
+#
+# Tolerance: fade_risk within 1e-9. Both backends fit the same rows in the same order with the
+# same function (fade_model.fit_logistic), so the coefficients agree to rounding (measured:
+# 3e-16 on the sample); the features differ only by the last bits of the JVM's and Rust's log
+# and pow. 1e-9 leaves room for that, and is far below any status cut-off. Statuses, ranks
+# and every other column are identical (floats to 1e-9), except ``cut_edge`` (null on Spark,
+# documented) and therefore ``evidence`` on the ties whose loss disconnects the network.
+
+
+def as_ego(backend: str, source: Path, me: str | None):
+    """The graph opened for ``opened(backend, source)``, asked for another ego (its cached
+    PageRank and fade scores are reused)."""
+    from ror_graph.backends.memory import MemoryAnalyses
+    from ror_graph.backends.spark.analyses import SparkAnalyses
+
+    base = opened(backend, source, "brand" if source == SAMPLE else None)  # the graphs the tests above opened
+    if backend == "spark":
+        return SparkAnalyses(base.graph, me=me)
+    return MemoryAnalyses(base.network(), me=me)
+
+
+def assert_same_fading(spark: pl.DataFrame, memory: pl.DataFrame) -> None:
+    assert spark.columns == memory.columns
+    assert spark["status"].to_list() == memory["status"].to_list()
+    assert (spark["fade_risk"] - memory["fade_risk"]).abs().max() <= 1e-9
+    assert spark["cut_edge"].null_count() == spark.height  # not computed on Spark (documented)
+    assert_same_table(spark.drop("cut_edge", "evidence"), memory.drop("cut_edge", "evidence"))
+    other = ~memory["cut_edge"].fill_null(False)
+    assert spark.filter(other)["evidence"].to_list() == memory.filter(other)["evidence"].to_list()
+
+
+def test_subsample_hash_is_the_engine_hash(spark):
+    from pyspark.sql import functions as F
+
+    from ror_graph.backends.spark.fade import subsample_hash
+    from ror_graph.fade_model import subsample_hash as engine_hash
+
+    grid = pl.DataFrame({"a": [0, 1, 5, 77, 2**31 - 2, 123_456_789] * 3, "b": [1, 2, 9, 78, 2**31 - 1, 987_654_321] * 3,
+                         "k": [1] * 6 + [2] * 6 + [6] * 6})
+    expected = grid.select(engine_hash(pl.col("a"), pl.col("b"), pl.col("k")).alias("h"))["h"].to_list()
+    frame = spark.createDataFrame(grid.rows(), "a long, b long, k long")
+    got = [r[0] for r in frame.select(subsample_hash(F.col("a"), F.col("b"), F.col("k"))).collect()]
+    assert got == expected
+
+
+@pytest.mark.parametrize("me", [None, "brand"])
+def test_fading_is_identical_on_sample_data(spark, me):
+    assert_same_fading(as_ego("spark", SAMPLE, me).fading(), as_ego("memory", SAMPLE, me).fading())
+
+
+@pytest.mark.parametrize("options", [{"max_train_rows": 500}, {"prior_only": True}], ids=["subsampled", "prior"])
+def test_fade_model_paths_are_identical_on_sample_data(spark, options):
+    """The hash-subsampled training rows and the prior give the same model and probabilities."""
+    from ror_graph.backends.memory import fade_params
+    from ror_graph.backends.spark.analyses import to_polars
+    from ror_graph.backends.spark.fade import fade_probabilities
+    from ror_graph.fade_model import fade_probabilities as engine_probabilities
+
+    p = fade_params(**options)
+    net = as_ego("memory", SAMPLE, None).network()
+    reference, ref_ties = engine_probabilities(net, p.horizon_days, features=p.features, l2=p.l2, max_origins=p.max_origins,
+                                               max_rows=p.max_train_rows, prior_only=p.prior_only)
+    model, ties = fade_probabilities(as_ego("spark", SAMPLE, None).graph, p.horizon_days, features=p.features, l2=p.l2,
+                                     max_origins=p.max_origins, max_rows=p.max_train_rows, prior_only=p.prior_only)
+    assert (model.source, model.horizon_days) == (reference.source, reference.horizon_days)
+    for key in ("rows", "available_rows", "sample_rate", "silent_share"):
+        assert model.provenance.get(key) == reference.provenance.get(key), key
+    if "max_train_rows" in options:
+        assert 0 < model.provenance["sample_rate"] < 1
+    assert max(abs(x - y) for x, y in zip((*model.coefficients, model.intercept), (*reference.coefficients, reference.intercept))) < 1e-9
+    ref_ties = net.names(net.names(ref_ties, "a", "a_id"), "b", "b_id").select(pl.col("a_id").alias("a"), pl.col("b_id").alias("b"), "p_silent")
+    joined = to_polars(ties.select("a", "b", "p_silent")).join(ref_ties, on=["a", "b"], suffix="_m")
+    assert joined.height == ref_ties.height
+    assert (joined["p_silent"] - joined["p_silent_m"]).abs().max() <= 1e-9
+
+
+@pytest.mark.parametrize("me", [None, "brand"])
+def test_nurture_is_identical_on_sample_data(spark, me):
+    sp, mem = as_ego("spark", SAMPLE, me).nurture_next(reach=False), as_ego("memory", SAMPLE, me).nurture_next(reach=False)
+    assert sp["node_id"].head(20).to_list() == mem["node_id"].head(20).to_list()
+    assert_same_table(sp, mem)
+
+
+def test_nurture_with_reach_has_the_memory_columns(spark):
+    """Referral reach on Spark is an approximation (benchmarks/results/spark_referral.md):
+    the same columns, reach between 1 and n for everyone."""
+    sp, mem = as_ego("spark", SAMPLE, "brand").nurture_next(), as_ego("memory", SAMPLE, "brand").nurture_next()
+    assert sp.columns == mem.columns
+    assert sp.height == mem.height
+    assert sp["referral_reach"].min() >= 1 and sp["referral_reach"].max() <= opened("spark", SAMPLE).graph.n
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_datasets_fading_and_nurture(spark, shared_data, name):
+    """Identical fading statuses (fade_risk to 1e-9) and identical top-20 order of nurture,
+    for the community and for the person with the most events."""
+    source = shared_data / REAL[name]
+    assert_same_fading(as_ego("spark", source, None).fading(), as_ego("memory", source, None).fading())
+    net = opened("memory", source).network()
+    busiest = net.events.group_by("s").len().sort(["len", "s"], descending=[True, False])["s"][0]
+    for me in (None, net.nodes["node_id"][int(busiest)]):
+        sp = as_ego("spark", source, me).nurture_next(reach=False)
+        mem = as_ego("memory", source, me).nurture_next(reach=False)
+        assert sp["node_id"].head(20).to_list() == mem["node_id"].head(20).to_list(), me
+        assert (sp["priority"].head(20) - mem["priority"].head(20)).abs().max() < 1e-9, me
