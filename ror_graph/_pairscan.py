@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2"]
 
 
 @numba.njit(cache=True)
@@ -201,3 +201,27 @@ def person_gaps(s, d, ts, n, res_us):
         if m:
             out[u] = median(gaps, m)
     return out
+
+
+@numba.njit(cache=True)
+def _counting_pass(keys, order, n):
+    """``order`` stably re-sorted by ``keys[order]`` (values 0..n-1)."""
+    start = np.zeros(n + 1, np.int64)
+    for i in range(order.size):
+        start[keys[order[i]] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    out = np.empty(order.size, np.int64)
+    for i in range(order.size):
+        k = keys[order[i]]
+        out[start[k]] = order[i]
+        start[k] += 1
+    return out
+
+
+@numba.njit(cache=True)
+def lexsort2(major, minor, n):
+    """Positions ordering rows by (``major``, ``minor``, position), both in 0..n-1: two stable
+    counting-sort passes, least significant first (LSD radix sort), O(rows + n) each."""
+    order = np.arange(major.size)
+    return _counting_pass(major, _counting_pass(minor, order, n), n)

@@ -215,22 +215,23 @@ class Network:
 
     @cached_property
     def _by_pair(self) -> _PairOrder:
-        """The one sort: event rows by (a, b, time); the events are already in time order, so
-        a stable sort by the pair key alone gives it."""
+        """The one sort: event rows by (a, b, time). The events are already in time order, so
+        two stable counting-sort passes (by b, then by a: :func:`ror_graph._pairscan.lexsort2`)
+        give it in O(events + people)."""
+        from ror_graph._pairscan import lexsort2
+
         step("sorting events by pair")
         s = self.events["s"].to_numpy()
         d = self.events["d"].to_numpy()
-        n = np.uint64(max(self.n, 1))
-        key = np.minimum(s, d).astype(np.uint64) * n + np.maximum(s, d)
-        by_key = pl.DataFrame({"key": key}).with_row_index("row").sort("key", maintain_order=True)
-        del key
-        order = by_key["row"].to_numpy()
-        sorted_key = by_key["key"].to_numpy()
-        starts = np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1
-        del by_key
-        starts = np.concatenate(([0], starts, [order.size])).astype(np.int64)
-        tie_key = sorted_key[starts[:-1]]
-        a, b = (tie_key // n).astype(np.uint32), (tie_key % n).astype(np.uint32)
+        low, high = np.minimum(s, d), np.maximum(s, d)
+        order = lexsort2(low, high, max(self.n, 1))
+        low, high = low[order], high[order]
+        new_tie = np.empty(order.size, bool)
+        new_tie[:1] = True
+        new_tie[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])
+        starts = np.concatenate((np.flatnonzero(new_tie), [order.size])).astype(np.int64)
+        a, b = low[starts[:-1]].astype(np.uint32), high[starts[:-1]].astype(np.uint32)
+        del low, high, new_tie
         forward = (s < d).astype(np.uint32)[order]
         n_ab = np.add.reduceat(forward, starts[:-1]).astype(np.uint32)
         n_ba = (np.diff(starts) - n_ab).astype(np.uint32)
@@ -250,6 +251,8 @@ class Network:
         """The relationships in (s, d) order: their keys ``s * n + d`` sorted, ``dest`` (the
         sorted position of each relationship row in tie order: a tie's a -> b row, then its
         b -> a row) and ``mutual`` (sorted order)."""
+        from ror_graph._pairscan import lexsort2
+
         p = self._by_pair
         n = np.uint64(max(self.n, 1))
         ab, ba = p.n_ab > 0, p.n_ba > 0
@@ -258,7 +261,7 @@ class Network:
         key = np.empty(int(rel_rows.sum()), np.uint64)
         key[first_row[ab]] = p.a[ab].astype(np.uint64) * n + p.b[ab]
         key[first_row[ba] + ab[ba]] = p.b[ba].astype(np.uint64) * n + p.a[ba]
-        perm = pl.Series(key).arg_sort().to_numpy()
+        perm = lexsort2((key // n).astype(np.int64), (key % n).astype(np.int64), max(self.n, 1))
         dest = np.empty(perm.size, np.int64)
         dest[perm] = np.arange(perm.size)
         mutual = np.repeat(ab & ba, rel_rows)[perm]
