@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     rows: list[dict] = []
     nurture_rows: list[dict] = []
-    spark = get_backend("spark", master="local[2]", conf={"spark.sql.shuffle.partitions": "4"})
+    spark = get_backend("spark", master="local[2]", conf={"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "2g"})
     for dataset, path in DATASETS.items():
         request = GraphRequest(sources=(str(path),), loader="snap_temporal")
         memory = get_backend("memory").open(request)

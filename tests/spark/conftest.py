@@ -38,7 +38,8 @@ def _pyspark_home() -> Path:
 
 @pytest.fixture(scope="session")
 def spark():
-    """The test session's SparkSession (local[2], loopback only, 4 shuffle partitions)."""
+    """The test session's SparkSession (local[2], loopback only, 4 shuffle partitions, a 2 GB
+    driver: in local mode the executors' cached tables live in the driver's heap)."""
     _pyspark_home()
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         _unavailable("no Java found (Spark needs Java 17)")
@@ -46,7 +47,7 @@ def spark():
     from ror_graph.errors import BackendError
 
     try:
-        session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4"})
+        session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "2g"})
     except BackendError as exc:
         _unavailable(str(exc))
     yield session

@@ -82,3 +82,11 @@ def test_parquet_output_is_written_by_spark_as_partitioned_files(spark, tmp_path
     memory = pl.read_csv(run("reciprocity", str(SAMPLE), "--format", "csv").stdout.encode())
     assert written["rank"].to_list() == memory["rank"].to_list()
     assert written["a"].to_list() == memory["a"].to_list() and written["b"].to_list() == memory["b"].to_list()
+
+
+def test_unknown_ego_in_fading_and_nurture_is_the_same_one_line_error(spark):
+    for command in ("fading", "nurture"):
+        memory = one_line_error(run(command, str(SAMPLE), "--me", "nobody"))
+        on_spark = one_line_error(run(command, str(SAMPLE), "--me", "nobody", "--backend", "spark", "--spark-master", "local[2]"))
+        assert on_spark == memory
+        assert "unknown id 'nobody'" in on_spark

@@ -95,7 +95,7 @@ class SparkAnalyses(Analyses):
             return
         near = [r[0] for r in nodes.filter(F.lower("node_id").contains(me.lower())).orderBy("node_id").limit(3).collect()]
         hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise OptionError(f"unknown id {me!r}: nobody with that id has an event up to the as_of= time{hint}")
+        raise OptionError(f"unknown id {me!r}: nobody with that id has an event up to as_of={self.graph.as_of.isoformat()}{hint}")
 
     def direct_output(self, path: str | None) -> bool:
         """Have Spark write the next result to ``path`` when it names a folder or ends in

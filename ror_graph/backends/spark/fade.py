@@ -51,10 +51,10 @@ __all__ = [
 ]
 
 
-def _persist(frame: DataFrame) -> DataFrame:
-    from pyspark import StorageLevel
-
-    return frame.persist(StorageLevel.MEMORY_AND_DISK)
+def _cut(frame: DataFrame) -> DataFrame:
+    """Materialise ``frame`` and drop its lineage: the later plans (nurture joins a dozen of
+    these tables) stay small; a whole lineage per table exhausted a 1 GB driver heap."""
+    return frame.localCheckpoint(eager=True)
 
 
 def vertex_index(nodes: DataFrame) -> DataFrame:
@@ -106,8 +106,8 @@ def pair_buckets(graph: SparkGraph, step_us: int) -> DataFrame:
     days = graph.active_periods.select("a", "b", F.greatest(_floor_div(end, step_us), F.lit(0)).alias("bucket")) \
         .groupBy("a", "b", "bucket").agg(F.count(F.lit(1)).cast("long").alias("days"))
     out = pb.join(days, ["a", "b", "bucket"], "full")
-    return _persist(out.select("a", "b", "bucket", *[F.coalesce(c, F.lit(0)).cast("long").alias(c) for c in ("n", "n_ab", "dec", "days")],
-                               "first", "last"))
+    return _cut(out.select("a", "b", "bucket", *[F.coalesce(c, F.lit(0)).cast("long").alias(c) for c in ("n", "n_ab", "dec", "days")],
+                           "first", "last"))
 
 
 def node_buckets(pb: DataFrame) -> DataFrame:
@@ -116,7 +116,7 @@ def node_buckets(pb: DataFrame) -> DataFrame:
 
     events = pb.filter(F.col("n") > 0)
     ends = events.select(F.col("a").alias("node"), "bucket", "last").unionByName(events.select(F.col("b").alias("node"), "bucket", "last"))
-    return _persist(ends.groupBy("node", "bucket").agg(F.max("last").alias("last")))
+    return _cut(ends.groupBy("node", "bucket").agg(F.max("last").alias("last")))
 
 
 def features_at(pb: DataFrame, nodes: DataFrame, k: int, step_us: int, as_of_us: int) -> DataFrame:
@@ -263,7 +263,7 @@ def _fade_probabilities(graph: SparkGraph, horizon_days: float, features: tuple[
             step_us = _step_us(horizon_days)
             buckets = _buckets(graph, step_us)
     feats = features_at(buckets[0], buckets[1], 0, step_us, graph.as_of_us)
-    ties = _persist(feats.withColumn("p_silent", predict_column(model)))
+    ties = _cut(feats.withColumn("p_silent", predict_column(model)))
     return model, ties
 
 
@@ -348,7 +348,7 @@ def _score_ties(graph: SparkGraph, params: FadeParams) -> DataFrame:
                                   max_origins=params.max_origins, max_rows=params.max_train_rows, prior_only=params.prior_only)
     scored = scored.join(probs.select("a", "b", F.col("p_silent").alias("fade_risk")), ["a", "b"], "left")
     scored = scored.withColumn("status", status_column(F.col("fade_risk"), F.col("rhythm_score"), F.col("overdue"), params.status_cuts))
-    return _persist(_flag_bridges(scored, params))
+    return _cut(_flag_bridges(_cut(scored), params))  # the bridges read `scored` three times
 
 
 def _flag_bridges(scored: DataFrame, params: FadeParams) -> DataFrame:

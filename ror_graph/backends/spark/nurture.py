@@ -106,7 +106,7 @@ def person_rhythm(graph: SparkGraph) -> DataFrame:
         .unionByName(graph.events.select(F.col("dst").alias("node_id"), period.alias("period"))).distinct()
     gap = F.col("period") - F.lag("period").over(Window.partitionBy("node_id").orderBy("period"))
     out = ends.withColumn("gap", gap).groupBy("node_id").agg((F.median("gap") * res_days).alias("usual_gap_days"))
-    out = out.persist()
+    out = out.localCheckpoint(eager=True)
     prior = out.agg(F.median("usual_gap_days")).first()[0]
     prior = float(prior) if prior is not None else 7.0
     return out.select("node_id", F.greatest(F.coalesce("usual_gap_days", F.lit(prior)), F.lit(res_days)).alias("usual_gap_days"))
@@ -231,7 +231,7 @@ def nurture_table(analyses: SparkAnalyses, *, me: str | None, weights: NurtureWe
         people = people.join(referral_reach(graph), "node_id", "left").withColumn("_reach", F.coalesce("referral_reach", F.lit(0.0)))
         people = people.withColumn("_reach_pct", _percentile("_reach"))
         value = (value + F.col("_reach_pct")) / 2
-    people = people.withColumn("value", value)
+    people = people.withColumn("value", value).localCheckpoint(eager=True)
     ties = score_ties(graph, fade)
     table = _ego_rows(graph, ties, me) if me is not None else _community_rows(graph, ties)
     table = table.join(people, "node_id", "left").withColumn("bond", _percentile("volume"))

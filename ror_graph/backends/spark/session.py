@@ -41,6 +41,10 @@ _BASE_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # The driver keeps every query's plan for the status store: iterative jobs make thousands.
+    "spark.sql.ui.retainedExecutions": "50",
+    "spark.ui.retainedJobs": "200",
+    "spark.ui.retainedStages": "200",
 }
 _LOCAL_CONF = {
     "spark.driver.host": LOOPBACK,
