@@ -9,6 +9,8 @@ with the memory backend's columns (or are written by Spark as partitioned Parque
 * :mod:`.read`: canonical tables and SNAP edge lists, validated like the memory loaders;
 * :mod:`.tables`: events, relationships, ties, active periods;
 * :mod:`.graph`: PageRank, HITS, k-core, weak and strong components;
+* :mod:`.fade`: the fade model's features, fit and application, the fading table;
+* :mod:`.nurture`: the nurture ranking and the approximate referral reach;
 * :mod:`.analyses`: stats, influencers, reciprocity, fading, nurture.
 
 Example

@@ -13,6 +13,10 @@ Differences from the memory backend, each documented where it happens:
   source, which the memory backend runs in igraph; on Spark it is not computed.
 * ``cut_edge`` in fading is null (as the memory backend does above ``cut_edge_max_ties``);
   ``embeddedness`` and ``bridge`` are computed (a join of the candidate ties' neighbourhoods).
+* ``referral_reach`` in nurture is a truncated expected reach
+  (:func:`ror_graph.backends.spark.nurture.referral_reach`), an approximation of the memory
+  backend's reverse-reachable-set estimate (error measured in benchmarks/results/spark_referral.md);
+  with ``reach=False`` the nurture table equals the memory backend's.
 * ranks and percentiles use one global window (all rows of the result in one partition),
   fine for tens of millions of people; the heavy work (events, pairs, iterations) is
   distributed.
