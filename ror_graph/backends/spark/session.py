@@ -46,6 +46,8 @@ _BASE_CONF = {
     "spark.ui.retainedJobs": "200",
     "spark.ui.retainedStages": "200",
 }
+#: Settings fixed when the session starts (Spark refuses to change them on a running session).
+_STATIC = {"spark.sql.ui.retainedExecutions"}
 _LOCAL_CONF = {
     "spark.driver.host": LOOPBACK,
     "spark.driver.bindAddress": LOOPBACK,
@@ -84,7 +86,7 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
     active = SparkSession.getActiveSession()
     if active is not None:
         for key, value in settings.items():
-            if key.startswith("spark.sql."):
+            if key.startswith("spark.sql.") and key not in _STATIC:
                 active.conf.set(key, value)
         return active
     builder = SparkSession.builder.appName("ror-graph")
