@@ -289,3 +289,14 @@ def test_directed_pairs_without_the_pair_sort_equal_those_from_it():
     g = nx.DiGraph([(s, d) for s, d, _ in rows])
     assert alone.directed_pairs.height == g.number_of_edges()
     assert int(alone.directed_pairs["mutual"].sum()) == sum(1 for s, d in g.edges if g.has_edge(d, s))
+
+
+def test_nurture_with_the_reach_thread_equals_the_steps_in_sequence(sample_events):
+    from ror_graph.loaders import load_events
+    from ror_graph.nurture import estimated_reach
+
+    dataset = load_events([str(sample_events)])
+    threaded = nurture_next(Network.from_dataset(dataset), seed=3)
+    net = Network.from_dataset(dataset)
+    in_sequence = nurture_next(net, reach=estimated_reach(net, seed=3))
+    assert threaded.equals(in_sequence) and threaded["referral_reach"].null_count() == 0
