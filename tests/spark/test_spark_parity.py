@@ -198,11 +198,11 @@ def test_nurture_with_reach_has_the_memory_columns(spark):
 
 
 @pytest.mark.slow
-def test_collegemsg_fading_and_nurture(spark, shared_data):
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_datasets_fading_and_nurture(spark, shared_data, name):
     """Identical fading statuses (fade_risk to 1e-9) and identical top-20 order of nurture,
-    for the community and for the person with the most events (email-Eu-core, 332,334 events,
-    is not run here: fading and nurture on it take many minutes on local[2])."""
-    source = shared_data / REAL["collegemsg"]
+    for the community and for the person with the most events."""
+    source = shared_data / REAL[name]
     assert_same_fading(as_ego("spark", source, None).fading(), as_ego("memory", source, None).fading())
     net = opened("memory", source).network()
     busiest = net.events.group_by("s").len().sort(["len", "s"], descending=[True, False])["s"][0]
