@@ -429,25 +429,33 @@ def fade_probabilities(
     started = time.perf_counter()
     as_of_us = int(net.as_of.timestamp() * 1e6)
     step_days = _step_days(net, horizon_days)
-    model = None
+    rows: pl.DataFrame | None = None
     info: dict[str, Any] = {}
     if not prior_only:
         rows, step_days, info = training_rows(net, horizon_days, max_origins=max_origins, max_rows=max_rows)
-        silent = int(rows["silent"].sum()) if rows.height else 0
-        if rows.height and min(silent, rows.height - silent) >= MIN_CLASS:
-            x, means, scales = _standardise(rows, tuple(features))
-            w, c = fit_logistic(x, rows["silent"].to_numpy(), l2)
-            info.update(l2=l2, fit_seconds=round(time.perf_counter() - started, 3))
-            model = FadeModel(tuple(features), tuple(means.tolist()), tuple(scales.tolist()), tuple(w.tolist()), c,
-                              float(step_days), "fitted", info)
-    if model is None:
-        prior = load_prior(horizon_days)
-        why = "asked for the prior" if prior_only else "too little history to fit"
-        model = FadeModel(prior.feature_names, prior.means, prior.scales, prior.coefficients, prior.intercept,
-                          float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
+    model = model_from_rows(rows, info, features=features, l2=l2, step_days=step_days, horizon_days=horizon_days,
+                            started=started)
     step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))
     feats = _features_from(_figures_at(net, 0, step_us), 0, step_us, as_of_us)
     return model, feats.select("a", "b", *model.feature_names, model.predict_expr().alias("p_silent"))
+
+
+def model_from_rows(rows: pl.DataFrame | None, info: dict[str, Any], *, features: tuple[str, ...], l2: float,
+                    step_days: float, horizon_days: float, started: float) -> FadeModel:
+    """The model fitted on the training ``rows`` (``None``: the prior was asked for), or the
+    shipped prior when they hold fewer than :data:`MIN_CLASS` silent or non-silent rows. Shared by
+    the memory and Spark backends."""
+    silent = int(rows["silent"].sum()) if rows is not None and rows.height else 0
+    if rows is not None and rows.height and min(silent, rows.height - silent) >= MIN_CLASS:
+        x, means, scales = _standardise(rows, tuple(features))
+        w, c = fit_logistic(x, rows["silent"].to_numpy(), l2)
+        info.update(l2=l2, fit_seconds=round(time.perf_counter() - started, 3))
+        return FadeModel(tuple(features), tuple(means.tolist()), tuple(scales.tolist()), tuple(w.tolist()), c,
+                         float(step_days), "fitted", info)
+    prior = load_prior(horizon_days)
+    why = "asked for the prior" if rows is None else "too little history to fit"
+    return FadeModel(prior.feature_names, prior.means, prior.scales, prior.coefficients, prior.intercept,
+                     float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
 
 
 def fit_fade_model(net: Network, horizon_days: float, **options: Any) -> FadeModel:

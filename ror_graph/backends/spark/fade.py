@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ror_graph.fade_model import _PRIME, FEATURES, MIN_CLASS, FadeModel, _standardise, fit_logistic, load_prior
+from ror_graph.fade_model import _PRIME, FEATURES, FadeModel, model_from_rows
 from ror_graph.fading import STATUSES, FadeParams
 from ror_graph.timeutil import US_PER_DAY
 
@@ -243,22 +243,13 @@ def _fade_probabilities(graph: SparkGraph, horizon_days: float, features: tuple[
     step_days = _step_days(graph, horizon_days)
     step_us = _step_us(step_days)
     buckets = _buckets(graph, step_us)
-    model = None
+    rows: pl.DataFrame | None = None
     info: dict[str, Any] = {}
     if not prior_only:
         rows, step_days, info = training_rows(graph, horizon_days, max_origins=max_origins, max_rows=max_rows, buckets=buckets)
-        silent = int(rows["silent"].sum()) if rows.height else 0
-        if rows.height and min(silent, rows.height - silent) >= MIN_CLASS:
-            x, means, scales = _standardise(rows, tuple(features))
-            w, c = fit_logistic(x, rows["silent"].to_numpy(), l2)
-            info.update(l2=l2, fit_seconds=round(time.perf_counter() - started, 3))
-            model = FadeModel(tuple(features), tuple(means.tolist()), tuple(scales.tolist()), tuple(w.tolist()), c,
-                              float(step_days), "fitted", info)
-    if model is None:
-        prior = load_prior(horizon_days)
-        why = "asked for the prior" if prior_only else "too little history to fit"
-        model = FadeModel(prior.feature_names, prior.means, prior.scales, prior.coefficients, prior.intercept,
-                          float(horizon_days), "prior", {**prior.provenance, "why": why, **info})
+    model = model_from_rows(rows, info, features=features, l2=l2, step_days=step_days, horizon_days=horizon_days,
+                            started=started)
+    if model.source == "prior":
         if step_days != horizon_days:
             step_us = _step_us(horizon_days)
             buckets = _buckets(graph, step_us)
