@@ -242,6 +242,10 @@ def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = 
     def write(out: IO[bytes]) -> None:
         if fmt == "parquet":
             frame.write_parquet(out)
+        elif fmt == "csv":
+            display_frame(frame).write_csv(out)  # straight to the file: no copy of the whole text
+        elif fmt == "ndjson":
+            display_frame(frame).write_ndjson(out)
         else:
             out.write(to_text(frame, fmt).encode("utf-8"))
 

@@ -38,6 +38,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ror_graph._pairscan import counting_order
 from ror_graph.errors import OptionError
 
 if TYPE_CHECKING:
@@ -427,9 +428,14 @@ class PropagationGraph:
             raise OptionError(f"edge endpoints must be node indices in 0..{n - 1}")
         keep = (s != d) & (p > 0.0)
         s, d, p = s[keep], d[keep], p[keep]
+        reverse = None
         if s.size > 1 and not np.all((s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (d[1:] >= d[:-1]))):
             if np.all(d[1:] >= d[:-1]):
-                order = np.argsort(s, kind="stable")  # d ascending: a stable sort by s gives (s, d)
+                order = counting_order(s, n)  # d ascending: a stable sort by s gives (s, d)
+                if np.all((d[1:] > d[:-1]) | (s[1:] > s[:-1])):  # distinct pairs by (d, s): the in-edges as given
+                    rindptr = np.zeros(n + 1, np.int64)
+                    np.cumsum(np.bincount(d, minlength=n), out=rindptr[1:])
+                    reverse = (rindptr, s.astype(np.int32), p)
             else:
                 order = np.lexsort((d, s))
             s, d, p = s[order], d[order], p[order]
@@ -445,7 +451,10 @@ class PropagationGraph:
                 s, d, p = s[first], d[first], merged
         indptr = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
-        return cls(n=n, indptr=indptr, indices=d.astype(np.int32), prob=p)
+        graph = cls(n=n, indptr=indptr, indices=d.astype(np.int32), prob=p)
+        if reverse is not None:
+            graph.__dict__["reverse"] = reverse  # what the cached property would compute
+        return graph
 
     @property
     def m(self) -> int:
@@ -462,7 +471,7 @@ class PropagationGraph:
     @cached_property
     def reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """In-edges: (rindptr, rindices = sources, rprob), sorted by target then source."""
-        order = np.argsort(self.indices, kind="stable")  # sources are already in order within each target
+        order = counting_order(self.indices, self.n)  # stable: sources stay in order within each target
         rindptr = np.zeros(self.n + 1, np.int64)
         np.cumsum(np.bincount(self.indices, minlength=self.n), out=rindptr[1:])
         return rindptr, self.src[order].astype(np.int32), self.prob[order]
