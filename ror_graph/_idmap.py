@@ -25,17 +25,12 @@ def index_ids(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.
     """The distinct ids of ``src`` and ``dst`` sorted, and the UInt32 position of every src and
     dst id among them."""
     hs, hd = src.hash(), dst.hash()
-    both = pl.concat([hs, hd])
-    first = both.arg_unique()
-    reps = pl.DataFrame({"h": both.gather(first), "node_id": pl.concat([src, dst]).gather(first)}).sort("node_id")
-    ids = reps["node_id"]
-    if ids.n_unique() == ids.len():
-        bits = max(4, int(np.ceil(np.log2(2 * ids.len() + 1))))
-        keys, values = _table(reps["h"].to_numpy(), bits)
-        s = pl.Series(_lookup(keys, values, hs.to_numpy(), bits))
-        d = pl.Series(_lookup(keys, values, hd.to_numpy(), bits))
-        if (ids.gather(s) == src).all() and (ids.gather(d) == dst).all():
-            return ids, s, d
+    code_s, code_d, first, table = _first_seen(hs.to_numpy(), hd.to_numpy())
+    ids = pl.concat([src, dst]).gather(first).sort()  # one id per hash
+    position = _positions(table, ids.hash().to_numpy())
+    s, d = pl.Series(position[code_s]), pl.Series(position[code_d])
+    if (ids.gather(s) == src).all() and (ids.gather(d) == dst).all():
+        return ids, s, d
     return _exact(src, dst)  # two ids share a hash
 
 
@@ -50,29 +45,69 @@ def _exact(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.Ser
 
 
 @numba.njit(cache=True)
-def _table(hashes, bits):
-    """Slots ``keys``/``values`` (-1 = empty) holding hash -> position, linear probing."""
-    mask = (1 << bits) - 1
-    keys = np.zeros(1 << bits, np.uint64)
-    values = np.full(1 << bits, -1, np.int64)
-    for i in range(hashes.size):
-        h = hashes[i]
+def _first_seen(hs, hd):
+    """Number the distinct hashes of ``hs`` then ``hd`` in order of first appearance: the code
+    of every entry, and where (in ``hs`` followed by ``hd``) each code first appears. One open
+    addressing table of (hash, code + 1) slots (linear probing, Fibonacci hashing), doubled
+    when half full."""
+    bits = 16
+    table = np.zeros((1 << bits, 2), np.uint64)
+    first = np.empty(hs.size + hd.size, np.int64)
+    out_s = np.empty(hs.size, np.uint32)
+    out_d = np.empty(hd.size, np.uint32)
+    n = 0
+    for i in range(hs.size + hd.size):
+        h = hs[i] if i < hs.size else hd[i - hs.size]
+        mask = (1 << bits) - 1
         j = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
-        while values[j] >= 0 and keys[j] != h:
+        while table[j, 1] != 0 and table[j, 0] != h:
             j = (j + 1) & mask
-        keys[j] = h
-        values[j] = i
-    return keys, values
+        if table[j, 1] == 0:
+            code = np.uint32(n)
+            first[n] = i
+            n += 1
+            table[j, 0] = h
+            table[j, 1] = n
+            if 2 * n > (1 << bits):
+                table, bits = _grow(table, bits)
+        else:
+            code = np.uint32(table[j, 1] - 1)
+        if i < hs.size:
+            out_s[i] = code
+        else:
+            out_d[i - hs.size] = code
+    return out_s, out_d, first[:n], table
 
 
 @numba.njit(cache=True)
-def _lookup(keys, values, hashes, bits):
-    mask = (1 << bits) - 1
-    out = np.empty(hashes.size, np.uint32)
-    for i in range(hashes.size):
-        h = hashes[i]
+def _positions(table, sorted_hashes):
+    """``position[code]``: where the id numbered ``code`` by :func:`_first_seen` sits among the
+    sorted ids, whose hashes are ``sorted_hashes``."""
+    bits = np.int64(np.log2(table.shape[0]))
+    mask = table.shape[0] - 1
+    position = np.zeros(sorted_hashes.size, np.uint32)
+    for i in range(sorted_hashes.size):
+        h = sorted_hashes[i]
         j = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
-        while keys[j] != h and values[j] >= 0:
+        while table[j, 0] != h and table[j, 1] != 0:
             j = (j + 1) & mask
-        out[i] = values[j]
-    return out
+        if table[j, 1] != 0:
+            position[table[j, 1] - 1] = i
+    return position
+
+
+@numba.njit(cache=True)
+def _grow(table, bits):
+    """The table of :func:`_first_seen` rehashed into twice the slots."""
+    bits += 1
+    mask = (1 << bits) - 1
+    grown = np.zeros((1 << bits, 2), np.uint64)
+    for j in range(table.shape[0]):
+        if table[j, 1] != 0:
+            h = table[j, 0]
+            k = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
+            while grown[k, 1] != 0:
+                k = (k + 1) & mask
+            grown[k, 0] = h
+            grown[k, 1] = table[j, 1]
+    return grown, bits
