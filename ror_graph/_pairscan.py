@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs"]
 
 
 @numba.njit(cache=True)
@@ -37,10 +37,10 @@ def median(buf: np.ndarray, m: int) -> float:
 
 
 @numba.njit(cache=True, parallel=True)
-def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
+def scan(starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
     """One pass over the events in (pair, time) order (every array is in that order; ``fwd``:
-    the event goes from a to b). Per directed pair, written at row ``dest[rel_off[t] + x]``
-    (x = 0 for a -> b when the tie has such events, then b -> a): counts, sums, first/last
+    the event goes from a to b). Per directed pair, in tie order (row ``rel_off[t] + x``, x = 0
+    for a -> b when the tie has such events, then b -> a): counts, sums, first/last
     times and answers (the first event back at or after each event, within ``window_us``);
     per tie: strengths, volume, kinds, active periods and the median gap between them (in
     periods)."""
@@ -73,7 +73,7 @@ def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, 
         lat0 = np.empty(longest, np.int64)
         lat1 = np.empty(longest, np.int64)
         for t in range(t0, t1):
-            _scan_tie(t, starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+            _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
                       r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
                       t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1)  # fmt: skip
     periods = np.empty(t_periods.sum(), np.int64)
@@ -87,7 +87,7 @@ def scan(starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, 
 
 
 @numba.njit(cache=True)
-def _scan_tie(t, starts, rel_off, dest, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+def _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
               r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
               t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1):  # fmt: skip
     """One tie of :func:`scan`: its relationships' rows, its own figures, its periods."""
@@ -97,9 +97,9 @@ def _scan_tie(t, starts, rel_off, dest, fwd, ts, kind, weight, intensity, contri
         n0 += fwd[i]
     row0, row1 = -1, -1
     if n0 > 0:
-        row0 = dest[rel_off[t]]
+        row0 = rel_off[t]
     if n0 < hi - lo:
-        row1 = dest[rel_off[t] + (1 if n0 > 0 else 0)]
+        row1 = rel_off[t] + (1 if n0 > 0 else 0)
     mask = 0
     n_gaps = 0
     last_period = 0
@@ -217,6 +217,31 @@ def _counting_pass(keys, order, n):
         out[start[k]] = order[i]
         start[k] += 1
     return out
+
+
+@numba.njit(cache=True)
+def pair_runs(order, s, d):
+    """The runs of equal (a, b) = (min, max of s, d) along ``order``: where each starts (plus
+    the end), its ends ``a < b`` and its events from a to b."""
+    m = order.size
+    starts = np.empty(m + 1, np.int64)
+    a = np.empty(m, np.uint32)
+    b = np.empty(m, np.uint32)
+    n_ab = np.zeros(m, np.uint32)
+    k = -1
+    last_a, last_b = -1, -1
+    for i in range(m):
+        u, v = np.int64(s[order[i]]), np.int64(d[order[i]])
+        lo, hi = min(u, v), max(u, v)
+        if lo != last_a or hi != last_b:
+            k += 1
+            starts[k] = i
+            a[k], b[k] = lo, hi
+            last_a, last_b = lo, hi
+        if u < v:
+            n_ab[k] += 1
+    starts[k + 1] = m
+    return starts[: k + 2], a[: k + 1], b[: k + 1], n_ab[: k + 1]
 
 
 def counting_order(keys: np.ndarray, n: int) -> np.ndarray:

@@ -217,23 +217,14 @@ class Network:
     def _by_pair(self) -> _PairOrder:
         """The one sort: event rows by (a, b, time). The events are already in time order, so
         two stable counting-sort passes (by b, then by a: :func:`ror_graph._pairscan.lexsort2`)
-        give it in O(events + people)."""
-        from ror_graph._pairscan import lexsort2
+        give it in O(events + people); one pass over it finds the ties."""
+        from ror_graph._pairscan import lexsort2, pair_runs
 
         step("sorting events by pair")
         s = self.events["s"].to_numpy()
         d = self.events["d"].to_numpy()
-        low, high = np.minimum(s, d), np.maximum(s, d)
-        order = lexsort2(low, high, max(self.n, 1))
-        low, high = low[order], high[order]
-        new_tie = np.empty(order.size, bool)
-        new_tie[:1] = True
-        new_tie[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])
-        starts = np.concatenate((np.flatnonzero(new_tie), [order.size])).astype(np.int64)
-        a, b = low[starts[:-1]].astype(np.uint32), high[starts[:-1]].astype(np.uint32)
-        del low, high, new_tie
-        forward = (s < d).astype(np.uint32)[order]
-        n_ab = np.add.reduceat(forward, starts[:-1]).astype(np.uint32)
+        order = lexsort2(np.minimum(s, d), np.maximum(s, d), max(self.n, 1))
+        starts, a, b, n_ab = pair_runs(order, s, d)
         n_ba = (np.diff(starts) - n_ab).astype(np.uint32)
         return _PairOrder(order=order, starts=starts, a=a, b=b, n_ab=n_ab, n_ba=n_ba)
 
@@ -247,25 +238,27 @@ class Network:
         return fwd, ts
 
     @cached_property
-    def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The relationships in (s, d) order: their keys ``s * n + d`` sorted, ``dest`` (the
-        sorted position of each relationship row in tie order: a tie's a -> b row, then its
-        b -> a row) and ``mutual`` (sorted order)."""
-        from ror_graph._pairscan import lexsort2
+    def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The relationships sorted by (s, d): ``s``, ``d``, ``mutual`` and ``rows``, the
+        position of each in tie order (a tie's a -> b row, then its b -> a row).
+
+        One stable counting sort by s of the tie-order rows is enough: within a person's
+        bucket come first their b -> a rows (ties (a, s), ascending a), then their a -> b rows
+        (ties (s, b), ascending b), so d ascends."""
+        from ror_graph._pairscan import counting_order
 
         p = self._by_pair
-        n = np.uint64(max(self.n, 1))
         ab, ba = p.n_ab > 0, p.n_ba > 0
         rel_rows = ab.astype(np.int64) + ba
         first_row = np.cumsum(rel_rows) - rel_rows
-        key = np.empty(int(rel_rows.sum()), np.uint64)
-        key[first_row[ab]] = p.a[ab].astype(np.uint64) * n + p.b[ab]
-        key[first_row[ba] + ab[ba]] = p.b[ba].astype(np.uint64) * n + p.a[ba]
-        perm = lexsort2((key // n).astype(np.int64), (key % n).astype(np.int64), max(self.n, 1))
-        dest = np.empty(perm.size, np.int64)
-        dest[perm] = np.arange(perm.size)
-        mutual = np.repeat(ab & ba, rel_rows)[perm]
-        return key[perm], dest, mutual
+        src = np.empty(int(rel_rows.sum()), np.uint32)
+        dst = np.empty_like(src)
+        src[first_row[ab]], dst[first_row[ab]] = p.a[ab], p.b[ab]
+        second = first_row[ba] + ab[ba]
+        src[second], dst[second] = p.b[ba], p.a[ba]
+        rows = counting_order(src, self.n)
+        mutual = np.repeat(ab & ba, rel_rows)[rows]
+        return src[rows], dst[rows], mutual, rows
 
     @cached_property
     def directed_pairs(self) -> pl.DataFrame:
@@ -276,11 +269,11 @@ class Network:
         distinct keys ``s * n + d`` alone, without the sort by pair."""
         n = np.uint64(max(self.n, 1))
         if "_by_pair" in self.__dict__:
-            key, _, mutual = self._directed
-        else:
-            key = (self.events["s"].cast(pl.UInt64) * n + self.events["d"]).unique().sort().to_numpy()
-            reverse = (key % n) * n + key // n
-            mutual = pl.Series(reverse).is_in(pl.Series(key).implode()).to_numpy()
+            src, dst, mutual, _ = self._directed
+            return pl.DataFrame({"s": src, "d": dst, "mutual": mutual})
+        key = (self.events["s"].cast(pl.UInt64) * n + self.events["d"]).unique().sort().to_numpy()
+        reverse = (key % n) * n + key // n
+        mutual = pl.Series(reverse).is_in(pl.Series(key).implode()).to_numpy()
         return pl.DataFrame({"s": (key // n).astype(np.uint32), "d": (key % n).astype(np.uint32), "mutual": mutual})
 
     @property
@@ -307,7 +300,7 @@ class Network:
         rel_rows = (p.n_ab > 0).astype(np.int64) + (p.n_ba > 0).astype(np.int64)
         rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
         pairs = self.directed_pairs
-        _, dest, _ = self._directed
+        rows = self._directed[3]
         by_pair = ev.select(
             pl.col("kind").to_physical(), "weight", "intensity", "contribution",
         ).select(pl.all().gather(pl.Series(p.order)))  # fmt: skip
@@ -318,29 +311,35 @@ class Network:
 
         (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
          t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods) = scan(
-            p.starts, rel_off, dest, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
+            p.starts, rel_off, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
             cols["contribution"], slot, len(kinds), res_us, window_us,
         )  # fmt: skip
         ts = cols["ts"]
         del cols
         names = self.nodes["node_id"]
-        rel = pl.DataFrame(
+        in_tie_order = pl.DataFrame(
             {
-                "src": names.gather(pairs["s"]),
-                "dst": names.gather(pairs["d"]),
-                "s": pairs["s"],
-                "d": pairs["d"],
                 "n_events": r_n,
                 **{f"n_{k}": r_kind[i] for i, k in enumerate(kinds)},
                 "weight_sum": r_w,
-                "first_ts": _timestamps(r_first),
-                "last_ts": _timestamps(r_last),
+                "first_ts": r_first,
+                "last_ts": r_last,
                 "strength": r_str,
                 "answered_rate": r_rate,
-                "answer_latency_h": pl.Series(r_lat).fill_nan(None),
+                "answer_latency_h": r_lat,
             }
         )
-        del r_kind
+        del r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat
+        rel = pl.concat(
+            [
+                pl.DataFrame({"src": names.gather(pairs["s"]), "dst": names.gather(pairs["d"]), "s": pairs["s"], "d": pairs["d"]}),
+                in_tie_order.select(pl.all().gather(pl.Series(rows, dtype=pl.UInt32))),
+            ],
+            how="horizontal",
+        ).with_columns(
+            _timestamps_expr("first_ts"), _timestamps_expr("last_ts"), pl.col("answer_latency_h").fill_nan(None)
+        )
+        del in_tie_order
         first_pos = p.starts[:-1]
         last_pos = p.starts[1:] - 1
         ties = pl.DataFrame(
@@ -426,6 +425,10 @@ def _ascending(ts: pl.Series) -> bool:
         return True
     values = ts.dt.epoch("us").to_numpy()
     return bool(values.size < 2 or (values[1:] >= values[:-1]).all())
+
+
+def _timestamps_expr(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.Datetime("us")).dt.replace_time_zone("UTC").cast(TIMESTAMP)
 
 
 def _timestamps(micros: np.ndarray) -> pl.Series:

@@ -318,4 +318,4 @@ def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
                 pl.concat_str(pl.col("n_fading").cast(pl.String), pl.lit(" of "), pl.col("n_ties").cast(pl.String), pl.lit(" ties fading"))
             )
         )
-    return pl.concat_list(parts).list.drop_nulls().list.join(", ")
+    return pl.concat_str(parts, separator=", ", ignore_nulls=True)
