@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from ror_graph._pairscan import counting_order
+from ror_graph._prefetch import prefetch
 from ror_graph.errors import OptionError
 
 if TYPE_CHECKING:
@@ -291,6 +292,12 @@ def _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, lt, pool, blocked, seed_ke
             while head < pos:
                 v = buf[head]
                 head += 1
+                if head + 1 < pos:  # the in-edges of the node after next, whose rindptr entry came at its push
+                    w = buf[head + 1]
+                    prefetch(rprob, rindptr[w])
+                    prefetch(rindices, rindptr[w])
+                    prefetch(rpmax, w)
+                    prefetch(rlogq, w)
                 k = _live_edges(rindptr, rindices, rprob, rpmax, rlogq, v, key, scratch)
                 if pos + k > cap:
                     cap = max(2 * cap, pos + k)
@@ -303,6 +310,7 @@ def _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, lt, pool, blocked, seed_ke
                         visited[u] = stamp
                         buf[pos] = u
                         pos += 1
+                        prefetch(rindptr, u)
     offsets[count] = pos
     return buf[:pos].copy(), offsets
 
