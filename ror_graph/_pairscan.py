@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "mutual_pairs"]
 
 
 @numba.njit(cache=True)
@@ -242,6 +242,26 @@ def pair_runs(order, s, d):
             n_ab[k] += 1
     starts[k + 1] = m
     return starts[: k + 2], a[: k + 1], b[: k + 1], n_ab[: k + 1]
+
+
+def mutual_pairs(s: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
+    """For distinct pairs sorted by (s, d): whether (d, s) is among them too. The reversed pairs
+    sorted by one counting sort (by d; s stays ascending), then one merge walk of both lists."""
+    order = counting_order(d, n)
+    return _merge_walk(s, d, d[order], s[order])
+
+
+@numba.njit(cache=True)
+def _merge_walk(s, d, rs, rd):
+    """``found[i]``: (s[i], d[i]) is among the pairs (rs, rd); both lists sorted, distinct."""
+    found = np.zeros(s.size, np.bool_)
+    j = 0
+    for i in range(s.size):
+        while j < rs.size and (rs[j] < s[i] or (rs[j] == s[i] and rd[j] < d[i])):
+            j += 1
+        if j < rs.size and rs[j] == s[i] and rd[j] == d[i]:
+            found[i] = True
+    return found
 
 
 def counting_order(keys: np.ndarray, n: int) -> np.ndarray:

@@ -271,10 +271,11 @@ class Network:
         if "_by_pair" in self.__dict__:
             src, dst, mutual, _ = self._directed
             return pl.DataFrame({"s": src, "d": dst, "mutual": mutual})
+        from ror_graph._pairscan import mutual_pairs
+
         key = (self.events["s"].cast(pl.UInt64) * n + self.events["d"]).unique().sort().to_numpy()
-        reverse = (key % n) * n + key // n
-        mutual = pl.Series(reverse).is_in(pl.Series(key).implode()).to_numpy()
-        return pl.DataFrame({"s": (key // n).astype(np.uint32), "d": (key % n).astype(np.uint32), "mutual": mutual})
+        src, dst = (key // n).astype(np.uint32), (key % n).astype(np.uint32)
+        return pl.DataFrame({"s": src, "d": dst, "mutual": mutual_pairs(src, dst, self.n)})
 
     @property
     def n_ties(self) -> int:
