@@ -26,7 +26,8 @@ def index_ids(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.
     dst id among them."""
     hs, hd = src.hash(), dst.hash()
     code_s, code_d, first, table = _first_seen(hs.to_numpy(), hd.to_numpy())
-    ids = pl.concat([src, dst]).gather(first).sort()  # one id per hash
+    in_src = first < src.len()
+    ids = pl.concat([src.gather(first[in_src]), dst.gather(first[~in_src] - src.len())]).sort()  # one id per hash
     position = _positions(table, ids.hash().to_numpy())
     s, d = pl.Series(position[code_s]), pl.Series(position[code_d])
     if (ids.gather(s) == src).all() and (ids.gather(d) == dst).all():

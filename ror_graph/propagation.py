@@ -435,7 +435,8 @@ class PropagationGraph:
         if s.size and (min(s.min(), d.min()) < 0 or max(s.max(), d.max()) >= n):
             raise OptionError(f"edge endpoints must be node indices in 0..{n - 1}")
         keep = (s != d) & (p > 0.0)
-        s, d, p = s[keep], d[keep], p[keep]
+        if not keep.all():
+            s, d, p = s[keep], d[keep], p[keep]
         reverse = None
         if s.size > 1 and not np.all((s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (d[1:] >= d[:-1]))):
             if np.all(d[1:] >= d[:-1]):
