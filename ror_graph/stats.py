@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import cast
 
-import numpy as np
 import polars as pl
 
 from ror_graph.network import Network
@@ -72,15 +71,18 @@ class NetworkStats:
 
 
 def network_stats(net: Network) -> NetworkStats:
-    """Compute :class:`NetworkStats` (components by scipy's connected_components).
+    """Compute :class:`NetworkStats` (weak components by union-find, strong ones by scipy's
+    connected_components).
 
     Only the directed pairs are needed (``Network.directed_pairs``, ``Network.n_ties``): the
     relationships' and ties' aggregates are not computed here."""
     from scipy.sparse.csgraph import connected_components
 
-    adjacency = net.adjacency(None)
-    n_weak, weak = connected_components(adjacency, directed=True, connection="weak")
-    n_strong, _ = connected_components(adjacency, directed=True, connection="strong")
+    from ror_graph._components import weak_components
+
+    pairs = net.directed_pairs
+    n_weak, largest = weak_components(pairs["s"].to_numpy(), pairs["d"].to_numpy(), net.n)
+    n_strong, _ = connected_components(net.adjacency(None), directed=True, connection="strong")
     recip = reciprocity_summary(net)
     kinds = net.events["kind"].value_counts(sort=True)
     kinds_text = ", ".join(f"{k} {c:,}" for k, c in kinds.rows())
@@ -99,7 +101,7 @@ def network_stats(net: Network) -> NetworkStats:
         rho=recip.rho,
         density=recip.density,
         weak_components=int(n_weak),
-        largest_component=int(np.bincount(weak).max()),
+        largest_component=int(largest),
         strong_components=int(n_strong),
         kinds=kinds_text,
     )

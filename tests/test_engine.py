@@ -300,3 +300,16 @@ def test_nurture_with_the_reach_thread_equals_the_steps_in_sequence(sample_event
     net = Network.from_dataset(dataset)
     in_sequence = nurture_next(net, reach=estimated_reach(net, seed=3))
     assert threaded.equals(in_sequence) and threaded["referral_reach"].null_count() == 0
+
+
+def test_weak_components_by_union_find_equal_networkx():
+    from ror_graph._components import weak_components
+
+    rng = np.random.default_rng(11)
+    for n, m in [(1, 0), (5, 0), (40, 25), (300, 280), (2000, 4000)]:
+        s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from(zip(s.tolist(), d.tolist()))
+        parts = list(nx.connected_components(graph))
+        assert weak_components(s, d, n) == (len(parts), max(len(p) for p in parts))

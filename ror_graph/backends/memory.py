@@ -17,6 +17,8 @@ Example
 
 from __future__ import annotations
 
+import threading
+
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -127,9 +129,22 @@ class MemoryBackend(Backend):
     def open(self, request: GraphRequest) -> MemoryAnalyses:
         from ror_graph.network import Network
 
+        warm = threading.Thread(target=_load_compiled_kernels, daemon=True)
+        warm.start()  # beside the read, which releases the GIL
         dataset = read_dataset(request)
+        warm.join()
         net = Network.from_dataset(dataset, as_of=request.as_of, half_life=request.half_life, kind_weights=dict(request.kind_weights))
         return MemoryAnalyses(net, me=request.me or dataset.ego, notes=dataset.notes)
+
+
+def _load_compiled_kernels() -> None:
+    """Import numba and load one compiled kernel from its cache: the first such load in a
+    process sets numba up (about 0.7 s with the import), the later ones take milliseconds."""
+    import numpy as np
+
+    from ror_graph._pairscan import counting_order
+
+    counting_order(np.zeros(1, np.uint32), 1)
 
 
 class Neo4jBackend(Backend):
