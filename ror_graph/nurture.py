@@ -116,15 +116,17 @@ def nurture_next(
     max(50, n/50), which is enough to rank and keeps 10M-event logs under a minute). Pass a precomputed ``reach`` table
     (``node_id, referral_reach``), or ``estimate_reach=False`` to leave reach out.
     """
-    _ = net.relationships, net.ties  # built here, before the jobs below read them from their threads
-    # PageRank (scipy) and the reach estimate (numba) release the GIL, so they run beside the
-    # fade scoring: the same answers as in sequence, in less wall time on two or more cores.
-    pool = ThreadPoolExecutor(2)
-    reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
-    pagerank_job = pool.submit(pagerank, net)
-    pool.shutdown(wait=False)
+    reach_job = None
+    if reach is None and estimate_reach:
+        _ = net.relationships, net.ties  # built here, before the reach estimate reads them from its thread
+        # The reach estimate (numba, releases the GIL) runs beside the scoring below: the same
+        # RR sets and the same answer as in sequence, in less wall time on two or more cores.
+        # (PageRank in a second thread too was no faster on two cores and raised the peak.)
+        pool = ThreadPoolExecutor(1)
+        reach_job = pool.submit(estimated_reach, net, seed=seed)
+        pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False)
-    people = net.nodes.with_columns(pl.Series("pagerank", pagerank_job.result()))
+    people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
         _percentile(pl.col("pagerank")).alias("influence_pct"),
         (pl.col("pagerank").rank(method="max", descending=True) / pl.len()).alias("influence_top_share"),
