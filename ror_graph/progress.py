@@ -46,8 +46,8 @@ __all__ = [
 ]
 
 #: Peak bytes per event of ``ror nurture`` (the costliest common run) on the dense synthetic
-#: logs (benchmarks/results/engine_scaling_dense.md): about 5.1 GB at 10M events and 2.0 GB at
-#: 3M, i.e. 470-550 bytes per event above the base; rounded up.
+#: logs (benchmarks/results/engine_scaling_dense.md): about 5.3 GB at 10M events, 1.9 GB at 3M
+#: and 15.2 GB at 30M, i.e. 490-500 bytes per event above the base; rounded up.
 BYTES_PER_EVENT = 560
 #: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
 BASE_BYTES = 400_000_000

@@ -34,7 +34,7 @@ def own_server():
     info = server.start(timeout=300, http_port=0, guide=False)
     try:
         yield {"uri": info.uri, "user": info.user, "password": info.password, "database": "neo4j",
-               "home": info.home}
+               "home": info.home, "owned": True}
     finally:
         server.stop(info)
 
@@ -90,6 +90,7 @@ def test_bulk_first_load_is_the_bolt_load_and_a_second_load_changes_nothing(empt
 
 def _empty_again(server) -> None:
     """Delete every node, constraint and index (a database of the tests' own server)."""
+    assert server.get("owned"), "refusing to wipe a Neo4j database the tests do not own"
     with graph_of(server) as graph:
         run = graph._driver.execute_query
         run("MATCH (n) DETACH DELETE n", database_="neo4j")
