@@ -111,7 +111,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 import polars as pl
@@ -242,9 +242,7 @@ def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = No
     res_us = int(net.resolution.total_seconds() * 1e6)
     order = net._by_pair
     fwd, ts = net._pair_time
-    period_off = np.zeros(order.a.size + 1, np.int64)
-    np.cumsum(net.ties["active_periods"].to_numpy(), out=period_off[1:])
-    periods = net.active_periods["period"].to_numpy()
+    period_off, periods = net.cached("tie_period_offsets", lambda: _period_offsets(net))
     rows = np.arange(order.a.size, dtype=np.int64) if ties is None else ties
     n, n_ab, first, last, dec, days, talked = pair_figures(
         rows, order.starts, fwd, ts, period_off, periods, as_of_us, step_us, res_us, k)
@@ -258,8 +256,20 @@ def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = No
     })
 
 
-def _features_from(fig: pl.DataFrame, k: int, step_us: int, as_of_us: int) -> pl.DataFrame:
-    """Every feature (the module docstring's definitions) from the figures at T_k."""
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+
+def _period_offsets(net: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Where each tie's active periods start in ``net.active_periods`` (plus the end), and the
+    periods themselves."""
+    offsets = np.zeros(net.ties.height + 1, np.int64)
+    np.cumsum(net.ties["active_periods"].to_numpy(), out=offsets[1:])
+    return offsets, net.active_periods["period"].to_numpy()
+
+
+def _features_from(fig: FrameT, k: int, step_us: int, as_of_us: int, names: tuple[str, ...] = FEATURES) -> FrameT:
+    """``a, b`` and the features ``names`` (the module docstring's definitions) from the
+    figures at T_k."""
     t_k = as_of_us - k * step_us
     unit = float(step_us)
 
@@ -268,8 +278,7 @@ def _features_from(fig: pl.DataFrame, k: int, step_us: int, as_of_us: int) -> pl
 
     end_max = pl.max_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
     end_min = pl.min_horizontal(t_k - pl.col("seen_a"), t_k - pl.col("seen_b"))
-    return fig.select(
-        "a", "b",
+    features = [
         pl.col("days").cast(pl.Float64).log1p().alias("log_active_days"),
         log_units(t_k - pl.col("last")).alias("log_silence"),
         (1 + pl.col("dec").cast(pl.Float64) * 2.0 ** (k - 40)).log().alias("log_decayed"),
@@ -283,7 +292,9 @@ def _features_from(fig: pl.DataFrame, k: int, step_us: int, as_of_us: int) -> pl
         pl.when(pl.col("first") < t_k).then(
             (1 + (t_k - pl.col("last")).cast(pl.Float64) * pl.col("days") / (t_k - pl.col("first")).cast(pl.Float64)).log()
         ).otherwise(0.0).alias("log_missed"),
-    )
+    ]
+    by_name = {expr.meta.output_name(): expr for expr in features}
+    return fig.select("a", "b", *(by_name[name] for name in names))
 
 
 def tie_features(net: Network, horizon_days: float) -> pl.DataFrame:
@@ -420,11 +431,14 @@ def fade_probabilities(
     max_origins: int = 2,
     max_rows: int = 100_000,
     prior_only: bool = False,
+    keep_features: bool = True,
 ) -> tuple[FadeModel, pl.DataFrame]:
     """Fit the fade model on ``net``'s log (or take the prior) and apply it to every tie.
 
     Returns ``(model, ties)``: ``ties`` has ``a, b``, the model's features and ``p_silent`` =
-    P(no interaction in the next ``model.horizon_days``), sorted by a, b.
+    P(no interaction in the next ``model.horizon_days``), sorted by a, b; with
+    ``keep_features=False`` only ``p_silent`` (computed in chunks, never holding every feature
+    of every tie at once).
     """
     started = time.perf_counter()
     as_of_us = int(net.as_of.timestamp() * 1e6)
@@ -436,8 +450,12 @@ def fade_probabilities(
     model = model_from_rows(rows, info, features=features, l2=l2, step_days=step_days, horizon_days=horizon_days,
                             started=started)
     step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))
-    feats = _features_from(_figures_at(net, 0, step_us), 0, step_us, as_of_us)
-    return model, feats.select("a", "b", *model.feature_names, model.predict_expr().alias("p_silent"))
+    figures = _figures_at(net, 0, step_us)
+    if not keep_features:
+        features = _features_from(figures.lazy(), 0, step_us, as_of_us, model.feature_names)
+        return model, features.select(model.predict_expr().alias("p_silent")).collect(engine="streaming")
+    feats = _features_from(figures, 0, step_us, as_of_us, model.feature_names)
+    return model, feats.with_columns(model.predict_expr().alias("p_silent"))
 
 
 def model_from_rows(rows: pl.DataFrame | None, info: dict[str, Any], *, features: tuple[str, ...], l2: float,

@@ -147,13 +147,13 @@ def fade_model(net: Network, params: FadeParams = FadeParams()) -> FadeModel:
 
 
 def _fitted(net: Network, params: FadeParams) -> tuple[FadeModel, pl.DataFrame]:
-    """The model and ``a, b, p_silent`` of every tie (the features are not kept)."""
+    """The model and ``p_silent`` of every tie, in the ties' order (the features are not kept)."""
     def fit() -> tuple[FadeModel, pl.DataFrame]:
         model, probs = fade_probabilities(
             net, params.horizon_days, features=params.features, l2=params.l2, max_origins=params.max_origins,
-            max_rows=params.max_train_rows, prior_only=params.prior_only,
+            max_rows=params.max_train_rows, prior_only=params.prior_only, keep_features=False,
         )
-        return model, probs.select("a", "b", "p_silent")
+        return model, probs
 
     return net.cached(("fade_model", params), fit)
 
