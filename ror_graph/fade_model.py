@@ -260,11 +260,11 @@ FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 def _period_offsets(net: Network) -> tuple[np.ndarray, np.ndarray]:
-    """Where each tie's active periods start in ``net.active_periods`` (plus the end), and the
+    """Where each tie's active periods start in ``net.tie_periods`` (plus the end), and the
     periods themselves."""
     offsets = np.zeros(net.ties.height + 1, np.int64)
     np.cumsum(net.ties["active_periods"].to_numpy(), out=offsets[1:])
-    return offsets, net.active_periods["period"].to_numpy()
+    return offsets, net.tie_periods
 
 
 def _features_from(fig: FrameT, k: int, step_us: int, as_of_us: int, names: tuple[str, ...] = FEATURES) -> FrameT:
@@ -452,8 +452,8 @@ def fade_probabilities(
     step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))
     figures = _figures_at(net, 0, step_us)
     if not keep_features:
-        features = _features_from(figures.lazy(), 0, step_us, as_of_us, model.feature_names)
-        return model, features.select(model.predict_expr().alias("p_silent")).collect(engine="streaming")
+        chunked = _features_from(figures.lazy(), 0, step_us, as_of_us, model.feature_names)
+        return model, chunked.select(model.predict_expr().alias("p_silent")).collect(engine="streaming")
     feats = _features_from(figures, 0, step_us, as_of_us, model.feature_names)
     return model, feats.with_columns(model.predict_expr().alias("p_silent"))
 

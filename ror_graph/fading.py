@@ -192,7 +192,7 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
     cut_period = ((as_of_us - scored["recent_window_days"].to_numpy() * US_PER_DAY) / res_us)
     per_tie = ties["active_periods"].to_numpy().astype(np.int64)
     tie_of_period = np.repeat(np.arange(ties.height), per_tie)
-    recent_mask = (net.active_periods["period"].to_numpy() + 1).astype(np.float64) > cut_period[tie_of_period]
+    recent_mask = (net.tie_periods + 1).astype(np.float64) > cut_period[tie_of_period]
     recent = np.bincount(tie_of_period[recent_mask], minlength=ties.height).astype(np.uint32)
     scored = scored.with_columns(pl.Series("recent_periods", recent))
     earlier_span = (as_of_us - pl.col("recent_window_days") * US_PER_DAY - pl.col("first_ts").dt.epoch("us")) / US_PER_DAY

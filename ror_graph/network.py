@@ -15,7 +15,8 @@ every analysis starts from.
   usual_gap_days, strength`` (``usual_gap_days``: median gap between consecutive active
   periods; a period is one ``resolution``, a day by default). ``volume`` is the undecayed
   intensity: what was built.
-* ``active_periods``: distinct ``a, b, period`` with an event either way, sorted.
+* ``active_periods``: distinct ``a, b, period`` with an event either way, sorted (built on
+  request; the analyses read ``tie_periods``, its ``period`` column, kept from the pair scan).
 * ``directed_pairs``: ``s, d`` of the relationships (same rows, same order), without the
   aggregates, for counts and reciprocity.
 
@@ -286,7 +287,7 @@ class Network:
         return pairs.height - int(pairs["mutual"].sum()) // 2
 
     @cached_property
-    def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
         """relationships, ties and active periods from one pass over :attr:`_by_pair`."""
         p = self._by_pair
         step("relationships and ties")
@@ -360,9 +361,7 @@ class Network:
                 "usual_gap_days": pl.Series(t_gap * res_days).fill_nan(None),
             }
         ).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
-        tie_of_period = np.repeat(np.arange(p.a.size), t_periods)
-        periods_table = pl.DataFrame({"a": p.a[tie_of_period], "b": p.b[tie_of_period], "period": periods})
-        return rel, ties, periods_table
+        return rel, ties, periods
 
     @property
     def relationships(self) -> pl.DataFrame:
@@ -375,9 +374,18 @@ class Network:
         return self._tables[1]
 
     @property
+    def tie_periods(self) -> np.ndarray:
+        """The ``period`` column of :attr:`active_periods`: each tie's active periods in order,
+        ties in their (a, b) order, ``ties["active_periods"]`` of them per tie."""
+        return self._tables[2]
+
+    @cached_property
     def active_periods(self) -> pl.DataFrame:
         """Distinct (a, b, period) with any event either way; a period is ``resolution`` long."""
-        return self._tables[2]
+        ties = self.ties
+        tie_of_period = np.repeat(np.arange(ties.height), ties["active_periods"].to_numpy())
+        return pl.DataFrame({"a": ties["a"].to_numpy()[tie_of_period], "b": ties["b"].to_numpy()[tie_of_period],
+                             "period": self.tie_periods})
 
     # -- graphs ----------------------------------------------------------------------------
 
