@@ -425,8 +425,7 @@ class PropagationGraph:
     def from_edges(cls, n: int, src: Sequence[int] | np.ndarray, dst: Sequence[int] | np.ndarray, prob: Sequence[float] | np.ndarray | float) -> PropagationGraph:
         """Build from parallel arrays; duplicate pairs combine as independent chances
         (1 - prod(1 - p)); self-loops are dropped; probabilities must lie in [0, 1]."""
-        s = np.asarray(src, dtype=np.int64)
-        d = np.asarray(dst, dtype=np.int64)
+        s, d = _node_array(src, n), _node_array(dst, n)
         p = np.broadcast_to(np.asarray(prob, dtype=np.float64), s.shape).copy()
         if s.shape != d.shape:
             raise OptionError("src and dst must have the same length")
@@ -508,6 +507,14 @@ class PropagationGraph:
     def require_edges(self) -> None:
         if self.m == 0:
             raise OptionError("the propagation graph has no edges (with probability > 0): nothing can spread")
+
+
+def _node_array(values: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
+    """Node indices as an integer array: 32-bit input as it is (no copy), else int64."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iu" and array.dtype.itemsize <= 4 and n < 2**31:
+        return array
+    return np.asarray(values, dtype=np.int64)
 
 
 def _node_max(indptr: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -686,6 +693,16 @@ def rr_sets(
 ) -> RRSets:
     """``count`` reverse-reachable sets (IC: reverse BFS over live edges; LT: reverse random
     walk picking at most one in-edge). Sets ``first..first+count-1`` of stream ``tag``."""
+    size = graph.n if pool is None else int(pool.size)
+    parts = _rr_parts(graph, count, model=model, seed=seed, first=first, tag=tag, pool=pool, blocked=blocked)
+    return RRSets.concat([RRSets(nodes, offs, size) for nodes, offs in parts])
+
+
+def _rr_parts(
+    graph: PropagationGraph, count: int, *, model: Model, seed: int, first: int, tag: int,
+    pool: np.ndarray | None, blocked: int,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The RR sets of :func:`rr_sets` as the (nodes, offsets) of each thread's chunk, in order."""
     graph = _model_graph(graph, model)
     rindptr, rindices, rprob = graph.reverse
     pmax, logq, maxdeg = graph._backward
@@ -703,10 +720,8 @@ def rr_sets(
 
     if len(starts) > 1 and _threads() > 1:
         with ThreadPoolExecutor(_threads()) as ex:
-            parts = list(ex.map(run, starts))
-    else:
-        parts = [run(s) for s in starts]
-    return RRSets.concat([RRSets(nodes, offs, int(pool.size)) for nodes, offs in parts])
+            return list(ex.map(run, starts))
+    return [run(s) for s in starts]
 
 
 def _cumulative(rindptr: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -740,10 +755,9 @@ def single_node_reach(
     step = 1 << 20
     while done < count:
         c = min(step, count - done)
-        sets = rr_sets(graph, c, model=model, seed=seed, first=done, tag=1)
-        mask = np.ones(sets.nodes.size, bool)
-        mask[sets.offsets[:-1]] = False
-        counts += np.bincount(sets.nodes[mask], minlength=n)
+        for nodes, offsets in _rr_parts(graph, c, model=model, seed=seed, first=done, tag=1, pool=None, blocked=-1):
+            counts += np.bincount(nodes, minlength=n)
+            counts -= np.bincount(nodes[offsets[:-1]], minlength=n)  # the roots
         done += c
     q = counts / count
     return 1.0 + n * q, n * np.sqrt(q * (1 - q) / count)
