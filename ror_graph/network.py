@@ -23,8 +23,10 @@ every analysis starts from.
 How it is computed: the events are sorted once by (unordered pair, time) (:attr:`_by_pair`;
 a stable sort of the time-ordered events by the pair key), and one pass over that order
 (:func:`ror_graph._pairscan.scan`, compiled with numba) fills relationships, ties and
-active periods; answers are found in the same pass, walking each pair's events back in time. Graphs for scipy and
-igraph are built from the index columns as numpy arrays.
+active periods; answers are found in the same pass, walking each pair's events back in time.
+The pass writes relationships in tie order; one gather puts them in (s, d) order
+(:attr:`_directed`). Graphs for scipy and igraph are built from the index columns as numpy
+arrays.
 
 Example
 -------
@@ -288,7 +290,8 @@ class Network:
 
     @cached_property
     def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
-        """relationships, ties and active periods from one pass over :attr:`_by_pair`."""
+        """relationships, ties and the tie periods (:attr:`tie_periods`) from one pass over
+        :attr:`_by_pair`."""
         p = self._by_pair
         step("relationships and ties")
         ev = self.events
