@@ -121,7 +121,8 @@ def nurture_next(
         _ = net.relationships, net.ties  # built here, before the reach estimate reads them from its thread
         # The reach estimate (numba, releases the GIL) runs beside the scoring below: the same
         # RR sets and the same answer as in sequence, in less wall time on two or more cores.
-        # (PageRank in a second thread too was no faster on two cores and raised the peak.)
+        # PageRank stays on this thread: beside the reach estimate on two cores a third thread is
+        # no faster (both are memory-bound) and raises the peak.
         pool = ThreadPoolExecutor(1)
         reach_job = pool.submit(estimated_reach, net, seed=seed)
         pool.shutdown(wait=False)

@@ -47,7 +47,7 @@ __all__ = [
 
 #: Peak bytes per event of ``ror nurture`` (the costliest common run) on the dense synthetic
 #: logs (benchmarks/results/engine_scaling_dense.md): about 4.8 GB at 10M events, 1.8 GB at 3M
-#: and 13.5 GB at 30M, i.e. 440-470 bytes per event above the base; rounded up with room.
+#: and 13.5 GB at 30M, i.e. 440-480 bytes per event above the base; rounded up with room.
 BYTES_PER_EVENT = 560
 #: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
 BASE_BYTES = 400_000_000
