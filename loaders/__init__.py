@@ -131,7 +131,7 @@ def load_events(
 
     Parameters
     ----------
-    paths : list of str or Path
+    paths : str, Path, or a list of them
         Files, folders or zips; an ``event_id`` seen in an earlier file is dropped and a file
         given twice is read once (both noted in ``Dataset.notes``).
     loader : str, optional
@@ -154,6 +154,8 @@ def load_events(
     ...     load_events([path], column_map={"src": "from", "dst": "to"}).events.height
     1
     """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]  # one path, not a sequence of one-character paths
     if not paths:
         raise OptionError("no input files given")
     from ror_graph.loaders import _common

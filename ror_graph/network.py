@@ -3,8 +3,9 @@ every analysis starts from.
 
 * ``nodes``: ``idx`` (UInt32, 0..n-1) and ``node_id``, sorted by ``node_id``.
 * ``events``: the canonical events with ``ts <= as_of``, in time order, plus ``s``/``d``
-  (UInt32 indices of src/dst), ``intensity`` (kind-weighted value) and ``contribution``
-  (intensity decayed to ``as_of``; see :mod:`strength`).
+  (UInt32 indices of src/dst). :meth:`Network.event_strength` gives each event's
+  ``intensity`` (kind-weighted value) and ``contribution`` (intensity decayed to ``as_of``;
+  see :mod:`strength`) as expressions over these columns.
 * ``relationships``: one row per directed pair (attention direction, src -> dst), sorted by
   ``s, d``: ``src, dst, s, d, n_events, n_<kind>..., weight_sum, first_ts, last_ts, strength,
   answered_rate, answer_latency_h``. ``answered_rate`` is the share of src's events to dst
@@ -128,9 +129,6 @@ class Network:
         events = events.with_columns(s=s, d=d)
         if not _ascending(events["ts"]):
             events = events.sort("ts", maintain_order=True)
-        events = events.with_columns(intensity=strength.intensity(weights)).with_columns(
-            contribution=pl.col("intensity") * strength.decay(cutoff, half)
-        )
         return cls(
             dataset=dataset,
             as_of=cutoff,
@@ -190,6 +188,21 @@ class Network:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def event_strength(self) -> list[pl.Expr]:
+        """Expressions for each event's ``intensity`` (kind weight times value) and
+        ``contribution`` (intensity decayed to ``as_of``), over the ``kind``, ``weight`` and
+        ``ts`` columns of :attr:`events`; the rules are :mod:`ror_graph.strength`'s.
+
+        >>> import polars as pl
+        >>> from ror_graph.model import validate_events
+        >>> raw = pl.DataFrame({"src": ["a"], "dst": ["b"], "kind": ["reply"], "ts": [0]})
+        >>> net = Network.from_dataset(validate_events(raw, source="doc"))
+        >>> net.events.select(net.event_strength()).row(0)  # a reply weighs 3, and is not yet decayed
+        (3.0, 3.0)
+        """
+        intensity = strength.intensity(self.kind_weights)
+        return [intensity.alias("intensity"), (intensity * strength.decay(self.as_of, self.half_life)).alias("contribution")]
 
     @property
     def n(self) -> int:
@@ -306,11 +319,14 @@ class Network:
         rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
         pairs = self.directed_pairs
         rows = self._directed[3]
-        by_pair = ev.select(
-            pl.col("kind").to_physical(), "weight", "intensity", "contribution",
-        ).select(pl.all().gather(pl.Series(p.order)))  # fmt: skip
+        fwd, ts_us = self._pair_time
+        by_pair = (
+            ev.select(pl.col("kind", "weight").gather(pl.Series(p.order)))
+            .with_columns(ts=pl.Series(ts_us).cast(pl.Datetime("us", "UTC")))
+            .select(pl.col("kind").to_physical(), "weight", *self.event_strength())
+        )
         cols = {name: by_pair[name].to_numpy() for name in by_pair.columns}
-        cols["fwd"], cols["ts"] = self._pair_time
+        cols["fwd"], cols["ts"] = fwd, ts_us
         del by_pair
         from ror_graph._pairscan import scan
 

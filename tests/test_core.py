@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from polars.testing import assert_frame_equal
 
 from ror_graph import progress as progress_mod
+from ror_graph import strength
 from ror_graph.cli import main
 from ror_graph.errors import OptionError
 from ror_graph.model import validate_events
@@ -26,8 +27,14 @@ T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 # -- the reference: group-bys and an as-of join, no shared code with the engine ----------------
 
 
+def _with_strength(net: Network) -> pl.DataFrame:
+    """The events with intensity and contribution, from strength.py's rules directly."""
+    intensity = strength.intensity(net.kind_weights)
+    return net.events.with_columns(intensity=intensity, contribution=intensity * strength.decay(net.as_of, net.half_life))
+
+
 def reference_relationships(net: Network) -> pl.DataFrame:
-    ev = net.events
+    ev = _with_strength(net)
     kinds = [k for k in net.kinds_present]
     rel = ev.group_by("s", "d").agg(
         pl.len().cast(pl.UInt32).alias("n_events"),
@@ -52,7 +59,7 @@ def reference_relationships(net: Network) -> pl.DataFrame:
 
 
 def reference_ties(net: Network) -> tuple[pl.DataFrame, pl.DataFrame]:
-    ev = net.events.with_columns(a=pl.min_horizontal("s", "d"), b=pl.max_horizontal("s", "d"))
+    ev = _with_strength(net).with_columns(a=pl.min_horizontal("s", "d"), b=pl.max_horizontal("s", "d"))
     forward = pl.col("s") == pl.col("a")
     ties = ev.group_by("a", "b").agg(
         pl.len().cast(pl.UInt32).alias("n_events"),

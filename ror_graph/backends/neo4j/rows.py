@@ -39,7 +39,7 @@ def relationship_frame(net: Network, *, interactions: bool = True) -> pl.DataFra
         pl.col("ts").dt.epoch("us").alias("event_us"),
         pl.col("kind").cast(pl.String).alias("event_kinds"),
         pl.col("weight").alias("event_weights"),
-        pl.col("intensity").sum().alias("volume"),
+        net.event_strength()[0].sum().alias("volume"),
         pl.col("ts").dt.date().cast(pl.Int32).cast(pl.Int64).unique().sort().alias("active_days"),
     )
     ties = net.ties.select("a", "b", pl.col("strength").alias("tie_strength"), pl.col("volume").alias("tie_volume"))
