@@ -168,7 +168,7 @@ def _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution
             r_lat[row1] = median(lat1, m1) / 3.6e9
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def person_gaps(s, d, ts, n, res_us):
     """Per person (0..n-1): the median gap, in periods of ``res_us``, between the consecutive
     distinct periods in which they had an event with anyone (NaN with one period). ``s``,

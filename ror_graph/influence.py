@@ -76,11 +76,20 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     else:
         p = np.zeros(n)
         p[net.index_of(me)] = 1.0
+    teleport = (1 - damping) * p
+    dangling_at = np.flatnonzero(dangling)
     x = p.copy()
+    change = np.empty(n)
     for _ in range(max_iter):
-        previous = x
-        x = damping * (transition_t @ x + previous[dangling].sum() * p) + (1 - damping) * p
-        if np.abs(x - previous).sum() < tol:
+        # x <- damping * (T x + dangling mass * p) + (1 - damping) p, in place
+        new = transition_t @ x
+        np.multiply(p, x[dangling_at].sum(), out=change)
+        new += change
+        new *= damping
+        new += teleport
+        np.subtract(new, x, out=change)
+        x = new
+        if np.abs(change, out=change).sum() < tol:
             break
     return x / x.sum()
 

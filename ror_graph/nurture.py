@@ -116,16 +116,15 @@ def nurture_next(
     max(50, n/50), which is enough to rank and keeps 10M-event logs under a minute). Pass a precomputed ``reach`` table
     (``node_id, referral_reach``), or ``estimate_reach=False`` to leave reach out.
     """
-    reach_job = None
-    if reach is None and estimate_reach:
-        _ = net.relationships, net.ties  # built here, before the reach estimate reads them from its thread
-        # The reach estimate (numba, releases the GIL) runs beside the scoring below: the same
-        # RR sets and the same answer as in sequence, in less wall time on two or more cores.
-        # PageRank stays on this thread: beside the reach estimate on two cores a third thread is
-        # no faster (both are memory-bound) and raises the peak.
-        pool = ThreadPoolExecutor(1)
-        reach_job = pool.submit(estimated_reach, net, seed=seed)
-        pool.shutdown(wait=False)
+    _ = net.relationships, net.ties  # built here, before the worker thread reads them
+    # The reach estimate and then each person's rhythm (numba, releasing the GIL) run on a
+    # worker thread beside the scoring below: the same answers as in sequence, in less wall
+    # time on two or more cores. PageRank stays on this thread: beside the reach estimate on two
+    # cores a third thread is no faster (both are memory-bound) and raises the peak.
+    pool = ThreadPoolExecutor(1)
+    reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
+    rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
+    pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False)
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
@@ -133,7 +132,10 @@ def nurture_next(
         (pl.col("pagerank").rank(method="max", descending=True) / pl.len()).alias("influence_top_share"),
     )
     value = pl.col("influence_pct")
-    table = _ego_rows(net, ties, me) if me is not None else _community_rows(net, ties)
+    if rhythm_job is None:
+        table = _ego_rows(net, ties, me)
+    else:
+        table = _with_rhythm(net, _community_rows(net, ties), rhythm_job.result())
     if reach_job is not None:
         reach = reach_job.result()
     if reach is not None:
@@ -198,7 +200,8 @@ def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
 
 def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
     """One row per person: their ties' figures aggregated (fade risk weighted by volume), by
-    sums over both ends of every tie and every relationship (``np.bincount``)."""
+    sums over both ends of every tie and every relationship (``np.bincount``); the person's
+    own rhythm comes after, from :func:`_with_rhythm`."""
     n = net.n
     a = ties["a"].to_numpy().astype(np.int64)
     b = ties["b"].to_numpy().astype(np.int64)
@@ -221,6 +224,13 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
 
     last_us = last_seen(events["s"].to_numpy(), events["d"].to_numpy(), events["ts"].dt.epoch("us").to_numpy(),
                         int(net.as_of.timestamp() * 1e6), n)
+    rel = net.relationships
+    s = rel["s"].to_numpy()
+    d = rel["d"].to_numpy()
+    answered = rel["answered_rate"].to_numpy() * rel["n_events"].to_numpy()
+    in_events = np.bincount(d, rel["n_events"].to_numpy().astype(np.float64), minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        responsiveness = np.bincount(d, answered, minlength=n) / in_events
     per_person = pl.DataFrame({
         "idx": net.nodes["idx"],
         "ties_fade_risk": weighted_risk,
@@ -231,35 +241,32 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
         "n_ties": both_ends().astype(np.uint32),
         "n_fading": both_ends(fading).astype(np.uint32),
         "last_interaction": pl.Series(last_us).cast(pl.Datetime("us")).dt.replace_time_zone("UTC").cast(ties.schema["last_ts"]),
+        "out_edges": np.bincount(s, minlength=n).astype(np.uint32),
+        "mutual": np.bincount(s, mutual_mask(net), minlength=n).astype(np.uint32),
+        "in_edges": np.bincount(d, minlength=n).astype(np.uint32),
+        "responsiveness": pl.Series(responsiveness).fill_nan(None),
     })
-    own_risk = silence_risk(pl.col("silence_days"), pl.col("usual_gap_days"))
-    per_person = (
-        per_person.join(_person_rhythm(net), on="idx", how="left")
-        .with_columns(silence_days(net.as_of, pl.col("last_interaction")).alias("silence_days"))
-        .with_columns(((pl.col("ties_fade_risk") + own_risk) / 2).alias("fade_risk"))
-        .with_columns(
-            status_expr(pl.col("fade_risk"), own_risk, pl.col("silence_days") / pl.col("usual_gap_days")).alias("status"),
-        )
-    )
-    rel = net.relationships
-    s = rel["s"].to_numpy()
-    d = rel["d"].to_numpy()
-    answered = rel["answered_rate"].to_numpy() * rel["n_events"].to_numpy()
-    in_events = np.bincount(d, rel["n_events"].to_numpy().astype(np.float64), minlength=n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        responsiveness = np.bincount(d, answered, minlength=n) / in_events
-    per_person = per_person.with_columns(
-        pl.Series("out_edges", np.bincount(s, minlength=n).astype(np.uint32)),
-        pl.Series("mutual", np.bincount(s, mutual_mask(net), minlength=n).astype(np.uint32)),
-        pl.Series("in_edges", np.bincount(d, minlength=n).astype(np.uint32)),
-        pl.Series("responsiveness", responsiveness).fill_nan(None),
-    )
     person_recip = 2 * pl.col("mutual") / (pl.col("out_edges") + pl.col("in_edges"))
     return per_person.with_columns(
         pl.when(pl.col("responsiveness").is_not_null())
         .then((person_recip + pl.col("responsiveness")) / 2)
         .otherwise(person_recip)
         .alias("reciprocity")
+    )
+
+
+def _with_rhythm(net: Network, rows: pl.DataFrame, rhythm: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_community_rows` with each person's ``usual_gap_days`` (``rhythm``, from
+    :func:`_person_rhythm`), ``silence_days``, ``fade_risk`` (the mean of their ties' and their
+    own silence risk) and ``status``."""
+    own_risk = silence_risk(pl.col("silence_days"), pl.col("usual_gap_days"))
+    return (
+        rows.join(rhythm, on="idx", how="left")
+        .with_columns(silence_days(net.as_of, pl.col("last_interaction")).alias("silence_days"))
+        .with_columns(((pl.col("ties_fade_risk") + own_risk) / 2).alias("fade_risk"))
+        .with_columns(
+            status_expr(pl.col("fade_risk"), own_risk, pl.col("silence_days") / pl.col("usual_gap_days")).alias("status"),
+        )
     )
 
 
