@@ -132,9 +132,10 @@ def nurture_next(
         (pl.col("pagerank").rank(method="max", descending=True) / pl.len()).alias("influence_top_share"),
     )
     value = pl.col("influence_pct")
-    if rhythm_job is None:
+    if me is not None:
         table = _ego_rows(net, ties, me)
     else:
+        assert rhythm_job is not None
         table = _with_rhythm(net, _community_rows(net, ties), rhythm_job.result())
     if reach_job is not None:
         reach = reach_job.result()
