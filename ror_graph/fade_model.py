@@ -148,6 +148,8 @@ CORE_FEATURES = ("log_active_days", "log_silence", "log_decayed", "log_end_silen
 DEFAULT_FEATURES = CORE_FEATURES + ("log_age", "log_mean_gap", "balance")
 #: Fewer silent (or non-silent) training rows than this: use the prior.
 MIN_CLASS = 20
+#: Ties scored at a time when only ``p_silent`` is kept: the figures of 500k ties take ~45 MB.
+_SCORE_CHUNK = 500_000
 _PRIME = 2_147_483_647  # 2^31 - 1
 _PAIR = 2**31  # pair key = a * 2^31 + b (vertex indices < 2^31)
 PRIOR_FILE = "fade_prior.json"
@@ -232,11 +234,13 @@ def subsample_hash(a: pl.Expr, b: pl.Expr, k: pl.Expr | int) -> pl.Expr:
 # -- features -----------------------------------------------------------------------------------
 
 
-def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = None) -> pl.DataFrame:
+def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = None,
+                seen: np.ndarray | None = None) -> pl.DataFrame:
     """The raw figures of each tie (all, or the tie rows ``ties``) at T_k = as_of - k * step:
     ``a, b, n, n_ab, first, last, dec, days, seen_a, seen_b, talked``
-    (:func:`ror_graph._fadescan.pair_figures`, one pass over the events in pair order)."""
-    from ror_graph._fadescan import last_seen, pair_figures
+    (:func:`ror_graph._fadescan.pair_figures`, one pass over the events in pair order).
+    ``seen``: :func:`_last_seen_at` T_k, when the caller already has it."""
+    from ror_graph._fadescan import pair_figures
 
     as_of_us = int(net.as_of.timestamp() * 1e6)
     res_us = int(net.resolution.total_seconds() * 1e6)
@@ -246,14 +250,21 @@ def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = No
     rows = np.arange(order.a.size, dtype=np.int64) if ties is None else ties
     n, n_ab, first, last, dec, days, talked = pair_figures(
         rows, order.starts, fwd, ts, period_off, periods, as_of_us, step_us, res_us, k)
-    events = net.events
-    seen = last_seen(events["s"].to_numpy(), events["d"].to_numpy(), events["ts"].dt.epoch("us").to_numpy(),
-                     as_of_us - k * step_us, net.n)
+    if seen is None:
+        seen = _last_seen_at(net, as_of_us - k * step_us)
     a, b = order.a[rows], order.b[rows]
     return pl.DataFrame({
         "a": a.astype(np.int64), "b": b.astype(np.int64), "n": n, "n_ab": n_ab, "first": first, "last": last,
         "dec": dec, "days": days, "seen_a": seen[a], "seen_b": seen[b], "talked": talked,
     })
+
+
+def _last_seen_at(net: Network, t_us: int) -> np.ndarray:
+    """Each person's last event with anyone at or before ``t_us`` (epoch microseconds; -1: none)."""
+    from ror_graph._fadescan import last_seen
+
+    events = net.events
+    return last_seen(events["s"].to_numpy(), events["d"].to_numpy(), events["ts"].dt.epoch("us").to_numpy(), t_us, net.n)
 
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
@@ -450,11 +461,16 @@ def fade_probabilities(
     model = model_from_rows(rows, info, features=features, l2=l2, step_days=step_days, horizon_days=horizon_days,
                             started=started)
     step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))
-    figures = _figures_at(net, 0, step_us)
     if not keep_features:
-        chunked = _features_from(figures.lazy(), 0, step_us, as_of_us, model.feature_names)
-        return model, chunked.select(model.predict_expr().alias("p_silent")).collect(engine="streaming")
-    feats = _features_from(figures, 0, step_us, as_of_us, model.feature_names)
+        seen = _last_seen_at(net, as_of_us)
+        n_ties = net.ties.height
+        parts = [
+            _features_from(_figures_at(net, 0, step_us, np.arange(start, min(start + _SCORE_CHUNK, n_ties)), seen),
+                           0, step_us, as_of_us, model.feature_names).select(model.predict_expr().alias("p_silent"))
+            for start in range(0, n_ties, _SCORE_CHUNK)
+        ]
+        return model, pl.concat(parts) if parts else pl.DataFrame(schema={"p_silent": pl.Float64})
+    feats = _features_from(_figures_at(net, 0, step_us), 0, step_us, as_of_us, model.feature_names)
     return model, feats.with_columns(model.predict_expr().alias("p_silent"))
 
 

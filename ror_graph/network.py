@@ -93,7 +93,7 @@ class Network:
     resolution: timedelta
     nodes: pl.DataFrame
     events: pl.DataFrame
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dataset(
@@ -188,6 +188,10 @@ class Network:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def cached_result(self, key: Any) -> Any:
+        """What :meth:`cached` holds for ``key``, or None when nothing was computed yet."""
+        return self._cache.get(key)
 
     def event_strength(self) -> list[pl.Expr]:
         """Expressions for each event's ``intensity`` (kind weight times value) and

@@ -48,7 +48,7 @@ import numpy as np
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.fading import FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores
+from ror_graph.fading import FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores, tie_status
 from ror_graph.influence import pagerank
 from ror_graph.network import Network
 from ror_graph.reciprocity import mutual_mask
@@ -125,7 +125,7 @@ def nurture_next(
     reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
     rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
     pool.shutdown(wait=False)
-    ties = tie_fade_scores(net, fade, bridges=False)
+    ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
         _percentile(pl.col("pagerank")).alias("influence_pct"),

@@ -12,7 +12,7 @@ import pytest
 
 from ror_graph import fade_model
 from ror_graph.backtest import brier, reliability, roc_auc
-from ror_graph.fading import FadeParams, fade_model as model_of, fading_ties, tie_fade_scores
+from ror_graph.fading import FadeParams, fade_model as model_of, fading_ties, tie_fade_scores, tie_status
 from ror_graph.model import validate_events
 from ror_graph.network import Network
 
@@ -265,3 +265,24 @@ def test_one_pass_figures_equal_the_group_by_formulation(k):
     # can move one rounding by one unit (2^-40) per event.
     assert got.drop("dec").rows() == expected.drop("dec").rows()
     assert ((got["dec"] - expected["dec"]).abs() <= got["n"]).all()
+
+
+def test_tie_status_is_the_fade_risk_and_status_of_tie_fade_scores():
+    rows = _community(pairs=80)
+    full = tie_fade_scores(_net(rows), bridges=False)
+    lean = tie_status(_net(rows))
+    assert lean.columns == _net(rows).ties.columns + ["fade_risk", "status"]
+    assert lean.select("a", "b", "fade_risk", "status").equals(full.select("a", "b", "fade_risk", "status"))
+    assert full["status"].n_unique() > 1
+    net = _net(rows)
+    tie_fade_scores(net, bridges=False)
+    assert tie_status(net).select("fade_risk", "status").equals(full.select("fade_risk", "status"))  # from the cache
+
+
+def test_p_silent_scored_in_chunks_equals_all_at_once(monkeypatch):
+    net = _net(_community(pairs=80))
+    _, whole = fade_model.fade_probabilities(net, 30.0, keep_features=True)
+    monkeypatch.setattr(fade_model, "_SCORE_CHUNK", 7)
+    _, chunked = fade_model.fade_probabilities(net, 30.0, keep_features=False)
+    assert net.ties.height > 3 * 7
+    assert chunked["p_silent"].to_list() == whole["p_silent"].to_list()
