@@ -153,15 +153,15 @@ def nurture_next(
     ).with_columns((pl.col("worth") * pl.col("urgency")).alias("priority"))
     table = net.names(table, "idx", "node_id")
     table = table.with_columns(_reason(ego=me is not None, with_reach=reach is not None).alias("reason"))
-    table = table.sort(["priority", "node_id"], descending=[True, False]).with_row_index("rank", offset=1)
     columns = [
-        "rank", "node_id", "priority", "fade_risk", "reason", "value", "bond", "reciprocity",
+        "node_id", "priority", "fade_risk", "reason", "value", "bond", "reciprocity",
         "worth", "urgency", "influence_top_share", "status", "n_events", "n_give", "n_get",
         "last_interaction", "silence_days", "usual_gap_days",
     ]
     if reach is not None:
         columns.append("referral_reach")
-    return table.select(columns)
+    # Only the listed columns are sorted (node ids are unique, so the order is total).
+    return table.select(columns).sort(["priority", "node_id"], descending=[True, False]).with_row_index("rank", offset=1)
 
 
 def estimated_reach(net: Network, *, seed: int = 0) -> pl.DataFrame:
