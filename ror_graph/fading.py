@@ -170,8 +170,8 @@ def tie_fade_scores(net: Network, params: FadeParams = FadeParams(), *, bridges:
 
 def tie_status(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
     """``net.ties`` with each tie's ``fade_risk`` and ``status`` only: the figures of
-    :func:`tie_fade_scores` that the community nurture list needs, without holding the rhythm
-    evidence of every tie (about 0.5 GB at 5M ties). Cached like it.
+    :func:`tie_fade_scores` that the community nurture list needs, without building and holding
+    the rhythm evidence of every tie (about 0.5 GB at 5M ties). Cached like it.
 
     >>> from ror_graph.api import example_events, read
     >>> tie_status(read(example_events())).columns[-2:]
@@ -180,14 +180,20 @@ def tie_status(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
     def lean() -> pl.DataFrame:
         scored = net.cached_result(("tie_scores", params))
         if scored is None:
-            scored = _score_ties(net, params)
+            scored = _scored(net, params).select("fade_risk", "status").collect()
         return net.ties.with_columns(scored["fade_risk"], scored["status"])
 
     return net.cached(("tie_status", params), lean)
 
 
 def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
-    _, probs = _fitted(net, params)  # one row per tie, in the ties' (a, b) order; fitted first, before the columns below
+    return _scored(net, params).collect()
+
+
+def _scored(net: Network, params: FadeParams) -> pl.LazyFrame:
+    """The ties with their fade risk, status and rhythm evidence, as a query: a caller that
+    selects some columns computes only what those need."""
+    _, probs = _fitted(net, params)  # one row per tie, in the ties' (a, b) order; fitted before the columns below
     ties = net.ties
     res_days = net.resolution.total_seconds() / 86400
     as_of_us = int(net.as_of.timestamp() * 1e6)
@@ -199,21 +205,23 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
     shrunk = ((n_gaps * own + params.prior_gaps * math.log(prior_gap)) / (n_gaps + params.prior_gaps)).exp()
     if params.prior_gaps <= 0:
         shrunk = pl.when(n_gaps > 0).then(own.exp()).otherwise(prior_gap)
-    scored = ties.with_columns(
-        pl.col("usual_gap_days").alias("own_gap_days"),
-        shrunk.alias("usual_gap_days"),
-        silence_days(net.as_of, pl.col("last_ts")).alias("silence_days"),
-    )
     # Recent activity: active periods inside the last `recent_gaps` usual gaps.
-    window = (params.recent_gaps * pl.col("usual_gap_days")).clip(lower_bound=res_days)
-    scored = scored.with_columns(window.alias("recent_window_days"))
+    window = (params.recent_gaps * shrunk).clip(lower_bound=res_days)
+    window_days = ties.select(window.alias("recent_window_days")).to_series()
     res_us = net.resolution.total_seconds() * 1e6
-    cut_period = ((as_of_us - scored["recent_window_days"].to_numpy() * US_PER_DAY) / res_us)
+    cut_period = ((as_of_us - window_days.to_numpy() * US_PER_DAY) / res_us)
     per_tie = ties["active_periods"].to_numpy().astype(np.int64)
     tie_of_period = np.repeat(np.arange(ties.height), per_tie)
     recent_mask = (net.tie_periods + 1).astype(np.float64) > cut_period[tie_of_period]
     recent = np.bincount(tie_of_period[recent_mask], minlength=ties.height).astype(np.uint32)
-    scored = scored.with_columns(pl.Series("recent_periods", recent))
+    del tie_of_period, recent_mask, cut_period
+    scored = ties.lazy().with_columns(
+        pl.col("usual_gap_days").alias("own_gap_days"),
+        shrunk.alias("usual_gap_days"),
+        silence_days(net.as_of, pl.col("last_ts")).alias("silence_days"),
+        window_days,
+        pl.Series("recent_periods", recent),
+    )
     earlier_span = (as_of_us - pl.col("recent_window_days") * US_PER_DAY - pl.col("first_ts").dt.epoch("us")) / US_PER_DAY
     earlier_rate = pl.when(earlier_span > 0).then(
         (pl.col("active_periods") - pl.col("recent_periods")).cast(pl.Float64) / earlier_span
