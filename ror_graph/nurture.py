@@ -152,7 +152,6 @@ def nurture_next(
         (weights.floor + (1 - weights.floor) * pl.col("fade_risk")).alias("urgency"),
     ).with_columns((pl.col("worth") * pl.col("urgency")).alias("priority"))
     table = net.names(table, "idx", "node_id")
-    table = table.with_columns(_reason(ego=me is not None, with_reach=reach is not None).alias("reason"))
     columns = [
         "node_id", "priority", "fade_risk", "reason", "value", "bond", "reciprocity",
         "worth", "urgency", "influence_top_share", "status", "n_events", "n_give", "n_get",
@@ -160,8 +159,12 @@ def nurture_next(
     ]
     if reach is not None:
         columns.append("referral_reach")
-    # Only the listed columns are sorted (node ids are unique, so the order is total).
-    return table.select(columns).sort(["priority", "node_id"], descending=[True, False]).with_row_index("rank", offset=1)
+    # Sorted with only the columns it returns and those the reason is written from; the reason
+    # text is written after the sort (node ids are unique, so the order is total).
+    reason = _reason(ego=me is not None, with_reach=reach is not None).alias("reason")
+    kept = [c for c in table.columns if c in columns or c in reason.meta.root_names()]
+    table = table.select(kept).sort(["priority", "node_id"], descending=[True, False])
+    return table.with_columns(reason).select(columns).with_row_index("rank", offset=1)
 
 
 def estimated_reach(net: Network, *, seed: int = 0) -> pl.DataFrame:
