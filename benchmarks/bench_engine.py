@@ -37,6 +37,7 @@ import gc
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -123,6 +124,22 @@ def run_cli(args: list[str], repeats: int, command: list[str] | None = None) -> 
         peaks.append(usage.ru_maxrss * 1024)  # KiB on Linux
         log(f"  run {i + 1}/{repeats}: {wall:.2f} s wall, {cpus[-1]:.2f} s CPU, peak {usage.ru_maxrss / 1024**2:.2f} GiB")
     return {"wall_s": median(walls), "cpu_s": median(cpus), "peak_bytes": max(peaks), "runs": walls}
+
+
+def run_interleaved(args: list[str], repeats: int, command: list[str] | None, baseline: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`run_cli` of ``baseline`` and of ``command``, one run of each in turn, so both
+    see the same machine load; returns (this command's, the baseline's) medians."""
+    mine, base = [], []
+    for i in range(repeats):
+        log(f"  round {i + 1}/{repeats}: baseline, then this checkout")
+        base.append(run_cli(args, 1, baseline))
+        mine.append(run_cli(args, 1, command))
+
+    def merged(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"wall_s": median([r["wall_s"] for r in runs]), "cpu_s": median([r["cpu_s"] for r in runs]),
+                "peak_bytes": max(r["peak_bytes"] for r in runs), "runs": [r["wall_s"] for r in runs]}
+
+    return merged(mine), merged(base)
 
 
 def e2e_args(command: str, path: Path, out_dir: str) -> list[str]:
@@ -445,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-networkx", action="store_true", help="skip networkx")
     parser.add_argument("--ror-command", help="measure this command instead of `ror` (e.g. an older checkout's)")
     parser.add_argument("--label", default="", help="suffix of the results file name (e.g. before)")
+    parser.add_argument("--baseline", help="with --scaling: also run this command (e.g. an older checkout's), "
+                        "alternating with this checkout run by run, and report both with their ratio")
     args = parser.parse_args(argv)
     repeats = max(1, args.repeats)
     results: dict[str, Any] = {
@@ -609,7 +628,10 @@ def scaling(args, results: dict[str, Any], command: list[str] | None, repeats: i
     """End to end only (``ror stats``, ``ror nurture``) for each size: wall, CPU, peak RSS."""
     sizes = [synth.ALIASES.get(x.strip(), x.strip()) for x in args.scaling.split(",") if x.strip()]
     who = f" ({' '.join(command)})" if command else ""
-    rows, data = [], {}
+    baseline = shlex.split(args.baseline) if args.baseline else None
+    rows: list[list[str]] = []
+    vs_rows: list[list[str]] = []
+    data: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             n_events, n_people = synth.size_of(size)
@@ -618,7 +640,16 @@ def scaling(args, results: dict[str, Any], command: list[str] | None, repeats: i
                 log(f"{size} {args.density}: ror {cmd}")
                 load0 = os.getloadavg()[0]
                 runs = 1 if n_events >= 30_000_000 else repeats
-                e2e = run_cli(e2e_args(cmd, paths["parquet"], tmp), runs, command)
+                if baseline:
+                    e2e, base = run_interleaved(e2e_args(cmd, paths["parquet"], tmp), runs, command, baseline)
+                    data[f"{size}_{cmd}_baseline"] = base
+                    vs_rows.append([size, f"ror {cmd}", str(runs), f"{fmt_s(base['wall_s'])} -> {fmt_s(e2e['wall_s'])}",
+                                    ratio(e2e["wall_s"], base["wall_s"]), f"{fmt_s(base['cpu_s'])} -> {fmt_s(e2e['cpu_s'])}",
+                                    ratio(e2e["cpu_s"], base["cpu_s"]),
+                                    f"{fmt_gib(base['peak_bytes'])} -> {fmt_gib(e2e['peak_bytes'])}",
+                                    ratio(e2e["peak_bytes"], base["peak_bytes"])])
+                else:
+                    e2e = run_cli(e2e_args(cmd, paths["parquet"], tmp), runs, command)
                 e2e["load"] = (load0, os.getloadavg()[0])
                 data[f"{size}_{cmd}"] = e2e
                 rows.append([size, f"{n_events:,}", f"ror {cmd}", str(runs), fmt_s(e2e["wall_s"]), fmt_s(e2e["cpu_s"]),
@@ -630,6 +661,13 @@ def scaling(args, results: dict[str, Any], command: list[str] | None, repeats: i
                         f"## End to end on synthetic {args.density} logs (Parquet)")]
     report.append(f"\nstats = `ror stats EVENTS.parquet`; nurture = `ror nurture EVENTS.parquet --as-of {AS_OF} -o OUT.csv` "
                   "(with referral reach).")
+    if baseline:
+        results["baseline"] = args.baseline
+        report.append(table(["size", "command", "rounds", "wall s: baseline -> this", "wall ratio", "CPU s",
+                             "CPU ratio", "peak GiB", "peak ratio"], vs_rows,
+                            f"\n## Against the baseline `{args.baseline}`, run for run in turn"))
+        report.append("\nEach round runs the baseline, then this checkout, on the same file; the medians (peaks: the "
+                      "largest) of the rounds, and this checkout's figure divided by the baseline's.")
     suffix = f"_{args.label}" if args.label else ""
     return finish(args, results, f"Engine scaling, {args.density} logs{who}", report, f"engine_scaling_{args.density}{suffix}")
 
