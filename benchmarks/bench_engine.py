@@ -142,6 +142,23 @@ def run_interleaved(args: list[str], repeats: int, command: list[str] | None, ba
     return merged(mine), merged(base)
 
 
+def checkout_commits(command: list[str]) -> dict[str, str]:
+    """The git commit of every folder in ``command`` that is a git checkout (e.g. a baseline's
+    ``PYTHONPATH=/work/base``), so the report says what the baseline was."""
+    found = {}
+    for word in command:
+        if "/" not in word:
+            continue
+        folder = Path(word.split("=", 1)[-1])
+        folder = folder if folder.is_dir() else folder.parent
+        if str(folder) in found or not (folder / ".git").exists():
+            continue
+        head = subprocess.run(["git", "-C", str(folder), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        if head.returncode == 0:
+            found[str(folder)] = head.stdout.strip()
+    return found
+
+
 def e2e_args(command: str, path: Path, out_dir: str) -> list[str]:
     """The end-to-end command lines measured: ``ror stats FILE`` and ``ror nurture FILE
     --as-of 2025-01-01 -o OUT.csv`` (with referral reach, as by default)."""
@@ -663,9 +680,12 @@ def scaling(args, results: dict[str, Any], command: list[str] | None, repeats: i
                   "(with referral reach).")
     if baseline:
         results["baseline"] = args.baseline
+        results["baseline_commits"] = checkout_commits(baseline)
         report.append(table(["size", "command", "rounds", "wall s: baseline -> this", "wall ratio", "CPU s",
                              "CPU ratio", "peak GiB", "peak ratio"], vs_rows,
                             f"\n## Against the baseline `{args.baseline}`, run for run in turn"))
+        for path, commit in results["baseline_commits"].items():
+            report.append(f"\n{path} is a checkout of commit {commit}.")
         report.append("\nEach round runs the baseline, then this checkout, on the same file; the medians (peaks: the "
                       "largest) of the rounds, and this checkout's figure divided by the baseline's.")
     suffix = f"_{args.label}" if args.label else ""
