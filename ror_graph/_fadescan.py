@@ -65,7 +65,7 @@ def pair_figures(ties, starts, fwd, ts, period_off, periods, as_of_us, step_us, 
     return n, n_ab, first, last, dec, days, talked
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def last_seen(s, d, ts, t_k, n_nodes):
     """Each person's last event with anyone at or before ``t_k`` (events in time order;
     -1 for nobody)."""

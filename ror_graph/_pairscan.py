@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "mutual_pairs"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "counting_rank", "pair_runs", "mutual_pairs"]
 
 
 @numba.njit(cache=True)
@@ -37,9 +37,9 @@ def median(buf: np.ndarray, m: int) -> float:
 
 
 @numba.njit(cache=True, parallel=True)
-def scan(starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
+def scan(starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
     """One pass over the events in (pair, time) order (every array is in that order; ``fwd``:
-    the event goes from a to b). Per directed pair, in tie order (row ``rel_off[t] + x``, x = 0
+    the event goes from a to b). Per directed pair, at row ``rel_pos[rel_off[t] + x]`` (x = 0
     for a -> b when the tie has such events, then b -> a): counts, sums, first/last
     times and answers (the first event back at or after each event, within ``window_us``);
     per tie: strengths, volume, kinds, active periods and the median gap between them (in
@@ -73,7 +73,7 @@ def scan(starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, 
         lat0 = np.empty(longest, np.int64)
         lat1 = np.empty(longest, np.int64)
         for t in range(t0, t1):
-            _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+            _scan_tie(t, starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
                       r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
                       t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1)  # fmt: skip
     periods = np.empty(t_periods.sum(), np.int64)
@@ -87,7 +87,7 @@ def scan(starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, 
 
 
 @numba.njit(cache=True)
-def _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+def _scan_tie(t, starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
               r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
               t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1):  # fmt: skip
     """One tie of :func:`scan`: its relationships' rows, its own figures, its periods."""
@@ -97,9 +97,9 @@ def _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution
         n0 += fwd[i]
     row0, row1 = -1, -1
     if n0 > 0:
-        row0 = rel_off[t]
+        row0 = rel_pos[rel_off[t]]
     if n0 < hi - lo:
-        row1 = rel_off[t] + (1 if n0 > 0 else 0)
+        row1 = rel_pos[rel_off[t] + (1 if n0 > 0 else 0)]
     mask = 0
     n_gaps = 0
     last_period = 0
@@ -262,6 +262,22 @@ def _merge_walk(s, d, rs, rd):
         if j < rs.size and rs[j] == s[i] and rd[j] == d[i]:
             found[i] = True
     return found
+
+
+@numba.njit(cache=True)
+def counting_rank(keys, n):
+    """Where each row goes when ``keys`` (values 0..n-1) are sorted stably: the inverse of
+    :func:`counting_order`, by one counting-sort pass."""
+    start = np.zeros(n + 1, np.int64)
+    for i in range(keys.size):
+        start[keys[i] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    rank = np.empty(keys.size, np.int64)
+    for i in range(keys.size):
+        rank[i] = start[keys[i]]
+        start[keys[i]] += 1
+    return rank
 
 
 def counting_order(keys: np.ndarray, n: int) -> np.ndarray:

@@ -25,8 +25,8 @@ How it is computed: the events are sorted once by (unordered pair, time) (:attr:
 a stable sort of the time-ordered events by the pair key), and one pass over that order
 (:func:`ror_graph._pairscan.scan`, compiled with numba) fills relationships, ties and
 active periods; answers are found in the same pass, walking each pair's events back in time.
-The pass writes relationships in tie order; one gather puts them in (s, d) order
-(:attr:`_directed`). Graphs for scipy and igraph are built from the index columns as numpy
+The pass writes each relationship straight to its row in (s, d) order (:attr:`_directed`
+says which). Graphs for scipy and igraph are built from the index columns as numpy
 arrays.
 
 Example
@@ -259,13 +259,13 @@ class Network:
 
     @cached_property
     def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The relationships sorted by (s, d): ``s``, ``d``, ``mutual`` and ``rows``, the
-        position of each in tie order (a tie's a -> b row, then its b -> a row).
+        """The relationships sorted by (s, d): ``s``, ``d``, ``mutual`` and ``position``, the
+        row in that order of each relationship in tie order (a tie's a -> b, then its b -> a).
 
         One stable counting sort by s of the tie-order rows is enough: within a person's
         bucket come first their b -> a rows (ties (a, s), ascending a), then their a -> b rows
         (ties (s, b), ascending b), so d ascends."""
-        from ror_graph._pairscan import counting_order
+        from ror_graph._pairscan import counting_rank
 
         p = self._by_pair
         ab, ba = p.n_ab > 0, p.n_ba > 0
@@ -276,9 +276,11 @@ class Network:
         src[first_row[ab]], dst[first_row[ab]] = p.a[ab], p.b[ab]
         second = first_row[ba] + ab[ba]
         src[second], dst[second] = p.b[ba], p.a[ba]
-        rows = counting_order(src, self.n)
-        mutual = np.repeat(ab & ba, rel_rows)[rows]
-        return src[rows], dst[rows], mutual, rows
+        position = counting_rank(src, max(self.n, 1))
+        sorted_src, sorted_dst, mutual = np.empty_like(src), np.empty_like(dst), np.empty(src.size, np.bool_)
+        sorted_src[position], sorted_dst[position] = src, dst
+        mutual[position] = np.repeat(ab & ba, rel_rows)
+        return sorted_src, sorted_dst, mutual, position
 
     @cached_property
     def directed_pairs(self) -> pl.DataFrame:
@@ -322,7 +324,7 @@ class Network:
         rel_rows = (p.n_ab > 0).astype(np.int64) + (p.n_ba > 0).astype(np.int64)
         rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
         pairs = self.directed_pairs
-        rows = self._directed[3]
+        position = self._directed[3]
         fwd, ts_us = self._pair_time
         by_pair = (
             ev.select(pl.col("kind", "weight").gather(pl.Series(p.order)))
@@ -336,13 +338,13 @@ class Network:
 
         (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
          t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods) = scan(
-            p.starts, rel_off, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
+            p.starts, rel_off, position, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
             cols["contribution"], slot, len(kinds), res_us, window_us,
         )  # fmt: skip
         ts = cols["ts"]
         del cols
         names = self.nodes["node_id"]
-        in_tie_order = pl.DataFrame(
+        figures = pl.DataFrame(
             {
                 "n_events": r_n,
                 **{f"n_{k}": r_kind[i] for i, k in enumerate(kinds)},
@@ -358,13 +360,13 @@ class Network:
         rel = pl.concat(
             [
                 pl.DataFrame({"src": names.gather(pairs["s"]), "dst": names.gather(pairs["d"]), "s": pairs["s"], "d": pairs["d"]}),
-                in_tie_order.select(pl.all().gather(pl.Series(rows, dtype=pl.UInt32))),
+                figures,
             ],
             how="horizontal",
         ).with_columns(
             _timestamps_expr("first_ts"), _timestamps_expr("last_ts"), pl.col("answer_latency_h").fill_nan(None)
         )
-        del in_tie_order
+        del figures
         first_pos = p.starts[:-1]
         last_pos = p.starts[1:] - 1
         ties = pl.DataFrame(

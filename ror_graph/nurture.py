@@ -116,14 +116,15 @@ def nurture_next(
     max(50, n/50), which is enough to rank and keeps 10M-event logs under a minute). Pass a precomputed ``reach`` table
     (``node_id, referral_reach``), or ``estimate_reach=False`` to leave reach out.
     """
-    _ = net.relationships, net.ties  # built here, before the worker thread reads them
-    # The reach estimate and then each person's rhythm (numba, releasing the GIL) run on a
-    # worker thread beside the scoring below: the same answers as in sequence, in less wall
+    # A worker thread finds each person's rhythm (from the events alone) while this thread
+    # builds the relationships and ties, then estimates the referral reach beside the scoring
+    # below (numba and polars release the GIL): the same answers as in sequence, in less wall
     # time on two or more cores. PageRank stays on this thread: beside the reach estimate on two
     # cores a third thread is no faster (both are memory-bound) and raises the peak.
     pool = ThreadPoolExecutor(1)
-    reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
     rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
+    _ = net.relationships, net.ties  # built here, before the reach estimate reads them
+    reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
     pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
@@ -205,7 +206,7 @@ def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
 def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
     """One row per person: their ties' figures aggregated (fade risk weighted by volume), by
     sums over both ends of every tie and every relationship (``np.bincount``); the person's
-    own rhythm comes after, from :func:`_with_rhythm`."""
+    own rhythm and last interaction come after, from :func:`_with_rhythm`."""
     n = net.n
     a = ties["a"].to_numpy().astype(np.int64)
     b = ties["b"].to_numpy().astype(np.int64)
@@ -223,11 +224,6 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         weighted_risk = both_ends(ties["fade_risk"].to_numpy() * volume) / volume_sum
     weighted_risk[np.isnan(weighted_risk)] = 0.0
-    events = net.events
-    from ror_graph._fadescan import last_seen
-
-    last_us = last_seen(events["s"].to_numpy(), events["d"].to_numpy(), events["ts"].dt.epoch("us").to_numpy(),
-                        int(net.as_of.timestamp() * 1e6), n)
     rel = net.relationships
     s = rel["s"].to_numpy()
     d = rel["d"].to_numpy()
@@ -244,7 +240,6 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
         "n_events": both_ends(ties["n_events"].to_numpy().astype(np.float64)).astype(np.int64),
         "n_ties": both_ends().astype(np.uint32),
         "n_fading": both_ends(fading).astype(np.uint32),
-        "last_interaction": pl.Series(last_us).cast(pl.Datetime("us")).dt.replace_time_zone("UTC").cast(ties.schema["last_ts"]),
         "out_edges": np.bincount(s, minlength=n).astype(np.uint32),
         "mutual": np.bincount(s, mutual_mask(net), minlength=n).astype(np.uint32),
         "in_edges": np.bincount(d, minlength=n).astype(np.uint32),
@@ -275,15 +270,23 @@ def _with_rhythm(net: Network, rows: pl.DataFrame, rhythm: pl.DataFrame) -> pl.D
 
 
 def _person_rhythm(net: Network) -> pl.DataFrame:
-    """Per person: ``usual_gap_days``, the median gap between the periods (days) in which they
-    interacted with anyone; people active in one period get the community's median."""
+    """Per person, from the events alone: ``usual_gap_days``, the median gap between the
+    periods (days) in which they interacted with anyone (people active in one period get the
+    community's median), and ``last_interaction``, their last event with anyone."""
+    from ror_graph._fadescan import last_seen
     from ror_graph._pairscan import person_gaps
 
     res_us = int(net.resolution.total_seconds() * 1e6)
     res_days = net.resolution.total_seconds() / 86400
     ev = net.events
-    gaps = person_gaps(ev["s"].to_numpy(), ev["d"].to_numpy(), ev["ts"].dt.epoch("us").to_numpy(), net.n, res_us)
-    out = net.nodes.select("idx", (pl.Series(gaps).fill_nan(None) * res_days).alias("usual_gap_days"))
+    s, d, ts = ev["s"].to_numpy(), ev["d"].to_numpy(), ev["ts"].dt.epoch("us").to_numpy()
+    gaps = person_gaps(s, d, ts, net.n, res_us)
+    last_us = last_seen(s, d, ts, int(net.as_of.timestamp() * 1e6), net.n)
+    out = net.nodes.select(
+        "idx",
+        (pl.Series(gaps).fill_nan(None) * res_days).alias("usual_gap_days"),
+        pl.Series("last_interaction", last_us).cast(pl.Datetime("us")).dt.replace_time_zone("UTC").cast(ev.schema["ts"]),
+    )
     prior = out["usual_gap_days"].median()
     return out.with_columns(pl.col("usual_gap_days").fill_null(prior if prior is not None else 7.0).clip(lower_bound=res_days))
 
