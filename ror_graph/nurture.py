@@ -127,24 +127,26 @@ def nurture_next(
     reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
     pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
+    table = _ego_rows(net, ties, me) if me is not None else _community_rows(net, ties)
+    del ties
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
         _percentile(pl.col("pagerank")).alias("influence_pct"),
         (pl.col("pagerank").rank(method="max", descending=True) / pl.len()).alias("influence_top_share"),
     )
     value = pl.col("influence_pct")
-    if me is not None:
-        table = _ego_rows(net, ties, me)
-    else:
-        assert rhythm_job is not None
-        table = _with_rhythm(net, _community_rows(net, ties), rhythm_job.result())
+    if rhythm_job is not None:
+        table = _with_rhythm(net, table, rhythm_job.result())
     if reach_job is not None:
         reach = reach_job.result()
     if reach is not None:
         people = people.join(reach.select("node_id", "referral_reach"), on="node_id", how="left")
         value = (value + _percentile(pl.col("referral_reach").fill_null(0.0))) / 2
     people = people.with_columns(value.alias("value"))
-    table = table.join(people.drop("node_id"), on="idx", how="left")
+    if me is None:  # one row per person in index order, like people: side by side, no join
+        table = table.hstack(people.drop("idx").get_columns())
+    else:
+        table = net.names(table.join(people.drop("node_id"), on="idx", how="left"), "idx", "node_id")
     table = table.with_columns(_percentile(pl.col("volume")).alias("bond"))
     total = weights.value + weights.bond + weights.reciprocity
     worth = (weights.value * pl.col("value") + weights.bond * pl.col("bond") + weights.reciprocity * pl.col("reciprocity")) / total
@@ -152,7 +154,6 @@ def nurture_next(
         worth.alias("worth"),
         (weights.floor + (1 - weights.floor) * pl.col("fade_risk")).alias("urgency"),
     ).with_columns((pl.col("worth") * pl.col("urgency")).alias("priority"))
-    table = net.names(table, "idx", "node_id")
     columns = [
         "node_id", "priority", "fade_risk", "reason", "value", "bond", "reciprocity",
         "worth", "urgency", "influence_top_share", "status", "n_events", "n_give", "n_get",
@@ -260,7 +261,7 @@ def _with_rhythm(net: Network, rows: pl.DataFrame, rhythm: pl.DataFrame) -> pl.D
     own silence risk) and ``status``."""
     own_risk = silence_risk(pl.col("silence_days"), pl.col("usual_gap_days"))
     return (
-        rows.join(rhythm, on="idx", how="left")
+        rows.hstack(rhythm.drop("idx").get_columns())  # both one row per person, in index order
         .with_columns(silence_days(net.as_of, pl.col("last_interaction")).alias("silence_days"))
         .with_columns(((pl.col("ties_fade_risk") + own_risk) / 2).alias("fade_risk"))
         .with_columns(
