@@ -6,9 +6,11 @@ every analysis starts from.
   (UInt32 indices of src/dst). :meth:`Network.event_strength` gives each event's
   ``intensity`` (kind-weighted value) and ``contribution`` (intensity decayed to ``as_of``;
   see :mod:`strength`) as expressions over these columns.
-* ``relationships``: one row per directed pair (attention direction, src -> dst), sorted by
-  ``s, d``: ``src, dst, s, d, n_events, n_<kind>..., weight_sum, first_ts, last_ts, strength,
-  answered_rate, answer_latency_h``. ``answered_rate`` is the share of src's events to dst
+* ``edges``: one row per directed pair (attention direction, s -> d), sorted by ``s, d``:
+  ``s, d, n_events, n_<kind>..., weight_sum, first_ts, last_ts, strength, answered_rate,
+  answer_latency_h``; what the analyses read.
+* ``relationships``: ``edges`` with the people's ids in front: ``src, dst, s, d, ...`` (the
+  ids are added on first use; at ten million events they take more memory than two figures). ``answered_rate`` is the share of src's events to dst
   that dst answered (the first event dst -> src at or after it) within ``reply_window``;
   ``answer_latency_h`` is the median hours until that answer.
 * ``ties``: one row per unordered pair ``a < b`` (by index), sorted by ``a, b``: ``n_events,
@@ -18,7 +20,7 @@ every analysis starts from.
   intensity: what was built.
 * ``active_periods``: distinct ``a, b, period`` with an event either way, sorted (built on
   request; the analyses read ``tie_periods``, its ``period`` column, kept from the pair scan).
-* ``directed_pairs``: ``s, d`` of the relationships (same rows, same order), without the
+* ``directed_pairs``: ``s, d`` of the edges (same rows, same order), without the
   aggregates, for counts and reciprocity.
 
 How it is computed: the events are sorted once by (unordered pair, time) (:attr:`_by_pair`;
@@ -309,7 +311,7 @@ class Network:
 
     @cached_property
     def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
-        """relationships, ties and the tie periods (:attr:`tie_periods`) from one pass over
+        """edges, ties and the tie periods (:attr:`tie_periods`) from one pass over
         :attr:`_by_pair`."""
         p = self._by_pair
         step("relationships and ties")
@@ -343,7 +345,6 @@ class Network:
         )  # fmt: skip
         ts = cols["ts"]
         del cols
-        names = self.nodes["node_id"]
         figures = pl.DataFrame(
             {
                 "n_events": r_n,
@@ -357,13 +358,7 @@ class Network:
             }
         )
         del r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat
-        rel = pl.concat(
-            [
-                pl.DataFrame({"src": names.gather(pairs["s"]), "dst": names.gather(pairs["d"]), "s": pairs["s"], "d": pairs["d"]}),
-                figures,
-            ],
-            how="horizontal",
-        ).with_columns(
+        edges = pl.concat([pairs.select("s", "d"), figures], how="horizontal").with_columns(
             _timestamps_expr("first_ts"), _timestamps_expr("last_ts"), pl.col("answer_latency_h").fill_nan(None)
         )
         del figures
@@ -386,12 +381,19 @@ class Network:
                 "usual_gap_days": pl.Series(t_gap * res_days).fill_nan(None),
             }
         ).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
-        return rel, ties, periods
+        return edges, ties, periods
 
     @property
-    def relationships(self) -> pl.DataFrame:
-        """Directed relationships (see module docstring)."""
+    def edges(self) -> pl.DataFrame:
+        """Directed relationships by index, without ids (see module docstring)."""
         return self._tables[0]
+
+    @cached_property
+    def relationships(self) -> pl.DataFrame:
+        """Directed relationships with the ids of both people (see module docstring)."""
+        edges = self.edges
+        names = self.nodes["node_id"]
+        return edges.select(src=names.gather(edges["s"]), dst=names.gather(edges["d"])).hstack(edges.get_columns())
 
     @property
     def ties(self) -> pl.DataFrame:
@@ -420,7 +422,7 @@ class Network:
         Built directly from the sorted ``s, d`` columns (no COO conversion)."""
         import scipy.sparse as sp
 
-        pairs = self.directed_pairs if weight is None else self.relationships
+        pairs = self.directed_pairs if weight is None else self.edges
         s = pairs["s"].to_numpy()
         values = np.ones(pairs.height) if weight is None else pairs[weight].to_numpy().astype(np.float64)
         indptr = np.zeros(self.n + 1, dtype=np.int64)
@@ -433,7 +435,7 @@ class Network:
         if "igraph" not in self._cache:
             import igraph as ig
 
-            rel = self.relationships
+            rel = self.edges
             edges = np.column_stack([rel["s"].to_numpy(), rel["d"].to_numpy()]).astype(np.int64)
             graph = ig.Graph(n=self.n, edges=edges, directed=True)
             graph.es["strength"] = rel["strength"].to_numpy()

@@ -123,7 +123,7 @@ def nurture_next(
     # cores a third thread is no faster (both are memory-bound) and raises the peak.
     pool = ThreadPoolExecutor(1)
     rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
-    _ = net.relationships, net.ties  # built here, before the reach estimate reads them
+    _ = net.edges, net.ties  # built here, before the reach estimate reads them
     reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
     pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
@@ -190,7 +190,7 @@ def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
         "volume", "fade_risk", "status", "silence_days", "usual_gap_days", "overdue", "rate_drop",
         pl.col("last_ts").alias("last_interaction"),
     )
-    answered = net.relationships.filter(pl.col("s") == ego).select(
+    answered = net.edges.filter(pl.col("s") == ego).select(
         pl.col("d").alias("idx"), pl.col("answered_rate").alias("responsiveness")
     )
     mine = mine.join(answered, on="idx", how="left")
@@ -225,7 +225,7 @@ def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         weighted_risk = both_ends(ties["fade_risk"].to_numpy() * volume) / volume_sum
     weighted_risk[np.isnan(weighted_risk)] = 0.0
-    rel = net.relationships
+    rel = net.edges
     s = rel["s"].to_numpy()
     d = rel["d"].to_numpy()
     answered = rel["answered_rate"].to_numpy() * rel["n_events"].to_numpy()

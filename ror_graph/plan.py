@@ -192,7 +192,7 @@ def outreach_plan(
         )
     )
     outgoing = ev.filter(pl.col("s") == ego).group_by("d").agg(pl.col("ts").max().alias("last_out_ts"))
-    latency = net.relationships.filter(pl.col("d") == ego).select(
+    latency = net.edges.filter(pl.col("d") == ego).select(
         pl.col("s"), pl.col("answer_latency_h").alias("my_latency_h")
     )
     direction = (

@@ -62,7 +62,7 @@ class ReciprocitySummary:
 
 def mutual_mask(net: Network) -> np.ndarray:
     """For each row of ``net.relationships``: does the reverse relationship exist?"""
-    return net.directed_pairs["mutual"].to_numpy()  # same rows as net.relationships
+    return net.directed_pairs["mutual"].to_numpy()  # same rows as net.edges and net.relationships
 
 
 def reciprocity_summary(net: Network) -> ReciprocitySummary:
@@ -88,7 +88,7 @@ def person_reciprocity(net: Network) -> pl.DataFrame:
     """Per person: ``out_edges, in_edges, mutual, reciprocity`` (2 mutual / (in + out)),
     ``give`` / ``get`` (total strength out / in) and ``gives_back`` = get-side answers:
     the share of events sent to this person that they answered. Ranked by reciprocity."""
-    rel = net.relationships.with_columns(pl.Series("mutual", mutual_mask(net)))
+    rel = net.edges.with_columns(pl.Series("mutual", mutual_mask(net)))
     out = rel.group_by("s").agg(
         pl.len().alias("out_edges"),
         pl.col("mutual").sum().alias("mutual"),

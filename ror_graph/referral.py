@@ -129,7 +129,7 @@ def edge_probabilities(net: Network, prob: str | ProbSpec = "strength") -> pl.Da
 
 def _propagation_edges(net: Network, spec: ProbSpec) -> pl.DataFrame:
     """``s, d, p`` of every propagation edge, in the relationships' order (by d, then s)."""
-    rel = net.relationships
+    rel = net.edges
     # attention B -> A becomes propagation A -> B
     edges = rel.select(
         pl.col("d").alias("s"), pl.col("s").alias("d"), "strength",

@@ -118,7 +118,7 @@ def reciprocity_trend(net: Network, *, period: str | None = None) -> pl.DataFram
     ends = starts[1:] + [last]
     if len(starts) > 1 and (ends[-1] - starts[-1]) < (starts[-1] - starts[-2]) / 2:
         per, starts, ends = per.head(-1), starts[:-1], ends[:-1]
-    rel = net.relationships.select("s", "d", pl.col("first_ts").dt.epoch("us").alias("f"))
+    rel = net.edges.select("s", "d", pl.col("first_ts").dt.epoch("us").alias("f"))
     both = rel.join(rel.select(pl.col("d").alias("s"), pl.col("s").alias("d"), pl.col("f").alias("fr")), on=["s", "d"], how="left")
     firsts = np.sort(both["f"].to_numpy())
     mutual_since = np.sort(both.select(pl.max_horizontal("f", "fr").filter(pl.col("fr").is_not_null()))[:, 0].to_numpy())

@@ -116,6 +116,20 @@ def test_a_fresh_network_counts_without_building_the_aggregates(college):
     assert (n_rel, n_ties) == (net.relationships.height, net.ties.height)
 
 
+def test_edges_are_the_relationships_without_ids_and_nurture_needs_no_ids(college):
+    from ror_graph.nurture import nurture_next
+
+    net = Network.from_dataset(college)
+    nurture_next(net, estimate_reach=False)
+    assert "relationships" not in net.__dict__  # the analyses read edges; ids only on request
+    rel = net.relationships
+    assert rel.columns[:4] == ["src", "dst", "s", "d"]
+    assert rel.drop("src", "dst").equals(net.edges)
+    ids = net.nodes["node_id"]
+    assert rel["src"].equals(ids.gather(rel["s"]), check_names=False)
+    assert rel["dst"].equals(ids.gather(rel["d"]), check_names=False)
+
+
 def test_answers_at_the_same_time_and_out_of_order_input():
     # a -> b and b -> a at the same second answer each other (latency 0); rows not in time order
     rows = [("a", "b", 50.0), ("b", "a", 10.0), ("a", "b", 10.0), ("a", "b", 10.0), ("b", "a", 200.0), ("c", "a", 10.0)]
