@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "counting_rank", "pair_runs", "mutual_pairs"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "counting_rank", "pair_runs", "row_dtype", "mutual_pairs"]
 
 
 @numba.njit(cache=True)
@@ -203,15 +203,21 @@ def person_gaps(s, d, ts, n, res_us):
     return out
 
 
+def row_dtype(rows: int) -> type:
+    """The integer type of row positions: uint32 below 2**32 rows (half the memory of int64,
+    and polars gathers with it as is), else int64."""
+    return np.uint32 if rows < 2**32 else np.int64
+
+
 @numba.njit(cache=True)
 def _counting_pass(keys, order, n):
-    """``order`` stably re-sorted by ``keys[order]`` (values 0..n-1)."""
+    """``order`` stably re-sorted by ``keys[order]`` (values 0..n-1), in ``order``'s type."""
     start = np.zeros(n + 1, np.int64)
     for i in range(order.size):
         start[keys[order[i]] + 1] += 1
     for v in range(n):
         start[v + 1] += start[v]
-    out = np.empty(order.size, np.int64)
+    out = np.empty_like(order)
     for i in range(order.size):
         k = keys[order[i]]
         out[start[k]] = order[i]
@@ -264,20 +270,24 @@ def _merge_walk(s, d, rs, rd):
     return found
 
 
-@numba.njit(cache=True)
-def counting_rank(keys, n):
+def counting_rank(keys: np.ndarray, n: int) -> np.ndarray:
     """Where each row goes when ``keys`` (values 0..n-1) are sorted stably: the inverse of
     :func:`counting_order`, by one counting-sort pass."""
+    rank: np.ndarray = np.empty(keys.size, row_dtype(keys.size))
+    _counting_rank(keys, max(int(n), 1), rank)
+    return rank
+
+
+@numba.njit(cache=True)
+def _counting_rank(keys, n, rank):
     start = np.zeros(n + 1, np.int64)
     for i in range(keys.size):
         start[keys[i] + 1] += 1
     for v in range(n):
         start[v + 1] += start[v]
-    rank = np.empty(keys.size, np.int64)
     for i in range(keys.size):
         rank[i] = start[keys[i]]
         start[keys[i]] += 1
-    return rank
 
 
 def counting_order(keys: np.ndarray, n: int) -> np.ndarray:
@@ -286,9 +296,9 @@ def counting_order(keys: np.ndarray, n: int) -> np.ndarray:
     return _counting_pass(keys, np.arange(keys.size), max(int(n), 1))
 
 
-@numba.njit(cache=True)
-def lexsort2(major, minor, n):
-    """Positions ordering rows by (``major``, ``minor``, position), both in 0..n-1: two stable
-    counting-sort passes, least significant first (LSD radix sort), O(rows + n) each."""
-    order = np.arange(major.size)
+def lexsort2(major: np.ndarray, minor: np.ndarray, n: int) -> np.ndarray:
+    """Positions (:func:`row_dtype`) ordering rows by (``major``, ``minor``, position), both in
+    0..n-1: two stable counting-sort passes, least significant first (LSD radix sort), O(rows
+    + n) each."""
+    order: np.ndarray = np.arange(major.size, dtype=row_dtype(major.size))
     return _counting_pass(major, _counting_pass(minor, order, n), n)

@@ -73,8 +73,7 @@ def network_before(later: Network, since: str | datetime) -> Network:
         raise OptionError(
             f"since={cutoff.isoformat()} must be before as_of={later.as_of.isoformat()}; e.g. since='-90d'"
         )
-    return Network.from_dataset(later.dataset, as_of=cutoff, half_life=later.half_life, kind_weights=later.kind_weights,
-                                reply_window=later.reply_window, resolution=later.resolution)
+    return later.at(cutoff)
 
 
 def networks_at(dataset: Dataset, *, since: str | datetime, as_of: str | datetime | None = None, **options) -> tuple[Network, Network]:

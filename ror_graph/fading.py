@@ -260,16 +260,17 @@ def holdout_calibration(net: Network, params: FadeParams = FadeParams()) -> tupl
     empty = reliability([], [])
     if net.events["ts"].min() >= origin:  # type: ignore[operator]
         return empty, {}
-    earlier = Network.from_dataset(net.dataset, as_of=origin, half_life=net.half_life, kind_weights=net.kind_weights,
-                                   reply_window=net.reply_window, resolution=net.resolution)
+    earlier = net.at(origin)
     model, probs = fade_probabilities(earlier, params.horizon_days, features=params.features, l2=params.l2,
                                       max_origins=params.max_origins, max_rows=params.max_train_rows,
                                       prior_only=params.prior_only)
     ids = earlier.nodes
     probs = probs.join(ids.select(pl.col("idx").cast(pl.Int64).alias("a"), pl.col("node_id").alias("a_id")), on="a") \
         .join(ids.select(pl.col("idx").cast(pl.Int64).alias("b"), pl.col("node_id").alias("b_id")), on="b")
+    # indices follow the ids' order, so the smaller index is the smaller id
     later = net.events.filter(pl.col("ts") > origin).select(
-        pl.min_horizontal("src", "dst").alias("a_id"), pl.max_horizontal("src", "dst").alias("b_id")).unique()
+        pl.min_horizontal("s", "d").alias("lo"), pl.max_horizontal("s", "d").alias("hi")).unique()
+    later = net.names(net.names(later, "lo", "a_id"), "hi", "b_id").select("a_id", "b_id")
     later = later.with_columns(pl.lit(False).alias("silent"))
     probs = probs.join(later, on=["a_id", "b_id"], how="left").with_columns(pl.col("silent").fill_null(True))
     p = probs["p_silent"].to_numpy()

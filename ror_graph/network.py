@@ -2,8 +2,9 @@
 every analysis starts from.
 
 * ``nodes``: ``idx`` (UInt32, 0..n-1) and ``node_id``, sorted by ``node_id``.
-* ``events``: the canonical events with ``ts <= as_of``, in time order, plus ``s``/``d``
-  (UInt32 indices of src/dst). :meth:`Network.event_strength` gives each event's
+* ``events``: the canonical events with ``ts <= as_of``, in time order, with ``s``/``d``
+  (UInt32 indices of the people) in place of the ``src``/``dst`` ids, which
+  :attr:`Network.dataset` puts back on request. :meth:`Network.event_strength` gives each event's
   ``intensity`` (kind-weighted value) and ``contribution`` (intensity decayed to ``as_of``;
   see :mod:`strength`) as expressions over these columns.
 * ``edges``: one row per directed pair (attention direction, s -> d), sorted by ``s, d``:
@@ -45,7 +46,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -85,9 +86,12 @@ class _PairOrder:
 
 @dataclass(eq=False)
 class Network:
-    """Events before ``as_of`` and the derived tables; build with :meth:`from_dataset`."""
+    """Events before ``as_of`` and the derived tables; build with :meth:`from_dataset`.
 
-    dataset: Dataset
+    ``loaded`` is the loader's dataset without its events (actors, sources, notes, ego); the
+    events are ``events``, by index, and :attr:`dataset` gives both together."""
+
+    loaded: Dataset
     as_of: datetime
     half_life: timedelta
     kind_weights: dict[str, float]
@@ -110,7 +114,9 @@ class Network:
     ) -> Network:
         """Map ids to indices and keep the events up to ``as_of`` (default: the last event).
 
-        The event columns of ``dataset`` are shared, not copied, when no event is cut."""
+        The other event columns of ``dataset`` are shared, not copied, when no event is cut; the
+        network keeps no reference to the ``src``/``dst`` ids (at ten million events they
+        take more memory than any other event column)."""
         if dataset.events.height == 0:
             raise OptionError("there are no events to analyse")
         last = dataset.last_ts
@@ -128,11 +134,11 @@ class Network:
             )
         step("mapping ids to indices")
         nodes, s, d = _index(events["src"], events["dst"])
-        events = events.with_columns(s=s, d=d)
+        events = events.drop("src", "dst").with_columns(s=s, d=d)
         if not _ascending(events["ts"]):
             events = events.sort("ts", maintain_order=True)
         return cls(
-            dataset=dataset,
+            loaded=replace(dataset, events=dataset.events.clear()),
             as_of=cutoff,
             half_life=half,
             kind_weights=weights,
@@ -181,6 +187,31 @@ class Network:
 
         table = as_polars(actors, source=source) if actors is not None else None
         return cls.from_dataset(validate_events(as_polars(events, source=source), source=source, actors=table), **options)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The events up to ``as_of`` with both people's ids (put back from the indices on each
+        call), and what the loader said (``actors``, ``sources``, ``notes``, ``ego``).
+
+        >>> from ror_graph.model import validate_events
+        >>> raw = pl.DataFrame({"src": ["a", "b"], "dst": ["b", "a"], "kind": ["reply"] * 2, "ts": [0, 60]})
+        >>> net = Network.from_dataset(validate_events(raw, source="doc"))
+        >>> net.dataset.events.select("src", "dst").rows()
+        [('a', 'b'), ('b', 'a')]
+        """
+        ids = self.nodes["node_id"]
+        events = self.events.with_columns(src=ids.gather(self.events["s"]), dst=ids.gather(self.events["d"]))
+        return replace(self.loaded, events=events.select(self.loaded.events.columns))
+
+    def at(self, as_of: str | datetime) -> Network:
+        """The network as it was at an earlier ``as_of`` (a relative ``-90d`` counts back from
+        this one's), with the same half-life, kind weights, reply window and resolution."""
+        cutoff = parse_as_of(as_of, reference=self.as_of)
+        if cutoff > self.as_of:
+            raise OptionError(f"as_of={cutoff.isoformat()} is after this network's as_of={self.as_of.isoformat()}; "
+                              "a network holds no events after its own as_of")
+        return Network.from_dataset(self.dataset, as_of=cutoff, half_life=self.half_life, kind_weights=self.kind_weights,
+                                    reply_window=self.reply_window, resolution=self.resolution)
 
     # -- lookups ---------------------------------------------------------------------------
 

@@ -607,7 +607,7 @@ def build_report(
     for name, build in builders:
         step(name)
         sections.append(build())
-    sources = ", ".join(Path(s).name for s in net.dataset.sources) or "events"
+    sources = ", ".join(Path(s).name for s in net.loaded.sources) or "events"
     who = f"for <strong>{_esc(me)}</strong>, " if me else "for the whole community, "
     meta = f"{who}as of {_esc(net.as_of.strftime('%Y-%m-%d %H:%M UTC'))}; data: {_esc(sources)}; half-life {_esc(_days(net.half_life))}"
     title = f"Relationship report: {me}" if me else "Relationship report"

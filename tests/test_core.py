@@ -130,6 +130,27 @@ def test_edges_are_the_relationships_without_ids_and_nurture_needs_no_ids(colleg
     assert rel["dst"].equals(ids.gather(rel["d"]), check_names=False)
 
 
+def test_the_network_keeps_indices_not_ids_and_gives_the_events_back(college):
+    net = Network.from_dataset(college, as_of="2004-08-01")
+    assert "src" not in net.events.columns and "dst" not in net.events.columns
+    back = net.dataset.events
+    assert back.columns == college.events.columns
+    expected = college.events.filter(pl.col("ts") <= net.as_of)
+    key = ["ts", "src", "dst"]
+    assert back.sort(key).equals(expected.sort(key))
+    assert net.dataset.notes == college.notes and net.loaded.events.height == 0
+
+
+def test_at_is_the_network_built_at_that_earlier_time(college):
+    net = Network.from_dataset(college, half_life="14d", resolution="1h")
+    earlier = net.at("-60d")
+    direct = Network.from_dataset(college, as_of=earlier.as_of, half_life="14d", resolution="1h")
+    assert earlier.nodes.equals(direct.nodes) and earlier.relationships.equals(direct.relationships)
+    assert earlier.ties.equals(direct.ties)
+    with pytest.raises(OptionError, match="after this network's as_of"):
+        earlier.at(net.as_of)
+
+
 def test_answers_at_the_same_time_and_out_of_order_input():
     # a -> b and b -> a at the same second answer each other (latency 0); rows not in time order
     rows = [("a", "b", 50.0), ("b", "a", 10.0), ("a", "b", 10.0), ("a", "b", 10.0), ("b", "a", 200.0), ("c", "a", 10.0)]

@@ -200,7 +200,7 @@ def test_stored_relationship_properties(neo4j_clean, sample):
     )
     assert set(stored["zone"]) == {"UTC"}
     days = (
-        net.events.group_by("src", "dst")
+        net.dataset.events.group_by("src", "dst")
         .agg(pl.col("ts").dt.date().unique().sort().alias("days"))
         .with_columns(pl.col("days").list.eval(pl.element().cast(pl.Int32).cast(pl.Int64)))
     )

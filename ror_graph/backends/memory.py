@@ -173,4 +173,4 @@ class Neo4jBackend(Backend):
         settings = Neo4jSettings.resolve(uri=self.uri, user=self.user, password=self.password, database=self.database)
         net = network_from_neo4j(settings, as_of=request.as_of,
                                  half_life=request.half_life, kind_weights=dict(request.kind_weights))
-        return MemoryAnalyses(net, me=request.me or net.dataset.ego)
+        return MemoryAnalyses(net, me=request.me or net.loaded.ego)

@@ -16,7 +16,7 @@ __all__ = ["people_frame", "relationship_frame", "interaction_frame", "person_sc
 
 def people_frame(net: Network) -> pl.DataFrame:
     """``id, props`` per person of ``net`` (attributes from the dataset's actors table)."""
-    actors = net.dataset.actors
+    actors = net.loaded.actors
     people = net.nodes.select(pl.col("node_id").alias("id"))
     attrs = [c for c, t in actors.schema.items() if c != "id" and (t.is_numeric() or t == pl.String or t == pl.Boolean)]
     if actors.height and attrs:
@@ -78,7 +78,7 @@ def interaction_frame(net: Network) -> pl.DataFrame:
     """One row per interaction with a stable ``key``: ``id:<event_id>`` when the event has
     one, else src|dst|kind|time(us)|weight|occurrence (the n-th identical event). The time is
     sent as ``ts_s`` / ``ts_ns`` (see :func:`_epoch_parts`) and stored as a datetime."""
-    ev = net.events.select("src", "dst", pl.col("kind").cast(pl.String), "ts", "weight", "channel", "event_id")
+    ev = net.dataset.events.select("src", "dst", pl.col("kind").cast(pl.String), "ts", "weight", "channel", "event_id")
     occurrence = pl.int_range(pl.len()).over(["src", "dst", "kind", "ts", "weight"])
     generated = pl.concat_str(
         pl.lit("ev:"), "src", pl.lit("|"), "dst", pl.lit("|"), "kind", pl.lit("|"),
