@@ -171,19 +171,18 @@ def tie_fade_scores(net: Network, params: FadeParams = FadeParams(), *, bridges:
 def tie_status(net: Network, params: FadeParams = FadeParams()) -> pl.DataFrame:
     """``net.ties`` with each tie's ``fade_risk`` and ``status`` only: the figures of
     :func:`tie_fade_scores` that the community nurture list needs, without building and holding
-    the rhythm evidence of every tie (about 0.5 GB at 5M ties). Cached like it.
+    the rhythm evidence of every tie (about 0.5 GB at 5M ties). Taken from :func:`tie_fade_scores`
+    when that is cached; not cached itself (the two columns take ~0.14 GB at 5.7M ties, and
+    the fitted model, the slow part, is cached).
 
     >>> from ror_graph.api import example_events, read
     >>> tie_status(read(example_events())).columns[-2:]
     ['fade_risk', 'status']
     """
-    def lean() -> pl.DataFrame:
-        scored = net.cached_result(("tie_scores", params))
-        if scored is None:
-            scored = _scored(net, params).select("fade_risk", "status").collect()
-        return net.ties.with_columns(scored["fade_risk"], scored["status"])
-
-    return net.cached(("tie_status", params), lean)
+    scored = net.cached_result(("tie_scores", params))
+    if scored is None:
+        scored = _scored(net, params).select("fade_risk", "status").collect()
+    return net.ties.with_columns(scored["fade_risk"], scored["status"])
 
 
 def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:

@@ -139,14 +139,18 @@ def nurture_next(
         table = _with_rhythm(net, table, rhythm_job.result())
     if reach_job is not None:
         reach = reach_job.result()
+    del rhythm_job, reach_job  # what they hold is in table and reach now
+    with_reach = reach is not None
     if reach is not None:
         people = people.join(reach.select("node_id", "referral_reach"), on="node_id", how="left")
         value = (value + _percentile(pl.col("referral_reach").fill_null(0.0))) / 2
+    del reach
     people = people.with_columns(value.alias("value"))
     if me is None:  # one row per person in index order, like people: side by side, no join
         table = table.hstack(people.drop("idx").get_columns())
     else:
         table = net.names(table.join(people.drop("node_id"), on="idx", how="left"), "idx", "node_id")
+    del people
     table = table.with_columns(_percentile(pl.col("volume")).alias("bond"))
     total = weights.value + weights.bond + weights.reciprocity
     worth = (weights.value * pl.col("value") + weights.bond * pl.col("bond") + weights.reciprocity * pl.col("reciprocity")) / total
@@ -159,11 +163,11 @@ def nurture_next(
         "worth", "urgency", "influence_top_share", "status", "n_events", "n_give", "n_get",
         "last_interaction", "silence_days", "usual_gap_days",
     ]
-    if reach is not None:
+    if with_reach:
         columns.append("referral_reach")
     # Sorted with only the columns it returns and those the reason is written from; the reason
     # text is written after the sort (node ids are unique, so the order is total).
-    reason = _reason(ego=me is not None, with_reach=reach is not None).alias("reason")
+    reason = _reason(ego=me is not None, with_reach=with_reach).alias("reason")
     kept = [c for c in table.columns if c in columns or c in reason.meta.root_names()]
     table = table.select(kept).sort(["priority", "node_id"], descending=[True, False])
     return table.with_columns(reason).select(columns).with_row_index("rank", offset=1)
@@ -206,44 +210,36 @@ def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:
 
 def _community_rows(net: Network, ties: pl.DataFrame) -> pl.DataFrame:
     """One row per person: their ties' figures aggregated (fade risk weighted by volume), by
-    sums over both ends of every tie and every relationship (``np.bincount``); the person's
-    own rhythm and last interaction come after, from :func:`_with_rhythm`."""
+    sums over both ends of every tie and every relationship (:mod:`ror_graph._personsums`); the
+    person's own rhythm and last interaction come after, from :func:`_with_rhythm`."""
+    from ror_graph._personsums import edge_sums, tie_sums
+
     n = net.n
-    a = ties["a"].to_numpy().astype(np.int64)
-    b = ties["b"].to_numpy().astype(np.int64)
-
-    def both_ends(values: np.ndarray | None = None, flip: np.ndarray | None = None) -> np.ndarray:
-        """Per person: the sum of ``values`` over their ties (``flip`` for the b end)."""
-        at_b = values if flip is None else flip
-        return np.bincount(a, values, minlength=n) + np.bincount(b, at_b, minlength=n)
-
-    volume = ties["volume"].to_numpy()
-    n_ab = ties["n_ab"].to_numpy().astype(np.float64)
-    n_ba = ties["n_ba"].to_numpy().astype(np.float64)
-    fading = ties["status"].is_in(["fading", "dormant"]).to_numpy().astype(np.float64)
-    volume_sum = both_ends(volume)
+    fading = ties["status"].is_in(["fading", "dormant"]).to_numpy()
+    volume_sum, risk_sum, n_give, n_get, n_events, n_ties, n_fading = tie_sums(
+        ties["a"].to_numpy(), ties["b"].to_numpy(), ties["volume"].to_numpy(), ties["fade_risk"].to_numpy(),
+        ties["n_ab"].to_numpy(), ties["n_ba"].to_numpy(), fading, n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        weighted_risk = both_ends(ties["fade_risk"].to_numpy() * volume) / volume_sum
+        weighted_risk = risk_sum / volume_sum
     weighted_risk[np.isnan(weighted_risk)] = 0.0
     rel = net.edges
-    s = rel["s"].to_numpy()
-    d = rel["d"].to_numpy()
-    answered = rel["answered_rate"].to_numpy() * rel["n_events"].to_numpy()
-    in_events = np.bincount(d, rel["n_events"].to_numpy().astype(np.float64), minlength=n)
+    out_edges, mutual, in_edges, in_events, answered = edge_sums(
+        rel["s"].to_numpy(), rel["d"].to_numpy(), rel["n_events"].to_numpy(), rel["answered_rate"].to_numpy(),
+        mutual_mask(net), n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        responsiveness = np.bincount(d, answered, minlength=n) / in_events
+        responsiveness = answered / in_events
     per_person = pl.DataFrame({
         "idx": net.nodes["idx"],
         "ties_fade_risk": weighted_risk,
         "volume": volume_sum,
-        "n_give": both_ends(n_ab, n_ba).astype(np.int64),
-        "n_get": both_ends(n_ba, n_ab).astype(np.int64),
-        "n_events": both_ends(ties["n_events"].to_numpy().astype(np.float64)).astype(np.int64),
-        "n_ties": both_ends().astype(np.uint32),
-        "n_fading": both_ends(fading).astype(np.uint32),
-        "out_edges": np.bincount(s, minlength=n).astype(np.uint32),
-        "mutual": np.bincount(s, mutual_mask(net), minlength=n).astype(np.uint32),
-        "in_edges": np.bincount(d, minlength=n).astype(np.uint32),
+        "n_give": n_give,
+        "n_get": n_get,
+        "n_events": n_events,
+        "n_ties": n_ties,
+        "n_fading": n_fading,
+        "out_edges": out_edges,
+        "mutual": mutual,
+        "in_edges": in_edges,
         "responsiveness": pl.Series(responsiveness).fill_nan(None),
     })
     person_recip = 2 * pl.col("mutual") / (pl.col("out_edges") + pl.col("in_edges"))

@@ -227,3 +227,32 @@ def test_progress_shows_steps_on_a_terminal_only_after_the_delay():
         time.sleep(0.3)
     assert "ror stats" in slow.getvalue()
     step("outside any display")  # a no-op
+
+
+def test_person_sums_equal_bincount_over_both_ends_bit_for_bit():
+    import numpy as np
+
+    from ror_graph._personsums import edge_sums, tie_sums
+
+    rng = np.random.default_rng(3)
+    n, m = 50, 2000
+    a, b = rng.integers(0, n, m).astype(np.uint32), rng.integers(0, n, m).astype(np.uint32)
+    volume, risk = rng.random(m) * 10, rng.random(m)
+    n_ab, n_ba = rng.integers(0, 9, m).astype(np.uint32), rng.integers(0, 9, m).astype(np.uint32)
+    fading = rng.random(m) < 0.3
+
+    def both(x=None, y=None):
+        return np.bincount(a, x, minlength=n) + np.bincount(b, x if y is None else y, minlength=n)
+
+    got = tie_sums(a, b, volume, risk, n_ab, n_ba, fading, n)
+    want = [both(volume), both(risk * volume), both(n_ab * 1.0, n_ba * 1.0), both(n_ba * 1.0, n_ab * 1.0),
+            both((n_ab + n_ba) * 1.0), both(), both(fading * 1.0)]
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)
+    s, d = a, b
+    n_events, rate, mutual = n_ab + 1, rng.random(m), rng.random(m) < 0.5
+    got = edge_sums(s, d, n_events, rate, mutual, n)
+    want = [np.bincount(s, minlength=n), np.bincount(s, mutual, minlength=n), np.bincount(d, minlength=n),
+            np.bincount(d, n_events.astype(np.float64), minlength=n), np.bincount(d, rate * n_events, minlength=n)]
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)
