@@ -273,7 +273,9 @@ FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 def _period_offsets(net: Network) -> tuple[np.ndarray, np.ndarray]:
     """Where each tie's active periods start in ``net.tie_periods`` (plus the end), and the
     periods themselves."""
-    offsets = np.zeros(net.ties.height + 1, np.int64)
+    from ror_graph._pairscan import row_dtype
+
+    offsets: np.ndarray = np.zeros(net.ties.height + 1, row_dtype(net.tie_periods.size))
     np.cumsum(net.ties["active_periods"].to_numpy(), out=offsets[1:])
     return offsets, net.tie_periods
 

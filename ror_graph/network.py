@@ -72,11 +72,12 @@ DEFAULT_RESOLUTION = timedelta(days=1)
 
 @dataclass(frozen=True)
 class _PairOrder:
-    """The events sorted by (unordered pair, time): ``order`` (event rows), ``starts`` (the
-    first position of each tie in ``order``, plus the end), each tie's ends ``a < b`` and
-    its event counts in each direction."""
+    """The events sorted by (unordered pair, time): ``order`` (event rows; None once
+    :attr:`Network._tables` has read it, as nothing else does), ``starts`` (the first position
+    of each tie in ``order``, plus the end), each tie's ends ``a < b`` and its event counts in
+    each direction."""
 
-    order: np.ndarray
+    order: np.ndarray | None
     starts: np.ndarray
     a: np.ndarray
     b: np.ndarray
@@ -285,15 +286,17 @@ class Network:
     def _pair_time(self) -> tuple[np.ndarray, np.ndarray]:
         """``fwd`` (uint8: the event goes from a to b) and ``ts`` (epoch microseconds) of the
         events in pair order (:attr:`_by_pair`), for the scans over each tie's events."""
-        p = self._by_pair
-        fwd = (self.events["s"].to_numpy() < self.events["d"].to_numpy()).view(np.uint8)[p.order]
-        ts = self.events["ts"].dt.epoch("us").to_numpy()[p.order]
+        order = self._by_pair.order
+        assert order is not None, "_pair_time is built with the tables"
+        fwd = (self.events["s"].to_numpy() < self.events["d"].to_numpy()).view(np.uint8)[order]
+        ts = self.events["ts"].dt.epoch("us").to_numpy()[order]
         return fwd, ts
 
     @cached_property
-    def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """The relationships sorted by (s, d): ``s``, ``d``, ``mutual`` and ``position``, the
-        row in that order of each relationship in tie order (a tie's a -> b, then its b -> a).
+        row in that order of each relationship in tie order (a tie's a -> b, then its b -> a;
+        None once :attr:`_tables` has read it).
 
         One stable counting sort by s of the tie-order rows is enough: within a person's
         bucket come first their b -> a rows (ties (a, s), ascending a), then their a -> b rows
@@ -358,6 +361,7 @@ class Network:
         rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
         pairs = self.directed_pairs
         position = self._directed[3]
+        assert p.order is not None and position is not None, "the tables are built once"
         fwd, ts_us = self._pair_time
         by_pair = (
             ev.select(pl.col("kind", "weight").gather(pl.Series(p.order)))
@@ -412,6 +416,10 @@ class Network:
                 "usual_gap_days": pl.Series(t_gap * res_days).fill_nan(None),
             }
         ).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
+        # Only this method reads the event order by pair and the relationships' positions
+        # (fwd and ts in pair order are kept by _pair_time): let them go.
+        self.__dict__["_by_pair"] = replace(p, order=None)
+        self.__dict__["_directed"] = (*self._directed[:3], None)
         return edges, ties, periods
 
     @property

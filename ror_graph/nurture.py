@@ -51,6 +51,7 @@ from ror_graph.errors import OptionError
 from ror_graph.fading import FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores, tie_status
 from ror_graph.influence import pagerank
 from ror_graph.network import Network
+from ror_graph.progress import return_freed_memory
 from ror_graph.reciprocity import mutual_mask
 
 __all__ = ["NurtureWeights", "nurture_next"]
@@ -140,6 +141,7 @@ def nurture_next(
     if reach_job is not None:
         reach = reach_job.result()
     del rhythm_job, reach_job  # what they hold is in table and reach now
+    return_freed_memory()  # the reach estimate's and PageRank's temporaries, before the list is built
     with_reach = reach is not None
     if reach is not None:
         people = people.join(reach.select("node_id", "referral_reach"), on="node_id", how="left")
