@@ -49,10 +49,10 @@ __all__ = [
 ]
 
 #: Peak bytes per event of ``ror nurture`` (the costliest common run) on the dense synthetic
-#: logs (benchmarks/results/engine_scaling_dense_vs_session4.md): about 1.5 GB at 3M events,
-#: 3.9 GB at 10M and 9.8 GB at 30M, i.e. 310-370 bytes per event above the base; rounded up
+#: logs (benchmarks/results/engine_scaling_dense_vs_session5.md): about 1.17 GB at 3M events,
+#: 2.77 GB at 10M and 7.62 GB at 30M, i.e. 237-257 bytes per event above the base; rounded up
 #: with room.
-BYTES_PER_EVENT = 420
+BYTES_PER_EVENT = 300
 #: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
 BASE_BYTES = 400_000_000
 #: Inputs at least this big get a one-line estimate on stderr when a run starts.
