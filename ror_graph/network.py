@@ -9,11 +9,11 @@ every analysis starts from.
   see :mod:`strength`) as expressions over these columns.
 * ``edges``: one row per directed pair (attention direction, s -> d), sorted by ``s, d``:
   ``s, d, n_events, n_<kind>..., weight_sum, first_ts, last_ts, strength, answered_rate,
-  answer_latency_h``; what the analyses read.
-* ``relationships``: ``edges`` with the people's ids in front: ``src, dst, s, d, ...`` (the
-  ids are added on first use; at ten million events they take more memory than two figures). ``answered_rate`` is the share of src's events to dst
-  that dst answered (the first event dst -> src at or after it) within ``reply_window``;
+  answer_latency_h``; what the analyses read. ``answered_rate`` is the share of s's events
+  to d that d answered (the first event d -> s at or after it) within ``reply_window``;
   ``answer_latency_h`` is the median hours until that answer.
+* ``relationships``: ``edges`` with the people's ids in front: ``src, dst, s, d, ...`` (the
+  ids are added on first use; at ten million events they take more memory than two figures).
 * ``ties``: one row per unordered pair ``a < b`` (by index), sorted by ``a, b``: ``n_events,
   n_ab, n_ba, strength_ab, strength_ba, volume, first_ts, last_ts, n_kinds, active_periods,
   usual_gap_days, strength`` (``usual_gap_days``: median gap between consecutive active
