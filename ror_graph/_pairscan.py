@@ -251,21 +251,34 @@ def pair_runs(order, s, d):
 
 
 def mutual_pairs(s: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
-    """For distinct pairs sorted by (s, d): whether (d, s) is among them too. The reversed pairs
-    sorted by one counting sort (by d; s stays ascending), then one merge walk of both lists."""
-    order = counting_order(d, n)
-    return _merge_walk(s, d, d[order], s[order])
+    """For distinct pairs sorted by (s, d): whether (d, s) is among them too."""
+    return _mutual_walk(s, d, max(int(n), 1))
 
 
 @numba.njit(cache=True)
-def _merge_walk(s, d, rs, rd):
-    """``found[i]``: (s[i], d[i]) is among the pairs (rs, rd); both lists sorted, distinct."""
-    found = np.zeros(s.size, np.bool_)
-    j = 0
+def _mutual_walk(s, d, n):
+    """The reversed pairs (d, s) put in buckets by d with one counting sort (s stays ascending
+    within each bucket), then one walk: ``found[i]`` when d[i] is in bucket s[i]."""
+    start = np.zeros(n + 1, np.int64)
+    for i in range(d.size):
+        start[d[i] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    fill = start[:-1].copy()
+    rev = np.empty(s.size, s.dtype)  # rev[start[x]:start[x + 1]]: the y with y -> x, ascending
     for i in range(s.size):
-        while j < rs.size and (rs[j] < s[i] or (rs[j] == s[i] and rd[j] < d[i])):
+        rev[fill[d[i]]] = s[i]
+        fill[d[i]] += 1
+    found = np.zeros(s.size, np.bool_)
+    current, j = -1, 0
+    for i in range(s.size):
+        x = s[i]
+        if x != current:  # the pairs are sorted by s: a new s starts its bucket of reversed pairs
+            current, j = x, start[x]
+        end = start[x + 1]
+        while j < end and rev[j] < d[i]:  # within the bucket both lists ascend
             j += 1
-        if j < rs.size and rs[j] == s[i] and rd[j] == d[i]:
+        if j < end and rev[j] == d[i]:
             found[i] = True
     return found
 

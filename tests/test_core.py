@@ -256,3 +256,18 @@ def test_person_sums_equal_bincount_over_both_ends_bit_for_bit():
             np.bincount(d, n_events.astype(np.float64), minlength=n), np.bincount(d, rate * n_events, minlength=n)]
     for g, w in zip(got, want):
         assert np.array_equal(g, w)
+
+
+def test_mutual_pairs_against_a_set_of_the_reversed_pairs():
+    import numpy as np
+
+    from ror_graph._pairscan import mutual_pairs
+
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n = int(rng.integers(1, 40))
+        key = np.unique(rng.integers(0, n * n, int(rng.integers(0, 300))).astype(np.uint64))
+        s, d = (key // n).astype(np.uint32), (key % n).astype(np.uint32)
+        pairs = set(zip(s.tolist(), d.tolist()))
+        want = [(b, a) in pairs for a, b in zip(s.tolist(), d.tolist())]
+        assert mutual_pairs(s, d, n).tolist() == want
