@@ -23,17 +23,15 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ror_graph._pairscan import bucket_starts
+
 __all__ = ["edge_triangles", "bridge_edges"]
 
 
 @numba.njit(cache=True, nogil=True)
 def _csr(src, dst, edge, n):
     """Rows of (src -> dst, edge id) grouped by src (a counting sort): indptr, dst, edge id."""
-    indptr = np.zeros(n + 1, np.int64)
-    for i in range(src.size):
-        indptr[src[i] + 1] += 1
-    for u in range(n):
-        indptr[u + 1] += indptr[u]
+    indptr = bucket_starts(src, n)
     fill = indptr[:-1].copy()
     out = np.empty(src.size, np.int64)
     eid = np.empty(src.size, np.int64)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "counting_rank", "pair_runs", "row_dtype", "mutual_pairs"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "counting_rank", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts"]
 
 
 @numba.njit(cache=True)
@@ -209,14 +209,23 @@ def row_dtype(rows: int) -> type:
     return np.uint32 if rows < 2**32 else np.int64
 
 
-@numba.njit(cache=True)
-def _counting_pass(keys, order, n):
-    """``order`` stably re-sorted by ``keys[order]`` (values 0..n-1), in ``order``'s type."""
+@numba.njit(cache=True, nogil=True)
+def bucket_starts(keys, n):
+    """Where each key's bucket starts when ``keys`` (values 0..n-1) are sorted, plus the end:
+    the counts' running sums, the first half of every counting sort here."""
     start = np.zeros(n + 1, np.int64)
-    for i in range(order.size):
-        start[keys[order[i]] + 1] += 1
+    for i in range(keys.size):
+        start[keys[i] + 1] += 1
     for v in range(n):
         start[v + 1] += start[v]
+    return start
+
+
+@numba.njit(cache=True)
+def _counting_pass(keys, order, n):
+    """``order`` (a permutation of the rows of ``keys``) stably re-sorted by ``keys[order]``
+    (values 0..n-1), in ``order``'s type."""
+    start = bucket_starts(keys, n)  # order is a permutation: the same counts
     out = np.empty_like(order)
     for i in range(order.size):
         k = keys[order[i]]
@@ -259,11 +268,7 @@ def mutual_pairs(s: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
 def _mutual_walk(s, d, n):
     """The reversed pairs (d, s) put in buckets by d with one counting sort (s stays ascending
     within each bucket), then one walk: ``found[i]`` when d[i] is in bucket s[i]."""
-    start = np.zeros(n + 1, np.int64)
-    for i in range(d.size):
-        start[d[i] + 1] += 1
-    for v in range(n):
-        start[v + 1] += start[v]
+    start = bucket_starts(d, n)
     fill = start[:-1].copy()
     rev = np.empty(s.size, s.dtype)  # rev[start[x]:start[x + 1]]: the y with y -> x, ascending
     for i in range(s.size):
@@ -293,11 +298,7 @@ def counting_rank(keys: np.ndarray, n: int) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _counting_rank(keys, n, rank):
-    start = np.zeros(n + 1, np.int64)
-    for i in range(keys.size):
-        start[keys[i] + 1] += 1
-    for v in range(n):
-        start[v + 1] += start[v]
+    start = bucket_starts(keys, n)
     for i in range(keys.size):
         rank[i] = start[keys[i]]
         start[keys[i]] += 1
