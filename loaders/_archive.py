@@ -60,12 +60,16 @@ def looks_zip(path: Path, head: bytes | None = None) -> bool:
     return bool(head) and head[:4] in (b"PK\x03\x04", b"PK\x05\x06")  # type: ignore[index]
 
 
+# What zipfile raises for a damaged archive (NotImplementedError: a version field it does not know).
+_UNREADABLE_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError)
+
+
 @lru_cache(maxsize=32)
 def _zip_names(path: str, mtime: float, size: int) -> tuple[str, ...]:
     try:
         with zipfile.ZipFile(path) as archive:
             return tuple(info.filename for info in archive.infolist() if not info.is_dir())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except _UNREADABLE_ZIP as exc:
         raise InputError(f"not a readable zip archive (truncated or damaged?): {exc}", path=path) from None
 
 
@@ -123,7 +127,7 @@ class Archive:
         if self.kind == "zip":
             try:
                 self._zip = zipfile.ZipFile(self.path)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            except _UNREADABLE_ZIP as exc:
                 raise InputError(f"not a readable zip archive (truncated or damaged?): {exc}", path=str(self.path)) from None
 
     def __enter__(self) -> Archive:
@@ -160,7 +164,11 @@ class Archive:
         """A binary stream of one member (read it in pieces to keep memory flat)."""
         try:
             if self._zip is not None:
-                with self._zip.open(name) as handle:
+                try:
+                    member = self._zip.open(name)
+                except (NotImplementedError, RuntimeError) as exc:  # unsupported compression or version; encrypted
+                    raise InputError(f"cannot read this member of the zip: {exc}", path=self.label(name)) from None
+                with member as handle:
                     yield handle
             else:
                 target = self.path if self.kind == "file" else self.path / name

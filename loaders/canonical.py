@@ -400,7 +400,7 @@ def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:
     No line column: validation numbers rows from 1, which is what messages say."""
     try:
         return pl.read_parquet(io.BytesIO(data) if data else path)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+    except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as exc:  # a damaged file can panic the reader
         if not data:
             raw = _common.read_bytes(path)
             if raw[:4] == b"PAR1":

@@ -167,9 +167,10 @@ def validate_events(
             row = _first_bad_row(bad)
             raise InputError(message(row), path=source, line=_line(row, lines, first_line), field=field)
 
+    src, dst = _ids(frame, fail)
     columns = {
-        "src": _ids(frame["src"], fail, "src"),
-        "dst": _ids(frame["dst"], fail, "dst"),
+        "src": src,
+        "dst": dst,
         "kind": _kinds(frame["kind"], fail),
         "ts": _to_timestamp(frame["ts"], source=source, lines=lines, first_line=first_line),
         "weight": _weights(frame["weight"], fail) if "weight" in frame.columns else _constant(1.0, frame.height, pl.Float64()),
@@ -198,13 +199,18 @@ def _check_columns(frame: pl.DataFrame, *, source: str, first_line: int) -> None
         raise InputError("no events", path=source)
 
 
-def _ids(col: pl.Series, fail: Callable, field: str) -> pl.Series:
-    """Ids as text without surrounding spaces; none may be empty."""
-    text = col if col.dtype == pl.String else col.cast(pl.String)
-    if text.str.contains(r"^\s|\s$").any():  # a check is cheaper than stripping every id
-        text = text.str.strip_chars()
-    fail(text.is_null() | (text == ""), lambda _row: "empty id", field)
-    return text
+def _ids(frame: pl.DataFrame, fail: Callable) -> tuple[pl.Series, pl.Series]:
+    """``src`` and ``dst`` as text without surrounding spaces; no id may be empty. Whether a
+    column has padded ids is checked for both columns at once (in parallel), which is cheaper
+    than stripping every id."""
+    text = frame.select(pl.col("src", "dst").cast(pl.String))
+    padded = text.select((pl.col(c).str.strip_chars() != pl.col(c)).any() for c in ("src", "dst")).row(0)
+    columns = []
+    for field, has_padding in zip(("src", "dst"), padded):
+        ids = text[field].str.strip_chars() if has_padding else text[field]
+        fail(ids.is_null() | (ids == ""), lambda _row: "empty id", field)
+        columns.append(ids)
+    return columns[0], columns[1]
 
 
 def _kinds(col: pl.Series, fail: Callable) -> pl.Series:

@@ -348,6 +348,35 @@ def _truncated_zip(tmp: Path) -> Path:
     return archive
 
 
+def _zip_with_central_headers(tmp: Path, change) -> Path:
+    """The X fixture zipped, then ``change(data, offset)`` applied at every central directory
+    header (and the local header of each member, same layout up to the flags)."""
+    archive = zip_folder(FIXTURES / "x", tmp / "twitter.zip")
+    data = bytearray(archive.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        change(data, at)
+        at = data.find(b"PK\x01\x02", at + 4)
+    archive.write_bytes(bytes(data))
+    return archive
+
+
+def _encrypted_zip(tmp: Path) -> Path:
+    def encrypted(data: bytearray, at: int) -> None:  # bit 0 of the general purpose flags
+        data[at + 8] |= 1
+        local = int.from_bytes(data[at + 42 : at + 46], "little")
+        data[local + 6] |= 1
+
+    return _zip_with_central_headers(tmp, encrypted)
+
+
+def _zip_of_unknown_version(tmp: Path) -> Path:
+    def version(data: bytearray, at: int) -> None:  # "version needed to extract" 12.9
+        data[at + 6] = 129
+
+    return _zip_with_central_headers(tmp, version)
+
+
 def _connections_without_header(tmp: Path) -> Path:
     path = tmp / "Connections.csv"
     path.write_text('Notes:\n"When exporting your connection data, ..."\n\nFirst,Last,Link\nBob,Ø,x\n')
@@ -394,6 +423,8 @@ def _tweet_bad_time(tmp: Path) -> Path:
     [
         (_broken_x, ["like.js", "window.YTD.<name>.part<N>"]),
         (_truncated_zip, ["twitter.zip", "not a readable zip"]),
+        (_encrypted_zip, ["twitter.zip:data/", "encrypted"]),
+        (_zip_of_unknown_version, ["twitter.zip", "not a readable zip", "version 12.9"]),
         (_connections_without_header, ["Connections.csv", "First Name, Last Name, Connected On"]),
         (_mbox_without_date, ["inbox.mbox:59", "message 5 (c.3@chaos.example)", "'Date'"]),
         (_slack_users_object, ["users.json", "should be a JSON list"]),
