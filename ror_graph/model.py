@@ -206,9 +206,9 @@ def _ids(frame: pl.DataFrame, fail: Callable) -> tuple[pl.Series, pl.Series]:
     text = frame.select(pl.col("src", "dst").cast(pl.String))
     padded = text.select((pl.col(c).str.strip_chars() != pl.col(c)).any() for c in ("src", "dst")).row(0)
     columns = []
-    for field, has_padding in zip(("src", "dst"), padded):
-        ids = text[field].str.strip_chars() if has_padding else text[field]
-        fail(ids.is_null() | (ids == ""), lambda _row: "empty id", field)
+    for name, has_padding in zip(("src", "dst"), padded):
+        ids = text[name].str.strip_chars() if has_padding else text[name]
+        fail(ids.is_null() | (ids == ""), lambda _row: "empty id", name)
         columns.append(ids)
     return columns[0], columns[1]
 
