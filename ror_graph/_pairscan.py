@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "counting_rank", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "transposed_csr"]
 
 
 @numba.njit(cache=True)
@@ -259,6 +259,69 @@ def pair_runs(order, s, d):
     return starts[: k + 2], a[: k + 1], b[: k + 1], n_ab[: k + 1]
 
 
+def directed_rows(a: np.ndarray, b: np.ndarray, n_ab: np.ndarray, n_ba: np.ndarray, n: int):
+    """The directed relationships of the ties ``a < b`` (a -> b when ``n_ab`` > 0, then b -> a
+    when ``n_ba`` > 0: "tie order") sorted by source: ``src``, ``dst``, ``mutual`` (both
+    directions exist) and ``position``, the sorted row of each relationship in tie order.
+
+    One stable counting sort by source of the tie-order rows: within a person's bucket come
+    first their b -> a rows (ties (a, s), ascending a), then their a -> b rows (ties (s, b),
+    ascending b), so ``dst`` ascends too."""
+    rows = int(np.count_nonzero(n_ab)) + int(np.count_nonzero(n_ba))
+    position: np.ndarray = np.empty(rows, row_dtype(rows))
+    src, dst, mutual = _directed_rows(a, b, n_ab, n_ba, max(int(n), 1), position)
+    return src, dst, mutual, position
+
+
+@numba.njit(cache=True, nogil=True)
+def _directed_rows(a, b, n_ab, n_ba, n, position):
+    start = np.zeros(n + 1, np.int64)
+    for t in range(a.size):
+        if n_ab[t] > 0:
+            start[a[t] + 1] += 1
+        if n_ba[t] > 0:
+            start[b[t] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    src = np.empty(position.size, np.uint32)
+    dst = np.empty(position.size, np.uint32)
+    mutual = np.empty(position.size, np.bool_)
+    k = 0
+    for t in range(a.size):
+        both = n_ab[t] > 0 and n_ba[t] > 0
+        if n_ab[t] > 0:
+            r = start[a[t]]
+            start[a[t]] += 1
+            src[r], dst[r], mutual[r] = a[t], b[t], both
+            position[k] = r
+            k += 1
+        if n_ba[t] > 0:
+            r = start[b[t]]
+            start[b[t]] += 1
+            src[r], dst[r], mutual[r] = b[t], a[t], both
+            position[k] = r
+            k += 1
+    return src, dst, mutual
+
+
+@numba.njit(cache=True, nogil=True)
+def transposed_csr(rows, cols, values, n):
+    """CSR arrays (indptr, indices, data) of the transpose of the n x n matrix whose entries
+    ``values`` sit at (``rows``, ``cols``), given sorted by (row, column): one stable counting
+    sort by column, so each row of the transpose lists its columns in ascending order, as
+    scipy's ``.T.tocsr()`` does."""
+    indptr = bucket_starts(cols, n)
+    fill = indptr[:-1].copy()
+    indices = np.empty(cols.size, np.int32)
+    data = np.empty(cols.size, values.dtype)
+    for i in range(cols.size):
+        j = fill[cols[i]]
+        fill[cols[i]] += 1
+        indices[j] = rows[i]
+        data[j] = values[i]
+    return indptr, indices, data
+
+
 def mutual_pairs(s: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
     """For distinct pairs sorted by (s, d): whether (d, s) is among them too."""
     return _mutual_walk(s, d, max(int(n), 1))
@@ -286,22 +349,6 @@ def _mutual_walk(s, d, n):
         if j < end and rev[j] == d[i]:
             found[i] = True
     return found
-
-
-def counting_rank(keys: np.ndarray, n: int) -> np.ndarray:
-    """Where each row goes when ``keys`` (values 0..n-1) are sorted stably: the inverse of
-    :func:`counting_order`, by one counting-sort pass."""
-    rank: np.ndarray = np.empty(keys.size, row_dtype(keys.size))
-    _counting_rank(keys, max(int(n), 1), rank)
-    return rank
-
-
-@numba.njit(cache=True)
-def _counting_rank(keys, n, rank):
-    start = bucket_starts(keys, n)
-    for i in range(keys.size):
-        rank[i] = start[keys[i]]
-        start[keys[i]] += 1
 
 
 def counting_order(keys: np.ndarray, n: int) -> np.ndarray:

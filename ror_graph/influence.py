@@ -63,14 +63,20 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     """The power iteration behind :func:`pagerank` (uncached)."""
     if not 0 < damping < 1:
         raise OptionError(f"damping must be in (0, 1), got {damping}")
+    import scipy.sparse as sp
+
+    from ror_graph._pairscan import transposed_csr
+
     n = net.n
     matrix = net.adjacency(weight)
     out_weight = np.asarray(matrix.sum(axis=1)).ravel()
     dangling = out_weight <= 0
     scale = np.divide(1.0, out_weight, out=np.zeros(n), where=~dangling)
-    import scipy.sparse as sp
-
-    transition_t = (sp.diags(scale) @ matrix).T.tocsr()
+    # The transpose of the row-normalised matrix (row d: the people d listens to, by s).
+    sources = np.repeat(np.arange(n, dtype=np.int32), np.diff(matrix.indptr))
+    indptr, indices, data = transposed_csr(sources, matrix.indices, scale[sources] * matrix.data, max(n, 1))
+    transition_t = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    del matrix, sources
     if me is None:
         p = np.full(n, 1.0 / n)
     else:

@@ -48,6 +48,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -296,27 +297,11 @@ class Network:
     def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """The relationships sorted by (s, d): ``s``, ``d``, ``mutual`` and ``position``, the
         row in that order of each relationship in tie order (a tie's a -> b, then its b -> a;
-        None once :attr:`_tables` has read it).
-
-        One stable counting sort by s of the tie-order rows is enough: within a person's
-        bucket come first their b -> a rows (ties (a, s), ascending a), then their a -> b rows
-        (ties (s, b), ascending b), so d ascends."""
-        from ror_graph._pairscan import counting_rank
+        None once :attr:`_tables` has read it). See :func:`ror_graph._pairscan.directed_rows`."""
+        from ror_graph._pairscan import directed_rows
 
         p = self._by_pair
-        ab, ba = p.n_ab > 0, p.n_ba > 0
-        rel_rows = ab.astype(np.int64) + ba
-        first_row = np.cumsum(rel_rows) - rel_rows
-        src = np.empty(int(rel_rows.sum()), np.uint32)
-        dst = np.empty_like(src)
-        src[first_row[ab]], dst[first_row[ab]] = p.a[ab], p.b[ab]
-        second = first_row[ba] + ab[ba]
-        src[second], dst[second] = p.b[ba], p.a[ba]
-        position = counting_rank(src, max(self.n, 1))
-        sorted_src, sorted_dst, mutual = np.empty_like(src), np.empty_like(dst), np.empty(src.size, np.bool_)
-        sorted_src[position], sorted_dst[position] = src, dst
-        mutual[position] = np.repeat(ab & ba, rel_rows)
-        return sorted_src, sorted_dst, mutual, position
+        return directed_rows(p.a, p.b, p.n_ab, p.n_ba, self.n)
 
     @cached_property
     def directed_pairs(self) -> pl.DataFrame:
@@ -359,18 +344,21 @@ class Network:
         window_us = int(self.reply_window.total_seconds() * 1e6)
         rel_rows = (p.n_ab > 0).astype(np.int64) + (p.n_ba > 0).astype(np.int64)
         rel_off = np.concatenate(([0], np.cumsum(rel_rows))).astype(np.int64)
+        assert p.order is not None, "the tables are built once"
+        with ThreadPoolExecutor(1) as pool:  # the relationships' sort beside the events' gathers
+            directed = pool.submit(lambda: self._directed)
+            fwd, ts_us = self._pair_time
+            by_pair = (
+                ev.select(pl.col("kind", "weight").gather(pl.Series(p.order)))
+                .with_columns(ts=pl.Series(ts_us).cast(pl.Datetime("us", "UTC")))
+                .select(pl.col("kind").to_physical(), "weight", *self.event_strength())
+            )
+            cols = {name: by_pair[name].to_numpy() for name in by_pair.columns}
+            cols["fwd"], cols["ts"] = fwd, ts_us
+            del by_pair
+            position = directed.result()[3]
+        assert position is not None, "the tables are built once"
         pairs = self.directed_pairs
-        position = self._directed[3]
-        assert p.order is not None and position is not None, "the tables are built once"
-        fwd, ts_us = self._pair_time
-        by_pair = (
-            ev.select(pl.col("kind", "weight").gather(pl.Series(p.order)))
-            .with_columns(ts=pl.Series(ts_us).cast(pl.Datetime("us", "UTC")))
-            .select(pl.col("kind").to_physical(), "weight", *self.event_strength())
-        )
-        cols = {name: by_pair[name].to_numpy() for name in by_pair.columns}
-        cols["fwd"], cols["ts"] = fwd, ts_us
-        del by_pair
         from ror_graph._pairscan import scan
 
         (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,

@@ -125,7 +125,7 @@ def nurture_next(
     pool = ThreadPoolExecutor(1)
     rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
     _ = net.edges, net.ties  # built here, before the reach estimate reads them
-    reach_job = pool.submit(estimated_reach, net, seed=seed) if reach is None and estimate_reach else None
+    reach_job = pool.submit(_estimated_reach_by_index, net, seed) if reach is None and estimate_reach else None
     pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
     table = _ego_rows(net, ties, me) if me is not None else _community_rows(net, ties)
@@ -138,15 +138,15 @@ def nurture_next(
     value = pl.col("influence_pct")
     if rhythm_job is not None:
         table = _with_rhythm(net, table, rhythm_job.result())
-    if reach_job is not None:
-        reach = reach_job.result()
-    del rhythm_job, reach_job  # what they hold is in table and reach now
-    return_freed_memory()  # the reach estimate's and PageRank's temporaries, before the list is built
-    with_reach = reach is not None
-    if reach is not None:
+    if reach_job is not None:  # in index order, like people
+        people = people.with_columns(pl.Series("referral_reach", reach_job.result()))
+    elif reach is not None:
         people = people.join(reach.select("node_id", "referral_reach"), on="node_id", how="left")
+    del rhythm_job, reach_job, reach  # what they hold is in table and people now
+    return_freed_memory()  # the reach estimate's and PageRank's temporaries, before the list is built
+    with_reach = "referral_reach" in people.columns
+    if with_reach:
         value = (value + _percentile(pl.col("referral_reach").fill_null(0.0))) / 2
-    del reach
     people = people.with_columns(value.alias("value"))
     if me is None:  # one row per person in index order, like people: side by side, no join
         table = table.hstack(people.drop("idx").get_columns())
@@ -176,11 +176,16 @@ def nurture_next(
 
 
 def estimated_reach(net: Network, *, seed: int = 0) -> pl.DataFrame:
-    """The referral reach :func:`nurture_next` uses: :func:`ror_graph.referral.referral_reach`
-    at 30% relative error for reaches of at least max(50, n/50)."""
-    from ror_graph.referral import referral_reach
+    """The referral reach :func:`nurture_next` uses (``node_id, referral_reach``, in index
+    order): :func:`ror_graph.referral.referral_reach` at 30% relative error for reaches of at
+    least max(50, n/50)."""
+    return net.nodes.select("node_id").with_columns(pl.Series("referral_reach", _estimated_reach_by_index(net, seed)))
 
-    return referral_reach(net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=seed)
+
+def _estimated_reach_by_index(net: Network, seed: int) -> np.ndarray:
+    from ror_graph.referral import reach_estimates
+
+    return reach_estimates(net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=seed)[0]
 
 
 def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:

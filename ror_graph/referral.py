@@ -230,13 +230,7 @@ def referral_reach(
     Columns: ``rank, node_id, referral_reach, stderr, ci_low, ci_high`` (rank 1 = largest
     reach; ties by node_id).
     """
-    graph = propagation_graph(net, prob, model)
-    n = graph.n
-    if rr_sets is None:
-        rr_sets = prop.rr_count_for(n, epsilon=epsilon, min_reach=min_reach if min_reach is not None else max(10.0, n / 1000))
-    elif rr_sets < 1:
-        raise OptionError(f"rr_sets={rr_sets} must be at least 1")
-    reach, se = prop.single_node_reach(graph, model=model, count=int(rr_sets), seed=seed)  # type: ignore[arg-type]
+    reach, se = reach_estimates(net, model=model, prob=prob, epsilon=epsilon, min_reach=min_reach, rr_sets=rr_sets, seed=seed)
     out = net.nodes.select("node_id").with_columns(
         pl.Series("referral_reach", reach),
         pl.Series("stderr", se),
@@ -245,6 +239,27 @@ def referral_reach(
         (pl.col("referral_reach") + prop._Z95 * pl.col("stderr")).alias("ci_high"),
     )
     return _ranked(out, "referral_reach")
+
+
+def reach_estimates(
+    net: Network,
+    *,
+    model: str = "ic",
+    prob: str | ProbSpec = "strength",
+    epsilon: float = 0.1,
+    min_reach: float | None = None,
+    rr_sets: int | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The estimates of :func:`referral_reach` and their standard errors, unranked: two arrays
+    in index order (like ``net.nodes``)."""
+    graph = propagation_graph(net, prob, model)
+    n = graph.n
+    if rr_sets is None:
+        rr_sets = prop.rr_count_for(n, epsilon=epsilon, min_reach=min_reach if min_reach is not None else max(10.0, n / 1000))
+    elif rr_sets < 1:
+        raise OptionError(f"rr_sets={rr_sets} must be at least 1")
+    return prop.single_node_reach(graph, model=model, count=int(rr_sets), seed=seed)  # type: ignore[arg-type]
 
 
 def _ranked(frame: pl.DataFrame, score: str) -> pl.DataFrame:

@@ -271,3 +271,44 @@ def test_mutual_pairs_against_a_set_of_the_reversed_pairs():
         pairs = set(zip(s.tolist(), d.tolist()))
         want = [(b, a) in pairs for a, b in zip(s.tolist(), d.tolist())]
         assert mutual_pairs(s, d, n).tolist() == want
+
+
+def test_directed_rows_sorted_with_mutual_flags_and_positions():
+    import numpy as np
+
+    from ror_graph._pairscan import directed_rows
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n = int(rng.integers(2, 40))
+        key = np.unique(rng.integers(0, n * n, int(rng.integers(1, 300))).astype(np.int64))
+        a, b = key // n, key % n
+        keep = a < b
+        a, b = a[keep].astype(np.uint32), b[keep].astype(np.uint32)  # ties a < b, sorted
+        n_ab, n_ba = rng.integers(0, 3, a.size).astype(np.uint32), rng.integers(0, 3, a.size).astype(np.uint32)
+        n_ab[(n_ab == 0) & (n_ba == 0)] = 1
+        tie_order = [(x, y) for t, (x, y) in enumerate(zip(a.tolist(), b.tolist())) for (x, y, k) in
+                     ((x, y, n_ab[t]), (y, x, n_ba[t])) if k > 0]
+        src, dst, mutual, position = directed_rows(a, b, n_ab, n_ba, n)
+        assert list(zip(src.tolist(), dst.tolist())) == sorted(tie_order)
+        assert [tie_order[i] for i in np.argsort(position)] == sorted(tie_order)
+        pairs = set(tie_order)
+        assert mutual.tolist() == [(y, x) in pairs for x, y in zip(src.tolist(), dst.tolist())]
+
+
+def test_transposed_csr_equals_scipy_transpose():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from ror_graph._pairscan import transposed_csr
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        n = int(rng.integers(1, 30))
+        key = np.unique(rng.integers(0, n * n, int(rng.integers(0, 200))))
+        rows, cols = (key // n).astype(np.int32), (key % n).astype(np.uint32)
+        values = rng.random(key.size)
+        want = sp.csr_matrix((values, (rows, cols)), shape=(n, n)).T.tocsr()
+        indptr, indices, data = transposed_csr(rows, cols, values, n)
+        assert np.array_equal(indptr, want.indptr) and np.array_equal(indices, want.indices)
+        assert np.array_equal(data, want.data)
