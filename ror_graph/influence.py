@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -63,7 +64,6 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     """The power iteration behind :func:`pagerank` (uncached)."""
     if not 0 < damping < 1:
         raise OptionError(f"damping must be in (0, 1), got {damping}")
-    import scipy.sparse as sp
 
     from ror_graph._pairscan import transposed_csr
 
@@ -75,7 +75,6 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     # The transpose of the row-normalised matrix (row d: the people d listens to, by s).
     sources = np.repeat(np.arange(n, dtype=np.int32), np.diff(matrix.indptr))
     indptr, indices, data = transposed_csr(sources, matrix.indices, scale[sources] * matrix.data, max(n, 1))
-    transition_t = sp.csr_matrix((data, indices, indptr), shape=(n, n))
     del matrix, sources
     if me is None:
         p = np.full(n, 1.0 / n)
@@ -86,18 +85,61 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     dangling_at = np.flatnonzero(dangling)
     x = p.copy()
     change = np.empty(n)
-    for _ in range(max_iter):
-        # x <- damping * (T x + dangling mass * p) + (1 - damping) p, in place
-        new = transition_t @ x
-        np.multiply(p, x[dangling_at].sum(), out=change)
-        new += change
-        new *= damping
-        new += teleport
-        np.subtract(new, x, out=change)
-        x = new
-        if np.abs(change, out=change).sum() < tol:
-            break
+    with _RowBlocks(indptr, indices, data, n) as transition_t:
+        for _ in range(max_iter):
+            # x <- damping * (T x + dangling mass * p) + (1 - damping) p, in place
+            new = transition_t @ x
+            np.multiply(p, x[dangling_at].sum(), out=change)
+            new += change
+            new *= damping
+            new += teleport
+            np.subtract(new, x, out=change)
+            x = new
+            if np.abs(change, out=change).sum() < tol:
+                break
     return x / x.sum()
+
+
+class _RowBlocks:
+    """An n x n CSR matrix whose product with a vector runs on every numba thread, one block
+    of rows (of about equal entries) each: scipy's product per block (which releases the
+    GIL), so each row's sum is the same as scipy's on the whole matrix, bit for bit. Small
+    matrices stay in one block."""
+
+    MIN_ENTRIES_PER_BLOCK = 1 << 19
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int) -> None:
+        import scipy.sparse as sp
+
+        from ror_graph.propagation import _threads
+
+        count = max(1, min(_threads(), int(indptr[-1]) // self.MIN_ENTRIES_PER_BLOCK))
+        bounds = np.searchsorted(indptr, np.linspace(0, indptr[-1], count + 1), side="left")
+        bounds[0], bounds[-1] = 0, n
+        self.rows = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo]
+        self.blocks = [
+            sp.csr_matrix((data[indptr[lo]:indptr[hi]], indices[indptr[lo]:indptr[hi]], indptr[lo:hi + 1] - indptr[lo]),
+                          shape=(hi - lo, n))
+            for lo, hi in self.rows
+        ]  # fmt: skip
+        self.n = n
+        self.pool = ThreadPoolExecutor(len(self.blocks)) if len(self.blocks) > 1 else None
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        if self.pool is None:
+            return self.blocks[0] @ x if self.blocks else np.zeros(self.n)
+        out = np.empty(self.n)
+        parts = [self.pool.submit(block.__matmul__, x) for block in self.blocks]
+        for (lo, hi), part in zip(self.rows, parts):
+            out[lo:hi] = part.result()
+        return out
+
+    def __enter__(self) -> _RowBlocks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 def _percentile_from_top(values: pl.Expr) -> pl.Expr:

@@ -230,6 +230,21 @@ def test_pagerank_matches_networkx(real):
     assert np.max(np.abs(ours_ppr - np.array([expected_ppr[v] for v in ids]))) < 1e-6
 
 
+def test_pagerank_in_row_blocks_equals_one_block_bit_for_bit(real, monkeypatch):
+    import numba
+
+    from ror_graph import influence
+
+    _, net, _, _ = real
+    whole = influence._power_iteration(net, 0.85, None, "strength", 1e-10, 1000)
+    monkeypatch.setattr(influence._RowBlocks, "MIN_ENTRIES_PER_BLOCK", 1)
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 3)  # more blocks than this machine's cores
+    blocks = influence._RowBlocks(*[np.asarray(a) for a in (np.array([0, 1, 2, 3]), np.array([1, 2, 0]), np.ones(3))], 3)
+    assert len(blocks.blocks) == 3
+    blocks.__exit__()
+    assert np.array_equal(influence._power_iteration(net, 0.85, None, "strength", 1e-10, 1000), whole)
+
+
 def test_core_numbers_and_betweenness_match_networkx(shared_data):
     from ror_graph.loaders import load_events
 
