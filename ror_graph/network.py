@@ -329,9 +329,9 @@ class Network:
         return pairs.height - int(pairs["mutual"].sum()) // 2
 
     @cached_property
-    def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
-        """edges, ties and the tie periods (:attr:`tie_periods`) from one pass over
-        :attr:`_by_pair`."""
+    def _tables(self) -> tuple[pl.DataFrame, dict[str, np.ndarray] | None, np.ndarray]:
+        """edges, the ties' own figures (None once :attr:`ties` has read them) and the tie
+        periods (:attr:`tie_periods`) from one pass over :attr:`_by_pair`."""
         p = self._by_pair
         step("relationships and ties")
         ev = self.events
@@ -366,7 +366,6 @@ class Network:
             p.starts, rel_off, position, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
             cols["contribution"], slot, len(kinds), res_us, window_us,
         )  # fmt: skip
-        ts = cols["ts"]
         del cols
         figures = pl.DataFrame(
             {
@@ -385,30 +384,13 @@ class Network:
             _timestamps_expr("first_ts"), _timestamps_expr("last_ts"), pl.col("answer_latency_h").fill_nan(None)
         )
         del figures
-        first_pos = p.starts[:-1]
-        last_pos = p.starts[1:] - 1
-        ties = pl.DataFrame(
-            {
-                "a": p.a,
-                "b": p.b,
-                "n_events": np.diff(p.starts).astype(np.uint32),
-                "n_ab": p.n_ab,
-                "n_ba": p.n_ba,
-                "strength_ab": t_str_ab,
-                "strength_ba": t_str_ba,
-                "volume": t_vol,
-                "first_ts": _timestamps(ts[first_pos]),
-                "last_ts": _timestamps(ts[last_pos]),
-                "n_kinds": t_kinds,
-                "active_periods": t_periods,
-                "usual_gap_days": pl.Series(t_gap * res_days).fill_nan(None),
-            }
-        ).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
+        tie_figures = {"strength_ab": t_str_ab, "strength_ba": t_str_ba, "volume": t_vol, "n_kinds": t_kinds,
+                       "active_periods": t_periods, "usual_gap_days": t_gap * res_days}  # fmt: skip
         # Only this method reads the event order by pair and the relationships' positions
         # (fwd and ts in pair order are kept by _pair_time): let them go.
         self.__dict__["_by_pair"] = replace(p, order=None)
         self.__dict__["_directed"] = (*self._directed[:3], None)
-        return edges, ties, periods
+        return edges, tie_figures, periods
 
     @property
     def edges(self) -> pl.DataFrame:
@@ -422,10 +404,33 @@ class Network:
         names = self.nodes["node_id"]
         return edges.select(src=names.gather(edges["s"]), dst=names.gather(edges["d"])).hstack(edges.get_columns())
 
-    @property
+    @cached_property
     def ties(self) -> pl.DataFrame:
-        """Undirected ties, one row per pair ``a < b`` (see module docstring)."""
-        return self._tables[1]
+        """Undirected ties, one row per pair ``a < b`` (see module docstring); built on first
+        use, so the reach estimate can start from :attr:`edges` before."""
+        edges, figures, periods = self._tables
+        assert figures is not None, "the ties are built once"
+        p = self._by_pair
+        ts = self._pair_time[1]
+        ties = pl.DataFrame(
+            {
+                "a": p.a,
+                "b": p.b,
+                "n_events": np.diff(p.starts).astype(np.uint32),
+                "n_ab": p.n_ab,
+                "n_ba": p.n_ba,
+                "strength_ab": figures["strength_ab"],
+                "strength_ba": figures["strength_ba"],
+                "volume": figures["volume"],
+                "first_ts": _timestamps(ts[p.starts[:-1]]),
+                "last_ts": _timestamps(ts[p.starts[1:] - 1]),
+                "n_kinds": figures["n_kinds"],
+                "active_periods": figures["active_periods"],
+                "usual_gap_days": pl.Series(figures["usual_gap_days"]).fill_nan(None),
+            }
+        ).with_columns((pl.col("strength_ab") + pl.col("strength_ba")).alias("strength"))
+        self.__dict__["_tables"] = (edges, None, periods)
+        return ties
 
     @property
     def tie_periods(self) -> np.ndarray:

@@ -124,7 +124,7 @@ def nurture_next(
     # cores a third thread is no faster (both are memory-bound) and raises the peak.
     pool = ThreadPoolExecutor(1)
     rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
-    _ = net.edges, net.ties  # built here, before the reach estimate reads them
+    _ = net.edges  # built here, before the reach estimate reads them
     reach_job = pool.submit(_estimated_reach_by_index, net, seed) if reach is None and estimate_reach else None
     pool.shutdown(wait=False)
     ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
