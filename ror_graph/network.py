@@ -18,7 +18,8 @@ every analysis starts from.
   n_ab, n_ba, strength_ab, strength_ba, volume, first_ts, last_ts, n_kinds, active_periods,
   usual_gap_days, strength`` (``usual_gap_days``: median gap between consecutive active
   periods; a period is one ``resolution``, a day by default). ``volume`` is the undecayed
-  intensity: what was built.
+  intensity: what was built. The frame is put together on first use from the pass's per-tie
+  figures, so work that needs only ``edges`` can start before it.
 * ``active_periods``: distinct ``a, b, period`` with an event either way, sorted (built on
   request; the analyses read ``tie_periods``, its ``period`` column, kept from the pair scan).
 * ``directed_pairs``: ``s, d`` of the edges (same rows, same order), without the

@@ -62,6 +62,7 @@ __all__ = [
     "propagation_graph",
     "expected_reach",
     "referral_reach",
+    "reach_estimates",
     "best_seeds",
     "ego_gain",
     "DEFAULT_STRENGTH_SCALE",
