@@ -23,24 +23,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ror_graph._pairscan import bucket_starts
+from ror_graph._pairscan import grouped_by
 
 __all__ = ["edge_triangles", "bridge_edges"]
-
-
-@numba.njit(cache=True, nogil=True)
-def _csr(src, dst, edge, n):
-    """Rows of (src -> dst, edge id) grouped by src (a counting sort): indptr, dst, edge id."""
-    indptr = bucket_starts(src, n)
-    fill = indptr[:-1].copy()
-    out = np.empty(src.size, np.int64)
-    eid = np.empty(src.size, np.int64)
-    for i in range(src.size):
-        p = fill[src[i]]
-        out[p] = dst[i]
-        eid[p] = edge[i]
-        fill[src[i]] = p + 1
-    return indptr, out, eid
 
 
 def edge_triangles(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
@@ -52,7 +37,7 @@ def edge_triangles(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     low_first = (degree[a] < degree[b]) | ((degree[a] == degree[b]) & (a < b))
     src = np.where(low_first, a, b)
     dst = np.where(low_first, b, a)
-    indptr, out, eid = _csr(src, dst, np.arange(a.size, dtype=np.int64), n)
+    indptr, out, eid = grouped_by(src, dst, np.arange(a.size, dtype=np.int64), n)
     return _count_triangles(indptr, out, eid, a.size)
 
 
@@ -82,7 +67,7 @@ def bridge_edges(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     a = np.asarray(a, np.int64)
     b = np.asarray(b, np.int64)
     edge = np.arange(a.size, dtype=np.int64)
-    indptr, nbr, eid = _csr(np.r_[a, b], np.r_[b, a], np.r_[edge, edge], n)
+    indptr, nbr, eid = grouped_by(np.r_[a, b], np.r_[b, a], np.r_[edge, edge], n)
     return _bridges(indptr, nbr, eid, a.size)
 
 

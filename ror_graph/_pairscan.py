@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "transposed_csr"]
+__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "grouped_by"]
 
 
 @numba.njit(cache=True)
@@ -221,6 +221,24 @@ def bucket_starts(keys, n):
     return start
 
 
+@numba.njit(cache=True, nogil=True)
+def grouped_by(keys, first, second, n):
+    """Two columns put in the order of ``keys`` (values 0..n-1) by one stable counting sort:
+    where each key's rows start (plus the end), then both columns in that order (CSR arrays:
+    grouped by ``cols`` with ``rows`` as the second column, a matrix's transpose, in the order
+    of scipy's ``.T.tocsr()``)."""
+    start = bucket_starts(keys, n)
+    fill = start[:-1].copy()
+    first_out = np.empty_like(first)
+    second_out = np.empty_like(second)
+    for i in range(keys.size):
+        j = fill[keys[i]]
+        fill[keys[i]] += 1
+        first_out[j] = first[i]
+        second_out[j] = second[i]
+    return start, first_out, second_out
+
+
 @numba.njit(cache=True)
 def _counting_pass(keys, order, n):
     """``order`` (a permutation of the rows of ``keys``) stably re-sorted by ``keys[order]``
@@ -289,37 +307,15 @@ def _directed_rows(a, b, n_ab, n_ba, n, position):
     k = 0
     for t in range(a.size):
         both = n_ab[t] > 0 and n_ba[t] > 0
-        if n_ab[t] > 0:
-            r = start[a[t]]
-            start[a[t]] += 1
-            src[r], dst[r], mutual[r] = a[t], b[t], both
-            position[k] = r
-            k += 1
-        if n_ba[t] > 0:
-            r = start[b[t]]
-            start[b[t]] += 1
-            src[r], dst[r], mutual[r] = b[t], a[t], both
-            position[k] = r
-            k += 1
+        for side in range(2):  # a -> b, then b -> a
+            if (n_ab[t] if side == 0 else n_ba[t]) > 0:
+                u, v = (a[t], b[t]) if side == 0 else (b[t], a[t])
+                r = start[u]
+                start[u] += 1
+                src[r], dst[r], mutual[r] = u, v, both
+                position[k] = r
+                k += 1
     return src, dst, mutual
-
-
-@numba.njit(cache=True, nogil=True)
-def transposed_csr(rows, cols, values, n):
-    """CSR arrays (indptr, indices, data) of the transpose of the n x n matrix whose entries
-    ``values`` sit at (``rows``, ``cols``), given sorted by (row, column): one stable counting
-    sort by column, so each row of the transpose lists its columns in ascending order, as
-    scipy's ``.T.tocsr()`` does."""
-    indptr = bucket_starts(cols, n)
-    fill = indptr[:-1].copy()
-    indices = np.empty(cols.size, np.int32)
-    data = np.empty(cols.size, values.dtype)
-    for i in range(cols.size):
-        j = fill[cols[i]]
-        fill[cols[i]] += 1
-        indices[j] = rows[i]
-        data[j] = values[i]
-    return indptr, indices, data
 
 
 def mutual_pairs(s: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:

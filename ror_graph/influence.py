@@ -64,8 +64,7 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     """The power iteration behind :func:`pagerank` (uncached)."""
     if not 0 < damping < 1:
         raise OptionError(f"damping must be in (0, 1), got {damping}")
-
-    from ror_graph._pairscan import transposed_csr
+    from ror_graph._pairscan import grouped_by
 
     n = net.n
     matrix = net.adjacency(weight)
@@ -74,7 +73,7 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     scale = np.divide(1.0, out_weight, out=np.zeros(n), where=~dangling)
     # The transpose of the row-normalised matrix (row d: the people d listens to, by s).
     sources = np.repeat(np.arange(n, dtype=np.int32), np.diff(matrix.indptr))
-    indptr, indices, data = transposed_csr(sources, matrix.indices, scale[sources] * matrix.data, max(n, 1))
+    indptr, indices, data = grouped_by(matrix.indices, sources, scale[sources] * matrix.data, max(n, 1))
     del matrix, sources
     if me is None:
         p = np.full(n, 1.0 / n)
