@@ -38,7 +38,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ror_graph._pairscan import counting_order
+from ror_graph._pairscan import bucket_starts, counting_order, grouped_by
 from ror_graph._prefetch import prefetch
 from ror_graph.errors import OptionError
 
@@ -426,6 +426,14 @@ class PropagationGraph:
         """Build from parallel arrays; duplicate pairs combine as independent chances
         (1 - prod(1 - p)); self-loops are dropped; probabilities must lie in [0, 1]."""
         s, d = _node_array(src, n), _node_array(dst, n)
+        if s.size > 1 and s.shape == d.shape and np.shape(prob) == s.shape:
+            p = np.empty(s.size)
+            if _simple_in_edges(s, d, np.asarray(prob, dtype=np.float64), n, p):
+                # The in-edges as given; the out-edges by one stable counting sort by source.
+                indptr, indices, out_p = grouped_by(s, d.astype(np.int32), p, n)
+                graph = cls(n=n, indptr=indptr, indices=indices, prob=out_p)
+                graph.__dict__["reverse"] = (bucket_starts(d, n), s.astype(np.int32), p)
+                return graph
         p = np.broadcast_to(np.asarray(prob, dtype=np.float64), s.shape).copy()
         if s.shape != d.shape:
             raise OptionError("src and dst must have the same length")
@@ -507,6 +515,21 @@ class PropagationGraph:
     def require_edges(self) -> None:
         if self.m == 0:
             raise OptionError("the propagation graph has no edges (with probability > 0): nothing can spread")
+
+
+@njit(cache=True, nogil=True)
+def _simple_in_edges(s, d, p, n, p_copy):
+    """Copy ``p`` into ``p_copy`` and say whether the edges need none of
+    :meth:`PropagationGraph.from_edges`'s clean-up: endpoints in 0..n-1, no self-loop, every
+    probability in (0, 1], distinct pairs sorted by (target, source), as a network's
+    relationships give them. False sends them down the general path (which names any error)."""
+    for i in range(s.size):
+        p_copy[i] = p[i]
+        if not (0.0 < p[i] <= 1.0) or s[i] < 0 or s[i] >= n or d[i] < 0 or d[i] >= n or s[i] == d[i]:
+            return False
+        if i > 0 and (d[i] < d[i - 1] or (d[i] == d[i - 1] and s[i] <= s[i - 1])):
+            return False
+    return True
 
 
 def _node_array(values: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
@@ -756,11 +779,19 @@ def single_node_reach(
     while done < count:
         c = min(step, count - done)
         for nodes, offsets in _rr_parts(graph, c, model=model, seed=seed, first=done, tag=1, pool=None, blocked=-1):
-            counts += np.bincount(nodes, minlength=n)
-            counts -= np.bincount(nodes[offsets[:-1]], minlength=n)  # the roots
+            _count_members(nodes, offsets, counts)
         done += c
     q = counts / count
     return 1.0 + n * q, n * np.sqrt(q * (1 - q) / count)
+
+
+@njit(cache=True, nogil=True)
+def _count_members(nodes, offsets, counts):
+    """``counts[v] +=`` the RR sets (``nodes[offsets[i]:offsets[i + 1]]``, root first) that
+    contain v other than as their root."""
+    for i in range(offsets.size - 1):
+        for j in range(offsets[i] + 1, offsets[i + 1]):
+            counts[nodes[j]] += 1
 
 
 # -- seed selection ----------------------------------------------------------------------

@@ -284,3 +284,23 @@ def test_bad_arguments():
         prop.imm(PropagationGraph.from_edges(3, [], [], []), 1)
     with pytest.raises(OptionError, match="unknown model"):
         prop.monte_carlo(g, [0], model="sir", sims=10)  # type: ignore[arg-type]
+
+
+def test_in_edges_in_target_order_build_the_same_graph_as_any_order():
+    """Edges as a network gives them (distinct, sorted by target then source) take the short
+    path of from_edges; shuffled, they take the general one: the same graph, array for array."""
+    rng = np.random.default_rng(13)
+    for _ in range(20):
+        n = int(rng.integers(2, 40))
+        key = np.unique(rng.integers(0, n * n, int(rng.integers(2, 300))))
+        d, s = key // n, key % n  # sorted by (d, s)
+        keep = s != d
+        s, d = s[keep].astype(np.uint32), d[keep].astype(np.uint32)
+        p = rng.random(s.size) * 0.9 + 0.05
+        quick = PropagationGraph.from_edges(n, s, d, p)
+        shuffle = rng.permutation(s.size)
+        general = PropagationGraph.from_edges(n, s[shuffle], d[shuffle], p[shuffle])
+        assert "reverse" in quick.__dict__
+        for a, b in zip((quick.indptr, quick.indices, quick.prob, *quick.reverse),
+                        (general.indptr, general.indices, general.prob, *general.reverse)):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
