@@ -41,6 +41,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -396,16 +401,45 @@ def _parquet_magic(path: Path) -> bool:
 
 def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:
     """Read straight from the file (``data`` empty) or from bytes already read (a gzipped
-    file); a plain file that is not Parquet is read once more as bytes, in case it is gzip.
+    file); a file that does not start as Parquet does is read once more as bytes, in case it is
+    gzip.
     No line column: validation numbers rows from 1, which is what messages say."""
     try:
-        return pl.read_parquet(io.BytesIO(data) if data else path)
+        return _without_panic_text(lambda: pl.read_parquet(io.BytesIO(data) if data else path))
     except (pl.exceptions.PolarsError, OSError, pl.exceptions.PanicException) as exc:  # a damaged file can panic the reader
-        if not data:
+        if not data and not _parquet_magic(path):  # a compressed Parquet file: read it unpacked
             raw = _common.read_bytes(path)
             if raw[:4] == b"PAR1":
                 return _read_parquet(path, raw)
-        raise InputError(f"not a readable Parquet file: {_first_line(exc)}", path=str(path)) from None
+        why = "damaged?" if isinstance(exc, pl.exceptions.PanicException) else _first_line(exc)
+        raise InputError(f"not a readable Parquet file: {why}", path=str(path)) from None
+
+
+def _without_panic_text(read: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """``read()`` with the process's stderr held back meanwhile: when a damaged file makes
+    polars' reader panic, Rust writes the panic (and a backtrace) there before polars raises,
+    and the user should see only the one-line error. Anything else written is passed on."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to hold back
+        return read()
+    panicked = False
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            return read()
+        except pl.exceptions.PanicException:
+            panicked = True
+            time.sleep(0.2)  # the reader's other threads may still be writing their panics
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if not panicked:
+                held.seek(0)
+                if text := held.read():
+                    os.write(2, text)
 
 
 # --- columns ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import shutil
 import tempfile
 import zipfile
@@ -262,3 +263,22 @@ def test_mutated_exports_name_the_file(ops, target, zipped):
         else:
             path.write_bytes(_mutate(source.read_bytes(), ops))
         _loads_or_names_file_and_line(path)
+
+
+def test_a_parquet_file_that_panics_the_reader_gives_one_line(tmp_path):
+    """A damaged page makes polars' Parquet reader panic (polars 2.1); Rust prints the panic
+    and a backtrace on stderr, which the user must not see: only the one-line error."""
+    import subprocess
+    import sys
+
+    frame = pl.DataFrame([r.split(",") for r in _rows(12)], schema=HEADER.strip().split(","), orient="row")
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    path = tmp_path / "events.parquet"
+    path.write_bytes(_mutate(buffer.getvalue(), [(53, 1)]))
+    out = tmp_path / "out.csv"
+    done = subprocess.run([sys.executable, "-m", "ror_graph.cli", "nurture", str(path), "-o", str(out)],
+                          capture_output=True, text=True, env={**os.environ, "RUST_BACKTRACE": "1"})
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"Error: {path}") and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()
