@@ -224,9 +224,9 @@ def bucket_starts(keys, n):
 @numba.njit(cache=True, nogil=True)
 def grouped_by(keys, first, second, n):
     """Two columns put in the order of ``keys`` (values 0..n-1) by one stable counting sort:
-    where each key's rows start (plus the end), then both columns in that order (CSR arrays:
-    grouped by ``cols`` with ``rows`` as the second column, a matrix's transpose, in the order
-    of scipy's ``.T.tocsr()``)."""
+    where each key's rows start (plus the end), then both columns in that order, i.e. CSR
+    arrays grouped by key. Keyed by a matrix's column indices, with its row indices and values
+    as the columns, it gives the transpose in the order of scipy's ``.T.tocsr()``."""
     start = bucket_starts(keys, n)
     fill = start[:-1].copy()
     first_out = np.empty_like(first)
