@@ -194,8 +194,8 @@ def _find(net: Network, resolution: float, seed: int, window: timedelta) -> Comm
     )
     people = _people(net, ties, membership, strength)
     total = float(ties["w"].sum())
-    inside = ties.filter(pl.col("ca") == pl.col("cb")).group_by(pl.col("ca").alias("c")).agg(pl.col("w").sum().alias("internal_strength"))
-    sums = pl.DataFrame({"c": membership, "s": strength}).group_by("c").agg(pl.col("s").sum(), pl.len().alias("size"))
+    inside = ties.filter(pl.col("ca") == pl.col("cb")).group_by(pl.col("ca").alias("c")).agg(pl.col("w").sort().sum().alias("internal_strength"))
+    sums = pl.DataFrame({"c": membership, "s": strength}).group_by("c").agg(pl.col("s").sort().sum(), pl.len().alias("size"))
     summary = sums.join(inside, on="c", how="left").with_columns(pl.col("internal_strength").fill_null(0.0))
     summary = summary.with_columns(
         (pl.col("internal_strength") / total - resolution * (pl.col("s") / (2 * total)) ** 2).alias("modularity"),
@@ -227,15 +227,17 @@ def _people(net: Network, ties: pl.DataFrame, membership: np.ndarray, strength: 
         ties.select(pl.col("a").alias("idx"), pl.col("cb").alias("to"), "w"),
         ties.select(pl.col("b").alias("idx"), pl.col("ca").alias("to"), "w"),
     ])
-    per = ends.group_by("idx", "to").agg(pl.col("w").sum())
+    # Every float sum adds its terms in sorted order: group_by and join hand rows over in an
+    # order that varies from run to run, and the same table must come out every time.
+    per = ends.group_by("idx", "to").agg(pl.col("w").sort().sum())
     base = net.nodes.with_columns(
         pl.Series("c", membership), pl.Series("strength", strength)
     )
     own = per.join(base.select("idx", "c"), on="idx").filter(pl.col("to") == pl.col("c")).group_by("idx").agg(
-        pl.col("w").sum().alias("internal_strength")
+        pl.col("w").sort().sum().alias("internal_strength")
     )
     share = per.join(base.select("idx", "strength"), on="idx").group_by("idx").agg(
-        (1 - ((pl.col("w") / pl.col("strength")) ** 2).sum()).alias("participation")
+        (1 - ((pl.col("w") / pl.col("strength")) ** 2).sort().sum()).alias("participation")
     )
     people = base.join(own, on="idx", how="left").join(share, on="idx", how="left").with_columns(
         pl.col("internal_strength").fill_null(0.0), pl.col("participation").fill_null(0.0).clip(0.0, 1.0)
