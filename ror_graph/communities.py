@@ -43,7 +43,7 @@ Example
 -------
 >>> import polars as pl
 >>> from ror_graph.model import validate_events
->>> from ror_graph.network import Network
+>>> from ror_graph.network import Network, igraph_random
 >>> pairs = [("a", "b"), ("b", "c"), ("a", "c"), ("x", "y"), ("y", "z"), ("x", "z"), ("c", "x")]
 >>> raw = pl.DataFrame({"src": [p[0] for p in pairs], "dst": [p[1] for p in pairs],
 ...                     "kind": ["message"] * 7, "ts": [i * 3600 for i in range(7)]})
@@ -56,7 +56,6 @@ Example
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -65,7 +64,7 @@ import numpy as np
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.network import Network
+from ror_graph.network import Network, igraph_random
 from ror_graph.timeutil import parse_duration
 
 if TYPE_CHECKING:
@@ -145,12 +144,10 @@ def tie_graph(net: Network) -> igraph.Graph:
 def leiden_membership(graph: igraph.Graph, *, resolution: float = 1.0, seed: int = DEFAULT_SEED) -> np.ndarray:
     """Leiden (modularity, ``weight`` edge attribute) on ``graph``, iterated until stable
     (3 iterations above :data:`STABLE_MAX_TIES` ties), with ``random.Random(seed)`` as igraph's random source; labels 0, 1, ... by size."""
-    import igraph as ig
 
     if not resolution > 0:
         raise OptionError(f"resolution={resolution} must be positive")
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with igraph_random(seed):
         part = graph.community_leiden(
             objective_function="modularity",
             weights="weight",
@@ -158,8 +155,6 @@ def leiden_membership(graph: igraph.Graph, *, resolution: float = 1.0, seed: int
             resolution=resolution,
             n_iterations=-1 if graph.ecount() <= STABLE_MAX_TIES else 3,
         )
-    finally:
-        ig.set_random_number_generator(random)
     raw = np.asarray(part.membership, dtype=np.int64)
     sizes = np.bincount(raw)
     first = np.full(sizes.size, raw.size, dtype=np.int64)

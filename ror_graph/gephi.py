@@ -34,7 +34,7 @@ Example
 -------
 >>> import polars as pl
 >>> from ror_graph.model import validate_events
->>> from ror_graph.network import Network
+>>> from ror_graph.network import Network, igraph_random
 >>> raw = pl.DataFrame({"src": ["a", "b"], "dst": ["b", "a"], "kind": ["reply"] * 2, "ts": [0, 60]})
 >>> g = to_networkx(Network.from_dataset(validate_events(raw, source="doc")))
 >>> g.number_of_nodes(), g.number_of_edges(), g.edges["a", "b"]["reciprocated"]
@@ -52,7 +52,7 @@ import numpy as np
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.network import Network
+from ror_graph.network import Network, igraph_random
 from ror_graph.output import atomic_write
 
 if TYPE_CHECKING:
@@ -160,9 +160,7 @@ def layout(net: Network, membership: np.ndarray, *, seed: int = 7, extent: float
     which takes seconds where the force layout of every person takes many minutes."""
     if net.n > FORCE_LAYOUT_MAX:
         return _disc_layout(net, membership, seed=seed, extent=extent)
-    import random
 
-    import igraph as ig
 
     from ror_graph.communities import tie_graph
 
@@ -179,11 +177,8 @@ def layout(net: Network, membership: np.ndarray, *, seed: int = 7, extent: float
     start = np.column_stack([radius * np.cos(angle[membership]), radius * np.sin(angle[membership])])
     start += rng.normal(scale=1.0, size=start.shape) * spread[:, None]
     niter = 500 if net.n <= 5000 else max(50, int(500 * 5000 / net.n))
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with igraph_random(seed):
         pos = np.asarray(graph.layout_fruchterman_reingold(weights=list(weights), niter=niter, seed=start.tolist()).coords)
-    finally:
-        ig.set_random_number_generator(random)
     return _scaled(pos, extent)
 
 
@@ -197,7 +192,6 @@ def _scaled(pos: np.ndarray, extent: float) -> np.ndarray:
 
 def _disc_layout(net: Network, membership: np.ndarray, *, seed: int, extent: float) -> np.ndarray:
     """Communities as sunflower discs, placed by a force layout of the community graph."""
-    import random
 
     import igraph as ig
 
@@ -217,11 +211,8 @@ def _disc_layout(net: Network, membership: np.ndarray, *, seed: int, extent: flo
     weights = between["w"].to_numpy()
     if weights.size:
         weights = np.clip(weights / np.median(weights), 0.1, 10.0)
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with igraph_random(seed):
         centres = np.asarray(graph.layout_fruchterman_reingold(weights=list(weights) or None, niter=300, grid="auto").coords)
-    finally:
-        ig.set_random_number_generator(random)
     centres = _scaled(centres, 1.0)
     # disc radius grows with sqrt(size); the largest disc is a fifth of the picture
     radius = 0.2 * np.sqrt(sizes / sizes.max())

@@ -18,7 +18,7 @@ Example
 -------
 >>> import polars as pl
 >>> from ror_graph.model import validate_events
->>> from ror_graph.network import Network
+>>> from ror_graph.network import Network, igraph_random
 >>> raw = pl.DataFrame({"src": ["a", "b", "c"], "dst": ["hub"] * 3, "kind": ["like"] * 3, "ts": [1, 2, 3]})
 >>> top = influencers(Network.from_dataset(validate_events(raw, source="doc")))
 >>> top.select("rank", "node_id").row(0)
@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.network import Network
+from ror_graph.network import Network, igraph_random
 
 __all__ = ["pagerank", "influencers", "DEFAULT_DAMPING"]
 
@@ -164,7 +164,7 @@ def influencers(
     """
     graph = net.igraph()
     strength_w = graph.es["strength"]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), igraph_random(seed):  # ARPACK's start vector is random
         # igraph warns when many hub/authority scores are 0 (nobody points at them); expected.
         warnings.simplefilter("ignore", RuntimeWarning)
         hub = np.asarray(graph.hub_score(weights=strength_w, scale=True))

@@ -46,7 +46,9 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
@@ -477,6 +479,20 @@ class Network:
 
 
 # -- building blocks ----------------------------------------------------------------------------
+
+
+@contextmanager
+def igraph_random(seed: int) -> Iterator[None]:
+    """Inside the block igraph draws from ``random.Random(seed)`` (after it, from its default,
+    Python's ``random`` module), so a randomised igraph call gives the same answer every run."""
+    import igraph as ig
+
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
+
 
 
 def _index(src: pl.Series, dst: pl.Series) -> tuple[pl.DataFrame, pl.Series, pl.Series]:

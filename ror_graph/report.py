@@ -26,7 +26,7 @@ Example
 -------
 >>> import polars as pl
 >>> from ror_graph.model import validate_events
->>> from ror_graph.network import Network
+>>> from ror_graph.network import Network, igraph_random
 >>> raw = pl.DataFrame({"src": ["a", "b", "a", "c"], "dst": ["b", "a", "c", "a"],
 ...                     "kind": ["message"] * 4, "ts": [0, 86400, 3 * 86400, 9 * 86400]})
 >>> page = build_report(Network.from_dataset(validate_events(raw, source="doc")), me="a", referral=False)
@@ -51,7 +51,7 @@ import polars as pl
 
 from ror_graph import plots
 from ror_graph.errors import OptionError, RorGraphError
-from ror_graph.network import Network
+from ror_graph.network import Network, igraph_random
 from ror_graph.output import atomic_write
 
 __all__ = [
@@ -444,7 +444,6 @@ def _community_figure(net: Network, found, top: int):
     """Left: a map of the ``top`` largest communities (bubble area = people, colour = trend,
     line width = tie strength between them). Right: interactions inside each community in the
     last window against the window before, with the reciprocity of each window."""
-    import random
 
     import igraph as ig
     from matplotlib.figure import Figure
@@ -458,11 +457,8 @@ def _community_figure(net: Network, found, top: int):
     between = pl.DataFrame({"x": np.minimum(ca, cb)[keep], "y": np.maximum(ca, cb)[keep], "w": ties["strength"].to_numpy()[keep]})
     between = between.group_by("x", "y").agg(pl.col("w").sum()).sort("x", "y")
     graph = ig.Graph(n=k, edges=list(zip(between["x"].to_list(), between["y"].to_list())))
-    ig.set_random_number_generator(random.Random(7))
-    try:
+    with igraph_random(7):
         pos = np.asarray(graph.layout_fruchterman_reingold(weights=between["w"].to_list() or None).coords) if k > 1 else np.zeros((k, 2))
-    finally:
-        ig.set_random_number_generator(random)
     colour = {"cooling": "#3182ce", "warming": "#dd6b20", "steady": "#a0aec0", "new": "#38a169", "too few": "#edf2f7",
               "quiet": "#ffffff"}
     fig = Figure(figsize=(11, 4.6), layout="constrained")
