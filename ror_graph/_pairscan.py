@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "grouped_by"]
+__all__ = ["scan", "in_rows", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "grouped_by"]
 
 
 @numba.njit(cache=True)
@@ -37,13 +37,14 @@ def median(buf: np.ndarray, m: int) -> float:
 
 
 @numba.njit(cache=True, parallel=True)
-def scan(starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
+def scan(starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, n_slots, res_us, window_us):
     """One pass over the events in (pair, time) order (every array is in that order; ``fwd``:
-    the event goes from a to b). Per directed pair, at row ``rel_pos[rel_off[t] + x]`` (x = 0
-    for a -> b when the tie has such events, then b -> a): counts, sums, first/last
-    times and answers (the first event back at or after each event, within ``window_us``);
-    per tie: strengths, volume, kinds, active periods and the median gap between them (in
-    periods)."""
+    the event goes from a to b). Per directed pair, in tie order (row ``rel_off[t]`` for
+    a -> b when the tie has such events, then b -> a; :func:`in_rows` puts them in the
+    relationships' order): counts, sums, first/last times and answers (the first event back
+    at or after each event, within ``window_us``); per tie: strengths, volume, kinds, active
+    periods and the median gap between them (in periods). Every write goes to the current tie's
+    rows, so the pass reads and writes memory in order."""
     n_ties = starts.size - 1
     n_rel = rel_off[-1]
     r_n = np.zeros(n_rel, np.uint32)
@@ -73,7 +74,7 @@ def scan(starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contributio
         lat0 = np.empty(longest, np.int64)
         lat1 = np.empty(longest, np.int64)
         for t in range(t0, t1):
-            _scan_tie(t, starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+            _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
                       r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
                       t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1)  # fmt: skip
     periods = np.empty(t_periods.sum(), np.int64)
@@ -86,20 +87,30 @@ def scan(starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contributio
             t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods)  # fmt: skip
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def in_rows(values, position):
+    """``values`` (in tie order) moved to the rows ``position`` says (the relationships'
+    order): ``out[position[k]] = values[k]``."""
+    out = np.empty_like(values)
+    for k in numba.prange(values.size):
+        out[position[k]] = values[k]
+    return out
+
+
 @numba.njit(cache=True)
-def _scan_tie(t, starts, rel_off, rel_pos, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
+def _scan_tie(t, starts, rel_off, fwd, ts, kind, weight, intensity, contribution, slot, res_us, window_us,
               r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
               t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods_at, gaps, lat0, lat1):  # fmt: skip
-    """One tie of :func:`scan`: its relationships' rows, its own figures, its periods."""
+    """One tie of :func:`scan`: its relationships' rows (in tie order), its own figures, its periods."""
     lo, hi = starts[t], starts[t + 1]
     n0 = 0
     for i in range(lo, hi):
         n0 += fwd[i]
     row0, row1 = -1, -1
     if n0 > 0:
-        row0 = rel_pos[rel_off[t]]
+        row0 = rel_off[t]
     if n0 < hi - lo:
-        row1 = rel_pos[rel_off[t] + (1 if n0 > 0 else 0)]
+        row1 = rel_off[t] + (1 if n0 > 0 else 0)
     mask = 0
     n_gaps = 0
     last_period = 0

@@ -362,27 +362,19 @@ class Network:
             position = directed.result()[3]
         assert position is not None, "the tables are built once"
         pairs = self.directed_pairs
-        from ror_graph._pairscan import scan
+        from ror_graph._pairscan import in_rows, scan
 
         (r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat,
          t_str_ab, t_str_ba, t_vol, t_kinds, t_periods, t_gap, periods) = scan(
-            p.starts, rel_off, position, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
+            p.starts, rel_off, cols["fwd"], cols["ts"], cols["kind"], cols["weight"], cols["intensity"],
             cols["contribution"], slot, len(kinds), res_us, window_us,
         )  # fmt: skip
         del cols
-        figures = pl.DataFrame(
-            {
-                "n_events": r_n,
-                **{f"n_{k}": r_kind[i] for i, k in enumerate(kinds)},
-                "weight_sum": r_w,
-                "first_ts": r_first,
-                "last_ts": r_last,
-                "strength": r_str,
-                "answered_rate": r_rate,
-                "answer_latency_h": r_lat,
-            }
-        )
+        in_tie_order = {"n_events": r_n, **{f"n_{k}": r_kind[i] for i, k in enumerate(kinds)}, "weight_sum": r_w,
+                        "first_ts": r_first, "last_ts": r_last, "strength": r_str, "answered_rate": r_rate,
+                        "answer_latency_h": r_lat}  # fmt: skip
         del r_n, r_kind, r_w, r_first, r_last, r_str, r_rate, r_lat
+        figures = pl.DataFrame({name: in_rows(in_tie_order.pop(name), position) for name in list(in_tie_order)})
         edges = pl.concat([pairs.select("s", "d"), figures], how="horizontal").with_columns(
             _timestamps_expr("first_ts"), _timestamps_expr("last_ts"), pl.col("answer_latency_h").fill_nan(None)
         )
