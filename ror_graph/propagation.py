@@ -107,21 +107,19 @@ def _seed_key(seed: int, tag: int = 0) -> np.uint64:
 
 
 @njit(inline="always", cache=True)
-def _live_edges(indptr, indices, prob, pmax, logq, u, key, out):
+def _live_edges(a, b, pm, lq, indices, prob, u, key, out):
     """Write the live edge targets of ``u`` in the world ``key`` to ``out``; return how many.
+    ``u``'s edges are ``indices[a:b]`` with probabilities ``prob[a:b]``, the largest ``pm``
+    and ``lq`` = log(1 - pm) (:func:`_node_max`).
 
     The draws depend only on (key, u), never on the order nodes are visited in."""
-    a = indptr[u]
-    b = indptr[u + 1]
     if a == b:
         return 0
     st = _mix(key ^ (np.uint64(u) * _NODE))
     k = 0
-    pm = pmax[u]
     if pm <= 0.0:
         return 0
     if pm < _SKIP_BELOW:
-        lq = logq[u]
         j = a - 1
         while True:
             st += _GOLDEN
@@ -169,7 +167,7 @@ def _ic_world(indptr, indices, prob, pmax, logq, seeds, key, stamp, visited, que
         while head < tail:
             u = queue[head]
             head += 1
-            k = _live_edges(indptr, indices, prob, pmax, logq, u, key, scratch)
+            k = _live_edges(indptr[u], indptr[u + 1], pmax[u], logq[u], indices, prob, u, key, scratch)
             for t in range(k):
                 v = scratch[t]
                 if visited[v] != stamp:
@@ -239,11 +237,15 @@ def _simulate(indptr, indices, prob, pmax, logq, lt, seeds, seed_key, first, cou
 
 
 @njit(nogil=True, cache=True)
-def _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, lt, pool, blocked, seed_key, first, count, maxdeg):
+def _rr_batch(in_nodes, in_edges, lt, pool, blocked, seed_key, first, count, maxdeg):
     """RR sets first..first+count-1 as (flat nodes, offsets); the root is each set's first
-    element, drawn uniformly from ``pool``. In-edges from ``blocked`` (>= 0) are deleted."""
-    n = rindptr.shape[0] - 1
-    visited = np.zeros(n, np.int64)
+    element, drawn uniformly from ``pool``. In-edges from ``blocked`` (>= 0) are deleted.
+    ``in_nodes``, ``in_edges``: the in-edges packed by :func:`_packed` (LT: ``p`` holds each
+    node's cumulative in-weights)."""
+    n = in_nodes.shape[0]
+    sources = in_edges.u
+    rprob = in_edges.p
+    visited = np.zeros(n, np.int32)
     cap = max(1024, 2 * count)
     buf = np.empty(cap, np.int32)
     offsets = np.empty(count + 1, np.int64)
@@ -267,16 +269,15 @@ def _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, lt, pool, blocked, seed_ke
         if lt:
             v = root
             while True:
-                a = rindptr[v]
-                b = rindptr[v + 1]
+                a = in_nodes[v].a
+                b = in_nodes[v].b
                 if a == b:
                     break
                 r = _u01(_mix(key ^ (np.uint64(v) * _NODE)))
-                # rprob holds cumulative in-weights for LT
                 j = np.searchsorted(rprob[a:b], r, side="right")
                 if j >= b - a:
                     break
-                u = rindices[a + j]
+                u = sources[a + j]
                 if u == blocked or visited[u] == stamp:
                     break
                 visited[u] = stamp
@@ -292,13 +293,10 @@ def _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, lt, pool, blocked, seed_ke
             while head < pos:
                 v = buf[head]
                 head += 1
-                if head + 1 < pos:  # the in-edges of the node after next, whose rindptr entry came at its push
-                    w = buf[head + 1]
-                    prefetch(rprob, rindptr[w])
-                    prefetch(rindices, rindptr[w])
-                    prefetch(rpmax, w)
-                    prefetch(rlogq, w)
-                k = _live_edges(rindptr, rindices, rprob, rpmax, rlogq, v, key, scratch)
+                if head + 1 < pos:  # the in-edges of the node after next, whose record came at its push
+                    prefetch(in_edges, in_nodes[buf[head + 1]].a)
+                node = in_nodes[v]
+                k = _live_edges(node.a, node.b, node.pmax, node.logq, sources, rprob, v, key, scratch)
                 if pos + k > cap:
                     cap = max(2 * cap, pos + k)
                     nb = np.empty(cap, np.int32)
@@ -310,7 +308,7 @@ def _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, lt, pool, blocked, seed_ke
                         visited[u] = stamp
                         buf[pos] = u
                         pos += 1
-                        prefetch(rindptr, u)
+                        prefetch(in_nodes, u)
     offsets[count] = pos
     return buf[:pos].copy(), offsets
 
@@ -359,11 +357,11 @@ def _greedy_cover(n, nodes, offsets, k, exclude_roots):
 
 
 @njit(nogil=True, cache=True)
-def _ego_gain_batch(rindptr, rindices, rprob, rpmax, rlogq, pool, ego, nbr_p, nbr_p2, seed_key, first, count, maxdeg):
+def _ego_gain_batch(in_nodes, in_edges, pool, ego, nbr_p, nbr_p2, seed_key, first, count, maxdeg):
     """Rao-Blackwellised ego reach and per-neighbour gains over ``count`` RR sets in the graph
     without the ego's out-edges (see :func:`ego_gain_ic`)."""
-    nodes, offsets = _rr_batch(rindptr, rindices, rprob, rpmax, rlogq, False, pool, ego, seed_key, first, count, maxdeg)
-    n = rindptr.shape[0] - 1
+    nodes, offsets = _rr_batch(in_nodes, in_edges, False, pool, ego, seed_key, first, count, maxdeg)
+    n = in_nodes.shape[0]
     gsum = np.zeros(n, np.float64)
     gsq = np.zeros(n, np.float64)
     base = 0.0
@@ -432,7 +430,7 @@ class PropagationGraph:
                 # The in-edges as given; the out-edges by one stable counting sort by source.
                 indptr, indices, out_p = grouped_by(s, d.astype(np.int32), p, n)
                 graph = cls(n=n, indptr=indptr, indices=indices, prob=out_p)
-                graph.__dict__["reverse"] = (bucket_starts(d, n), s.astype(np.int32), p)
+                graph.__dict__["_backward"] = _backward_of(bucket_starts(d, n), s, p)
                 return graph
         p = np.broadcast_to(np.asarray(prob, dtype=np.float64), s.shape).copy()
         if s.shape != d.shape:
@@ -486,7 +484,14 @@ class PropagationGraph:
 
     @cached_property
     def reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """In-edges: (rindptr, rindices = sources, rprob), sorted by target then source."""
+        """In-edges: (rindptr, rindices = sources, rprob), sorted by target then source (views
+        of the packed in-edges, :attr:`_backward`, when those were built first)."""
+        if "_backward" in self.__dict__:
+            nodes, edges, _ = self._backward
+            return np.append(nodes["a"], nodes["b"][-1:]) if self.n else np.zeros(1, np.int64), edges["u"], edges["p"]
+        return self._in_edges()
+
+    def _in_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = counting_order(self.indices, self.n)  # stable: sources stay in order within each target
         rindptr = np.zeros(self.n + 1, np.int64)
         np.cumsum(np.bincount(self.indices, minlength=self.n), out=rindptr[1:])
@@ -494,8 +499,8 @@ class PropagationGraph:
 
     @cached_property
     def _backward(self) -> tuple[np.ndarray, np.ndarray, int]:
-        rindptr, _, rprob = self.reverse
-        return (*_node_max(rindptr, rprob), int(np.diff(rindptr).max(initial=0)))
+        """The in-edges packed for the RR-set walks (:func:`_packed`) and the largest in-degree."""
+        return _backward_of(*(self.__dict__.get("reverse") or self._in_edges()))
 
     @cached_property
     def in_weight(self) -> np.ndarray:
@@ -538,6 +543,27 @@ def _node_array(values: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
     if array.dtype.kind in "iu" and array.dtype.itemsize <= 4 and n < 2**31:
         return array
     return np.asarray(values, dtype=np.int64)
+
+
+_IN_NODE = np.dtype([("a", np.int64), ("b", np.int64), ("pmax", np.float64), ("logq", np.float64)], align=True)
+_IN_EDGE = np.dtype([("p", np.float64), ("u", np.int32)], align=True)
+
+
+def _packed(indptr: np.ndarray, indices: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR arrays as two record arrays: per node ``a, b`` (its edges' range), ``pmax`` and
+    ``logq`` (:func:`_node_max`); per edge ``p`` and ``u`` (the other end). An RR-set walk
+    visits nodes in random order: a node's four figures then come in one cache line, and an
+    edge's end and probability in one, instead of one line from each of six arrays."""
+    pmax, logq = _node_max(indptr, prob)
+    nodes = np.empty(indptr.size - 1, _IN_NODE)
+    nodes["a"], nodes["b"], nodes["pmax"], nodes["logq"] = indptr[:-1], indptr[1:], pmax, logq
+    edges = np.empty(indices.size, _IN_EDGE)
+    edges["p"], edges["u"] = prob, indices
+    return nodes, edges
+
+
+def _backward_of(rindptr: np.ndarray, rindices: np.ndarray, rprob: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    return (*_packed(rindptr, rindices, rprob), int(np.diff(rindptr).max(initial=0)))
 
 
 def _node_max(indptr: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -727,10 +753,10 @@ def _rr_parts(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The RR sets of :func:`rr_sets` as the (nodes, offsets) of each thread's chunk, in order."""
     graph = _model_graph(graph, model)
-    rindptr, rindices, rprob = graph.reverse
-    pmax, logq, maxdeg = graph._backward
+    in_nodes, in_edges, maxdeg = graph._backward
     if model == "lt":
-        rprob = _cumulative(rindptr, rprob)
+        rindptr, rindices, rprob = graph.reverse
+        in_nodes, in_edges = _packed(rindptr, rindices, _cumulative(rindptr, rprob))
     if pool is None:
         pool = np.arange(graph.n, dtype=np.int32)
     key = _seed_key(seed, tag)
@@ -739,7 +765,7 @@ def _rr_parts(
 
     def run(start: int) -> tuple[np.ndarray, np.ndarray]:
         c = min(chunk, first + count - start)
-        return _rr_batch(rindptr, rindices, rprob, pmax, logq, model == "lt", pool, blocked, key, start, c, maxdeg)
+        return _rr_batch(in_nodes, in_edges, model == "lt", pool, blocked, key, start, c, maxdeg)
 
     if len(starts) > 1 and _threads() > 1:
         with ThreadPoolExecutor(_threads()) as ex:
@@ -923,8 +949,7 @@ def ego_gain_ic(
     nbr_p[nbrs] = p
     nbr_p2 = np.zeros(graph.n)
     nbr_p2[nbrs] = p2
-    rindptr, rindices, rprob = graph.reverse
-    pmax, logq, maxdeg = graph._backward
+    in_nodes, in_edges, maxdeg = graph._backward
     key = _seed_key(seed, 4)
     base = base_sq = 0.0
     gsum = np.zeros(graph.n)
@@ -934,7 +959,7 @@ def ego_gain_ic(
 
     def run(start: int) -> tuple[float, float, np.ndarray, np.ndarray]:
         c = min(_RR_CHUNK, target - start)
-        return _ego_gain_batch(rindptr, rindices, rprob, pmax, logq, pool, ego, nbr_p, nbr_p2, key, start, c, maxdeg)
+        return _ego_gain_batch(in_nodes, in_edges, pool, ego, nbr_p, nbr_p2, key, start, c, maxdeg)
 
     while True:
         starts = list(range(done, target, _RR_CHUNK))
