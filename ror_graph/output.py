@@ -18,15 +18,16 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Callable
 from typing import IO
 
 import polars as pl
 
 from ror_graph.errors import OptionError
 
-__all__ = ["FORMATS", "format_for", "write_table", "atomic_write", "to_text", "display_frame", "metric_table"]
+__all__ = ["FORMATS", "format_for", "write_table", "atomic_write", "atomic_path", "to_text", "display_frame", "metric_table"]
 
 FORMATS = ("table", "csv", "json", "ndjson", "parquet", "md")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".parquet": "parquet", ".md": "md", ".txt": "table"}
@@ -239,17 +240,15 @@ def write_table(frame: pl.DataFrame, path: str | None = None, fmt: str | None = 
             sys.stdout.write(to_text(frame, fmt))
             sys.stdout.flush()
         return frame.height
-    def write(out: IO[bytes]) -> None:
+    with atomic_path(path) as temp:  # type: ignore[arg-type]
         if fmt == "parquet":
-            frame.write_parquet(out)
+            frame.write_parquet(temp)
         elif fmt == "csv":
-            display_frame(frame).write_csv(out)  # straight to the file: no copy of the whole text
+            display_frame(frame).write_csv(temp)  # straight to the file: no copy of the whole text
         elif fmt == "ndjson":
-            display_frame(frame).write_ndjson(out)
+            display_frame(frame).write_ndjson(temp)
         else:
-            out.write(to_text(frame, fmt).encode("utf-8"))
-
-    atomic_write(path, write)  # type: ignore[arg-type]
+            temp.write_bytes(to_text(frame, fmt).encode("utf-8"))
     return frame.height
 
 
@@ -273,13 +272,31 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None
     ...     open(os.path.join(folder, "a.txt")).read()
     'hi'
     """
+    with atomic_path(path) as temp, open(temp, "wb") as out:
+        write(out)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for the block to write (by name: polars' writers are
+    fastest given a path); renamed into place when the block ends, deleted if it fails.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     with atomic_path(os.path.join(folder, "a.txt")) as temp:
+    ...         _ = temp.write_text("hi")
+    ...     os.listdir(folder)
+    ['a.txt']
+    """
     target = Path(path)
     if not target.parent.exists():
         raise OptionError(f"cannot write {path}: folder {target.parent} does not exist")
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
+        yield Path(temp)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)
