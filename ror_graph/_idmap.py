@@ -1,6 +1,7 @@
-"""Map string ids to vertex indices fast: 64-bit hashes of the ids, one open-addressing hash
-table (numba) from hash to index, and a check that every id maps back to itself (so a hash
-collision, about 3e-8 likely for a million ids, is caught and the exact path is taken).
+"""Map string ids to vertex indices fast: 64-bit hashes of the ids, two open-addressing hash
+tables (numba; one per half of the hashes, filled on two threads) from hash to index, and a
+check that every id maps back to itself (so a hash collision, about 3e-8 likely for a million
+ids, is caught and the exact path is taken).
 
 Example
 -------
@@ -11,6 +12,8 @@ Example
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -24,12 +27,22 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing (Knuth, TAOCP vol. 
 def index_ids(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     """The distinct ids of ``src`` and ``dst`` sorted, and the UInt32 position of every src and
     dst id among them."""
-    hs, hd = src.hash(), dst.hash()
-    code_s, code_d, first, table = _first_seen(hs.to_numpy(), hd.to_numpy())
+    hs, hd = src.hash().to_numpy(), dst.hash().to_numpy()
+    code_s, code_d = np.empty(hs.size, np.uint32), np.empty(hd.size, np.uint32)
+    # Two halves of the hashes (by their top bit), one table each, on two threads.
+    if numba.get_num_threads() > 1:
+        with ThreadPoolExecutor(1) as pool:
+            upper = pool.submit(_first_seen, hs, hd, np.uint64(1), code_s, code_d)
+            first0, table0 = _first_seen(hs, hd, np.uint64(0), code_s, code_d)
+            first1, table1 = upper.result()
+    else:
+        first0, table0 = _first_seen(hs, hd, np.uint64(0), code_s, code_d)
+        first1, table1 = _first_seen(hs, hd, np.uint64(1), code_s, code_d)
+    first = np.concatenate((first0, first1))
     in_src = first < src.len()
     ids = pl.concat([src.gather(first[in_src]), dst.gather(first[~in_src] - src.len())]).sort()  # one id per hash
-    position = _positions(table, ids.hash().to_numpy())
-    s, d = pl.Series(position[code_s]), pl.Series(position[code_d])
+    position = _positions(table0, table1, ids.hash().to_numpy(), 2 * max(first0.size, first1.size))
+    s, d = pl.Series(_take(position, code_s)), pl.Series(_take(position, code_d))
     if (ids.gather(s) == src).all() and (ids.gather(d) == dst).all():
         return ids, s, d
     return _exact(src, dst)  # two ids share a hash
@@ -45,26 +58,31 @@ def _exact(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.Ser
     return ids, lookup(src), lookup(dst)
 
 
-@numba.njit(cache=True)
-def _first_seen(hs, hd):
-    """Number the distinct hashes of ``hs`` then ``hd`` in order of first appearance: the code
-    of every entry, and where (in ``hs`` followed by ``hd``) each code first appears. One open
-    addressing table of (hash, code + 1) slots (linear probing, Fibonacci hashing), doubled
-    when half full."""
+@numba.njit(cache=True, nogil=True)
+def _first_seen(hs, hd, half, code_s, code_d):
+    """Number the distinct hashes of ``hs`` then ``hd`` whose top bit is ``half`` in order of
+    first appearance (the k-th gets code 2k + half, so the two halves' codes never meet): write
+    the code of each such entry to ``code_s`` / ``code_d``; return where (in ``hs`` followed
+    by ``hd``) each first appears, and the table. One open addressing table of (hash,
+    k + 1) slots (linear probing, Fibonacci hashing), doubled when half full."""
     bits = 16
     table = np.zeros((1 << bits, 2), np.uint64)
-    first = np.empty(hs.size + hd.size, np.int64)
-    out_s = np.empty(hs.size, np.uint32)
-    out_d = np.empty(hd.size, np.uint32)
+    first = np.empty(1 << bits, np.int64)
     n = 0
     for i in range(hs.size + hd.size):
         h = hs[i] if i < hs.size else hd[i - hs.size]
+        if h >> np.uint64(63) != half:
+            continue
         mask = (1 << bits) - 1
         j = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
         while table[j, 1] != 0 and table[j, 0] != h:
             j = (j + 1) & mask
         if table[j, 1] == 0:
-            code = np.uint32(n)
+            k = n
+            if n == first.size:
+                grown = np.empty(2 * n, np.int64)
+                grown[:n] = first
+                first = grown
             first[n] = i
             n += 1
             table[j, 0] = h
@@ -72,29 +90,41 @@ def _first_seen(hs, hd):
             if 2 * n > (1 << bits):
                 table, bits = _grow(table, bits)
         else:
-            code = np.uint32(table[j, 1] - 1)
+            k = np.int64(table[j, 1] - 1)
+        code = np.uint32(2 * k + half)
         if i < hs.size:
-            out_s[i] = code
+            code_s[i] = code
         else:
-            out_d[i - hs.size] = code
-    return out_s, out_d, first[:n], table
+            code_d[i - hs.size] = code
+    return first[:n], table
 
 
-@numba.njit(cache=True)
-def _positions(table, sorted_hashes):
-    """``position[code]``: where the id numbered ``code`` by :func:`_first_seen` sits among the
+@numba.njit(cache=True, nogil=True)
+def _positions(table0, table1, sorted_hashes, size):
+    """``position[code]``: where the id coded ``code`` by :func:`_first_seen` sits among the
     sorted ids, whose hashes are ``sorted_hashes``."""
-    bits = np.int64(np.log2(table.shape[0]))
-    mask = table.shape[0] - 1
-    position = np.zeros(sorted_hashes.size, np.uint32)
+    position = np.zeros(size, np.uint32)
     for i in range(sorted_hashes.size):
         h = sorted_hashes[i]
+        half = np.int64(h >> np.uint64(63))
+        table = table0 if half == 0 else table1
+        bits = np.int64(np.log2(table.shape[0]))
+        mask = table.shape[0] - 1
         j = np.int64((h * _GOLDEN) >> np.uint64(64 - bits))
         while table[j, 0] != h and table[j, 1] != 0:
             j = (j + 1) & mask
         if table[j, 1] != 0:
-            position[table[j, 1] - 1] = i
+            position[2 * (table[j, 1] - 1) + half] = i
     return position
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _take(position, codes):
+    """``position[codes]``, on every numba thread."""
+    out = np.empty(codes.size, np.uint32)
+    for i in numba.prange(codes.size):
+        out[i] = position[codes[i]]
+    return out
 
 
 @numba.njit(cache=True)
