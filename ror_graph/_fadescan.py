@@ -22,7 +22,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["pair_figures", "last_seen"]
+__all__ = ["pair_figures", "last_seen", "recent_periods"]
 
 
 @numba.njit(cache=True)
@@ -76,3 +76,20 @@ def last_seen(s, d, ts, t_k, n_nodes):
         seen[s[i]] = ts[i]
         seen[d[i]] = ts[i]
     return seen
+
+
+@numba.njit(nogil=True, cache=True)
+def recent_periods(periods, per_tie, cut):
+    """For each tie: how many of its active periods (its ``per_tie[t]`` entries of ``periods``,
+    ties one after another) end after ``cut[t]`` (in periods), i.e. ``period + 1 > cut[t]``."""
+    out = np.zeros(per_tie.size, np.uint32)
+    j = 0
+    for t in range(per_tie.size):
+        c = cut[t]
+        count = 0
+        for _ in range(per_tie[t]):
+            if np.float64(periods[j] + 1) > c:
+                count += 1
+            j += 1
+        out[t] = count
+    return out

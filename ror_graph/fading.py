@@ -192,6 +192,8 @@ def _score_ties(net: Network, params: FadeParams) -> pl.DataFrame:
 def _scored(net: Network, params: FadeParams) -> pl.LazyFrame:
     """The ties with their fade risk, status and rhythm evidence, as a query: a caller that
     selects some columns computes only what those need."""
+    from ror_graph._fadescan import recent_periods
+
     _, probs = _fitted(net, params)  # one row per tie, in the ties' (a, b) order; fitted before the columns below
     ties = net.ties
     res_days = net.resolution.total_seconds() / 86400
@@ -209,11 +211,8 @@ def _scored(net: Network, params: FadeParams) -> pl.LazyFrame:
     window_days = ties.select(window.alias("recent_window_days")).to_series()
     res_us = net.resolution.total_seconds() * 1e6
     cut_period = ((as_of_us - window_days.to_numpy() * US_PER_DAY) / res_us)
-    per_tie = ties["active_periods"].to_numpy().astype(np.int64)
-    tie_of_period = np.repeat(np.arange(ties.height), per_tie)
-    recent_mask = (net.tie_periods + 1).astype(np.float64) > cut_period[tie_of_period]
-    recent = np.bincount(tie_of_period[recent_mask], minlength=ties.height).astype(np.uint32)
-    del tie_of_period, recent_mask, cut_period
+    recent = recent_periods(net.tie_periods, ties["active_periods"].to_numpy(), cut_period)
+    del cut_period
     scored = ties.lazy().with_columns(
         pl.col("usual_gap_days").alias("own_gap_days"),
         shrunk.alias("usual_gap_days"),

@@ -286,3 +286,15 @@ def test_p_silent_scored_in_chunks_equals_all_at_once(monkeypatch):
     _, chunked = fade_model.fade_probabilities(net, 30.0, keep_features=False)
     assert net.ties.height > 3 * 7
     assert chunked["p_silent"].to_list() == whole["p_silent"].to_list()
+
+
+def test_recent_periods_counts_as_a_repeat_and_bincount_does():
+    from ror_graph._fadescan import recent_periods
+
+    rng = np.random.default_rng(21)
+    per_tie = rng.integers(1, 6, 500).astype(np.uint32)
+    periods = rng.integers(0, 400, int(per_tie.sum()))
+    cut = rng.uniform(0, 400, per_tie.size)
+    tie = np.repeat(np.arange(per_tie.size), per_tie)
+    expected = np.bincount(tie[(periods + 1).astype(np.float64) > cut[tie]], minlength=per_tie.size)
+    assert recent_periods(periods, per_tie, cut).tolist() == expected.tolist()
