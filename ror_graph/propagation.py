@@ -32,7 +32,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence, TypeGuard
 
 import numba
 import numpy as np
@@ -406,32 +406,50 @@ def _ego_gain_batch(in_nodes, in_edges, pool, ego, nbr_p, nbr_p2, seed_key, firs
 # -- the graph ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
 class PropagationGraph:
     """Directed graph in the direction influence flows, as CSR arrays.
 
     ``indptr``/``indices``/``prob``: out-edges of each node (sorted by target) and their
-    probabilities (IC) or weights (LT). Build with :meth:`from_edges`.
+    probabilities (IC) or weights (LT). Build with :meth:`from_edges`; edges as a network
+    gives them become the packed in-edges the RR-set walks read (:attr:`_backward`), and the
+    out-edges are built from those on first use.
     """
 
-    n: int
-    indptr: np.ndarray
-    indices: np.ndarray
-    prob: np.ndarray
+    def __init__(self, n: int, indptr: np.ndarray, indices: np.ndarray, prob: np.ndarray) -> None:
+        self.n = n
+        self.__dict__.update(indptr=indptr, indices=indices, prob=prob)
+
+    @cached_property
+    def _out_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """indptr, indices, prob from the in-edges: one stable counting sort by source."""
+        nodes, edges, _ = self._backward
+        targets = np.repeat(np.arange(self.n, dtype=np.int32), nodes["b"] - nodes["a"])
+        return grouped_by(edges["u"], targets, edges["p"], self.n)
+
+    @cached_property
+    def indptr(self) -> np.ndarray:
+        return self._out_edges[0]
+
+    @cached_property
+    def indices(self) -> np.ndarray:
+        return self._out_edges[1]
+
+    @cached_property
+    def prob(self) -> np.ndarray:
+        return self._out_edges[2]
 
     @classmethod
     def from_edges(cls, n: int, src: Sequence[int] | np.ndarray, dst: Sequence[int] | np.ndarray, prob: Sequence[float] | np.ndarray | float) -> PropagationGraph:
         """Build from parallel arrays; duplicate pairs combine as independent chances
         (1 - prod(1 - p)); self-loops are dropped; probabilities must lie in [0, 1]."""
-        s, d = _node_array(src, n), _node_array(dst, n)
-        if s.size > 1 and s.shape == d.shape and np.shape(prob) == s.shape:
-            p = np.empty(s.size)
-            if _simple_in_edges(s, d, np.asarray(prob, dtype=np.float64), n, p):
-                # The in-edges as given; the out-edges by one stable counting sort by source.
-                indptr, indices, out_p = grouped_by(s, d.astype(np.int32), p, n)
-                graph = cls(n=n, indptr=indptr, indices=indices, prob=out_p)
-                graph.__dict__["_backward"] = _backward_of(bucket_starts(d, n), s, p)
+        if _integer_array(src) and _integer_array(dst) and np.shape(prob) == np.shape(src) == np.shape(dst) and np.size(src) > 1:
+            simple_p = np.asarray(prob, dtype=np.float64)
+            if _simple_in_edges(src, dst, simple_p, n):  # the in-edges as given
+                graph = cls.__new__(cls)
+                graph.n = n
+                graph.__dict__["_backward"] = _backward_of(bucket_starts(dst, n), src, simple_p)
                 return graph
+        s, d = _node_array(src, n), _node_array(dst, n)
         p = np.broadcast_to(np.asarray(prob, dtype=np.float64), s.shape).copy()
         if s.shape != d.shape:
             raise OptionError("src and dst must have the same length")
@@ -472,6 +490,8 @@ class PropagationGraph:
 
     @property
     def m(self) -> int:
+        if "indices" not in self.__dict__ and "_backward" in self.__dict__:
+            return int(self._backward[1].size)
         return int(self.indices.size)
 
     @cached_property
@@ -523,18 +543,22 @@ class PropagationGraph:
 
 
 @njit(cache=True, nogil=True)
-def _simple_in_edges(s, d, p, n, p_copy):
-    """Copy ``p`` into ``p_copy`` and say whether the edges need none of
-    :meth:`PropagationGraph.from_edges`'s clean-up: endpoints in 0..n-1, no self-loop, every
-    probability in (0, 1], distinct pairs sorted by (target, source), as a network's
-    relationships give them. False sends them down the general path (which names any error)."""
+def _simple_in_edges(s, d, p, n):
+    """Whether the edges need none of :meth:`PropagationGraph.from_edges`'s clean-up:
+    endpoints in 0..n-1, no self-loop, every probability in (0, 1], distinct pairs sorted by
+    (target, source), as a network's relationships give them. False sends them down the
+    general path (which names any error)."""
     for i in range(s.size):
-        p_copy[i] = p[i]
         if not (0.0 < p[i] <= 1.0) or s[i] < 0 or s[i] >= n or d[i] < 0 or d[i] >= n or s[i] == d[i]:
             return False
         if i > 0 and (d[i] < d[i - 1] or (d[i] == d[i - 1] and s[i] <= s[i - 1])):
             return False
     return True
+
+
+def _integer_array(values: object) -> TypeGuard[np.ndarray]:
+    """Whether ``values`` is a one-dimensional integer array."""
+    return isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu"
 
 
 def _node_array(values: Sequence[int] | np.ndarray, n: int) -> np.ndarray:
