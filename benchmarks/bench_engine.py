@@ -421,7 +421,31 @@ def machine() -> dict[str, Any]:
             ram = int(next(line for line in fh if line.startswith("MemTotal")).split()[1]) * 1024
     except (OSError, StopIteration, ValueError):
         pass
-    return {"nproc": os.cpu_count(), "ram_bytes": ram, "python": platform.python_version(), "platform": platform.platform()}
+    return {"nproc": os.cpu_count(), "ram_bytes": ram, "python": platform.python_version(), "platform": platform.platform(),
+            "speed": speed_probe()}
+
+
+def speed_probe() -> dict[str, float]:
+    """Seconds (median of 3, one thread) for a Python loop of 5M additions and numpy's sort
+    of 5M floats: the same work on every host, so two results files tell a slower machine
+    from a slower engine."""
+    import numpy as np
+
+    def loop() -> None:
+        total = 0
+        for i in range(5_000_000):
+            total += i
+
+    values = np.random.default_rng(7).random(5_000_000)
+    timings: dict[str, float] = {}
+    for name, work in (("python_loop", loop), ("numpy_sort", lambda: np.sort(values))):
+        runs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            work()
+            runs.append(time.perf_counter() - t0)
+        timings[name] = statistics.median(runs)
+    return timings
 
 
 def thread_counts() -> dict[str, str]:
@@ -449,6 +473,7 @@ def header(title: str, results: dict[str, Any]) -> list[str]:
         f"- engine commit: {results['git_start']} (at the end: {results.get('git_end', '?')})",
         f"- date: {results['date']}",
         f"- machine: {m['nproc']} CPUs, {m['ram_bytes'] / GIB:.1f} GiB RAM, Python {m['python']}",
+        speed_line(m.get("speed")),
         "- versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()),
         "- threads: " + "; ".join(f"{k}: {v}" for k, v in results["threads"].items()),
         f"- load average (1, 5, 15 min) before: {fmt_load(results['loadavg_start'])}; after: {fmt_load(results.get('loadavg_end'))}",
@@ -456,6 +481,14 @@ def header(title: str, results: dict[str, Any]) -> list[str]:
         "the CPUs), CPU time (user + sys of the child) much less.",
     ]
     return lines
+
+
+def speed_line(speed: dict[str, float] | None) -> str:
+    if not speed:
+        return "- machine speed: not probed"
+    return (f"- machine speed (one thread, median of 3): Python loop of 5M additions {speed['python_loop']:.3f} s, "
+            f"numpy sort of 5M floats {speed['numpy_sort']:.3f} s; compare these across results files before "
+            "comparing their timings")
 
 
 def fmt_load(load: Any) -> str:
