@@ -504,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--density", choices=synth.DENSITIES, default="sparse", help="synthetic log density (default: sparse)")
     parser.add_argument("--scaling", metavar="SIZES", help="end to end only, for each size, e.g. 1m,3m,10m,30m")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is shown (default 3)")
+    parser.add_argument("--large-repeats", type=int, default=1,
+                        help="with --scaling: runs per measurement on logs of 30M events or more (default 1)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", help="folder of the shared datasets (default ../shared/data)")
     parser.add_argument("--skip-real", action="store_true", help="skip the real datasets")
@@ -689,7 +691,7 @@ def scaling(args, results: dict[str, Any], command: list[str] | None, repeats: i
             for cmd in ("stats", "nurture"):
                 log(f"{size} {args.density}: ror {cmd}")
                 load0 = os.getloadavg()[0]
-                runs = 1 if n_events >= 30_000_000 else repeats
+                runs = args.large_repeats if n_events >= 30_000_000 else repeats
                 if baseline:
                     e2e, base = run_interleaved(e2e_args(cmd, paths["parquet"], tmp), runs, command, baseline)
                     data[f"{size}_{cmd}_baseline"] = base
