@@ -19,7 +19,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["scan", "in_rows", "median", "person_gaps", "lexsort2", "counting_order", "pair_runs", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "grouped_by"]
+__all__ = ["scan", "in_rows", "median", "person_gaps", "pair_order", "counting_order", "row_dtype", "mutual_pairs", "bucket_starts", "directed_rows", "grouped_by"]
 
 
 @numba.njit(cache=True)
@@ -263,29 +263,130 @@ def _counting_pass(keys, order, n):
     return out
 
 
-@numba.njit(cache=True)
-def pair_runs(order, s, d):
-    """The runs of equal (a, b) = (min, max of s, d) along ``order``: where each starts (plus
-    the end), its ends ``a < b`` and its events from a to b."""
-    m = order.size
-    starts = np.empty(m + 1, np.int64)
-    a = np.empty(m, np.uint32)
-    b = np.empty(m, np.uint32)
-    n_ab = np.zeros(m, np.uint32)
-    k = -1
-    last_a, last_b = -1, -1
-    for i in range(m):
-        u, v = np.int64(s[order[i]]), np.int64(d[order[i]])
-        lo, hi = min(u, v), max(u, v)
-        if lo != last_a or hi != last_b:
-            k += 1
-            starts[k] = i
-            a[k], b[k] = lo, hi
-            last_a, last_b = lo, hi
-        if u < v:
-            n_ab[k] += 1
-    starts[k + 1] = m
-    return starts[: k + 2], a[: k + 1], b[: k + 1], n_ab[: k + 1]
+def pair_order(s: np.ndarray, d: np.ndarray, ts: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """The events (``s``, ``d``: indices 0..n-1; ``ts``: their times) sorted by (a, b, position),
+    where a = min(s, d) and b = max(s, d): ``order`` (:func:`row_dtype`), and each event's
+    ``fwd`` (uint8: it goes from a to b) and ``ts`` in that order; and the ties: ``starts`` (where each begins in ``order``, plus
+    the end), their ends ``a < b`` and their events from a to b, ``n_ab``.
+
+    One stable counting sort by a (each thread fills its share of every bucket) writes one
+    64-bit key per event, ``b | position | fwd``, into a's bucket; each bucket is then sorted
+    on its own, in cache and in parallel, and one walk over the buckets finds the runs of
+    equal b. The order is ``np.lexsort((position, b, a))``'s.
+
+    >>> order, fwd, ts, starts, a, b, n_ab = pair_order(np.array([2, 0, 1, 0]), np.array([0, 2, 0, 2]), np.arange(4), 3)
+    >>> order.tolist(), fwd.tolist(), ts.tolist(), starts.tolist(), a.tolist(), b.tolist(), n_ab.tolist()
+    ([2, 0, 1, 3], [0, 0, 1, 1], [2, 0, 1, 3], [0, 1, 4], [0, 0], [1, 2], [0, 2])
+    """
+    m, n = int(s.size), max(int(n), 1)
+    position_bits = max(m - 1, 1).bit_length()
+    if max(n - 1, 1).bit_length() + position_bits + 1 > 64:
+        raise ValueError(f"{m:,} events among {n:,} people do not fit the pair sort's 64-bit keys")
+    threads = max(1, numba.get_num_threads())
+    start, keys = _keys_by_a(s, d, n, position_bits, threads)
+    chunks = _bucket_chunks(start, min(n, 64 * threads))
+    runs = _sort_buckets(start, keys, chunks, position_bits)
+    return _tie_runs(start, keys, chunks, runs, position_bits, ts, np.empty(0, row_dtype(m)))
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _keys_by_a(s, d, n, position_bits, parts):
+    """The first half of :func:`pair_order`: each event's key ``b << (position_bits + 1) |
+    position << 1 | fwd`` in its bucket by a (buckets in a's order, positions ascending in
+    each), and where each bucket starts (plus the end). Part p of the events fills its own
+    slice of every bucket, after the slices of parts before it."""
+    m = s.size
+    fill = np.zeros((parts, n + 1), np.int64)
+    for p in numba.prange(parts):
+        for i in range(m * p // parts, m * (p + 1) // parts):
+            fill[p, min(s[i], d[i])] += 1
+    start = np.empty(n + 1, np.int64)
+    total = 0
+    for v in range(n):
+        start[v] = total
+        for p in range(parts):
+            count = fill[p, v]
+            fill[p, v] = total
+            total += count
+    start[n] = total
+    shift = np.uint64(position_bits + 1)
+    keys = np.empty(m, np.uint64)
+    for p in numba.prange(parts):
+        for i in range(m * p // parts, m * (p + 1) // parts):
+            u, v = s[i], d[i]
+            lo = min(u, v)
+            j = fill[p, lo]
+            fill[p, lo] += 1
+            keys[j] = (np.uint64(max(u, v)) << shift) | (np.uint64(i) << np.uint64(1)) | np.uint64(u < v)
+    return start, keys
+
+
+def _bucket_chunks(start: np.ndarray, chunks: int) -> np.ndarray:
+    """Bucket boundaries cutting the rows into about ``chunks`` runs of equal length."""
+    bounds = np.searchsorted(start, np.linspace(0, start[-1], chunks + 1).astype(np.int64))
+    bounds[0], bounds[-1] = 0, start.size - 1
+    return np.unique(bounds)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _sort_buckets(start, keys, chunks, position_bits):
+    """Sorts each bucket of ``keys`` in place (insertion sort when short) and counts the ties
+    (runs of equal b) in each chunk of buckets: ``runs[c + 1]``, summed so that chunk c's ties
+    begin at ``runs[c]``."""
+    shift = np.uint64(position_bits + 1)
+    runs = np.zeros(chunks.size, np.int64)
+    for c in numba.prange(chunks.size - 1):
+        ties = 0
+        for v in range(chunks[c], chunks[c + 1]):
+            lo, hi = start[v], start[v + 1]
+            if hi - lo <= 16:
+                for i in range(lo + 1, hi):
+                    key = keys[i]
+                    j = i
+                    while j > lo and keys[j - 1] > key:
+                        keys[j] = keys[j - 1]
+                        j -= 1
+                    keys[j] = key
+            else:
+                keys[lo:hi] = np.sort(keys[lo:hi])
+            for i in range(lo, hi):
+                if i == lo or (keys[i] >> shift) != (keys[i - 1] >> shift):
+                    ties += 1
+        runs[c + 1] = ties
+    for c in range(chunks.size - 1):
+        runs[c + 1] += runs[c]
+    return runs
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _tie_runs(start, keys, chunks, runs, position_bits, ts, like):
+    """The second half of :func:`pair_order`: the sorted keys read back into its arrays."""
+    shift = np.uint64(position_bits + 1)
+    low = (np.uint64(1) << np.uint64(position_bits)) - np.uint64(1)
+    m, n_ties = keys.size, runs[-1]
+    order = np.empty(m, like.dtype)
+    fwd = np.empty(m, np.uint8)
+    ts_out = np.empty(m, ts.dtype)
+    starts = np.empty(n_ties + 1, np.int64)
+    a = np.empty(n_ties, np.uint32)
+    b = np.empty(n_ties, np.uint32)
+    n_ab = np.zeros(n_ties, np.uint32)
+    for c in numba.prange(chunks.size - 1):
+        t = runs[c] - 1
+        for v in range(chunks[c], chunks[c + 1]):
+            for i in range(start[v], start[v + 1]):
+                key = keys[i]
+                if i == start[v] or (key >> shift) != (keys[i - 1] >> shift):
+                    t += 1
+                    starts[t] = i
+                    a[t] = v
+                    b[t] = key >> shift
+                order[i] = (key >> np.uint64(1)) & low
+                ts_out[i] = ts[order[i]]
+                fwd[i] = key & np.uint64(1)
+                n_ab[t] += fwd[i]
+    starts[n_ties] = m
+    return order, fwd, ts_out, starts, a, b, n_ab
 
 
 def directed_rows(a: np.ndarray, b: np.ndarray, n_ab: np.ndarray, n_ba: np.ndarray, n: int):
@@ -362,11 +463,3 @@ def counting_order(keys: np.ndarray, n: int) -> np.ndarray:
     """Positions ordering ``keys`` (values 0..n-1) stably: ``np.argsort(keys, kind="stable")``
     in O(rows + n) by one counting-sort pass."""
     return _counting_pass(keys, np.arange(keys.size), max(int(n), 1))
-
-
-def lexsort2(major: np.ndarray, minor: np.ndarray, n: int) -> np.ndarray:
-    """Positions (:func:`row_dtype`) ordering rows by (``major``, ``minor``, position), both in
-    0..n-1: two stable counting-sort passes, least significant first (LSD radix sort), O(rows
-    + n) each."""
-    order: np.ndarray = np.arange(major.size, dtype=row_dtype(major.size))
-    return _counting_pass(major, _counting_pass(minor, order, n), n)

@@ -245,11 +245,10 @@ def _figures_at(net: Network, k: int, step_us: int, ties: np.ndarray | None = No
     as_of_us = int(net.as_of.timestamp() * 1e6)
     res_us = int(net.resolution.total_seconds() * 1e6)
     order = net._by_pair
-    fwd, ts = net._pair_time
     period_off, periods = net.cached("tie_period_offsets", lambda: _period_offsets(net))
     rows = np.arange(order.a.size, dtype=np.int64) if ties is None else ties
     n, n_ab, first, last, dec, days, talked = pair_figures(
-        rows, order.starts, fwd, ts, period_off, periods, as_of_us, step_us, res_us, k)
+        rows, order.starts, order.fwd, order.ts, period_off, periods, as_of_us, step_us, res_us, k)
     if seen is None:
         seen = _last_seen_at(net, as_of_us - k * step_us)
     a, b = order.a[rows], order.b[rows]
@@ -341,8 +340,7 @@ def training_rows(
                             "log_span_days": round((as_of_us - first_us) / US_PER_DAY, 2)}
     if n_origins < 1:
         return pl.DataFrame(), step_days, info
-    fwd, ts = net._pair_time
-    tie_first = ts[net._by_pair.starts[:-1]]
+    tie_first = net._by_pair.ts[net._by_pair.starts[:-1]]
     present = [np.flatnonzero(tie_first <= as_of_us - k * step_us) for k in range(1, n_origins + 1)]
     available = int(sum(rows.size for rows in present))
     rate = min(1.0, max_rows / max(available, 1))

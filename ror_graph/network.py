@@ -77,11 +77,14 @@ DEFAULT_RESOLUTION = timedelta(days=1)
 @dataclass(frozen=True)
 class _PairOrder:
     """The events sorted by (unordered pair, time): ``order`` (event rows; None once
-    :attr:`Network._tables` has read it, as nothing else does), ``starts`` (the first position
-    of each tie in ``order``, plus the end), each tie's ends ``a < b`` and its event counts in
-    each direction."""
+    :attr:`Network._tables` has read it, as nothing else does); in that order, each event's
+    ``fwd`` (uint8: it goes from a to b) and ``ts`` (epoch microseconds), read by the scans over
+    each tie's events; ``starts`` (the first position of each tie, plus the end), each tie's
+    ends ``a < b`` and its event counts in each direction."""
 
     order: np.ndarray | None
+    fwd: np.ndarray
+    ts: np.ndarray
     starts: np.ndarray
     a: np.ndarray
     b: np.ndarray
@@ -274,27 +277,16 @@ class Network:
     @cached_property
     def _by_pair(self) -> _PairOrder:
         """The one sort: event rows by (a, b, time). The events are already in time order, so
-        two stable counting-sort passes (by b, then by a: :func:`ror_graph._pairscan.lexsort2`)
-        give it in O(events + people); one pass over it finds the ties."""
-        from ror_graph._pairscan import lexsort2, pair_runs
+        a stable sort by (a, b) gives it: :func:`ror_graph._pairscan.pair_order`, a counting
+        sort by a, then each person's bucket sorted by b, in O(events log(events per person))."""
+        from ror_graph._pairscan import pair_order
 
         step("sorting events by pair")
-        s = self.events["s"].to_numpy()
-        d = self.events["d"].to_numpy()
-        order = lexsort2(np.minimum(s, d), np.maximum(s, d), max(self.n, 1))
-        starts, a, b, n_ab = pair_runs(order, s, d)
+        ev = self.events
+        order, fwd, ts, starts, a, b, n_ab = pair_order(ev["s"].to_numpy(), ev["d"].to_numpy(),
+                                                        ev["ts"].dt.epoch("us").to_numpy(), self.n)
         n_ba = (np.diff(starts) - n_ab).astype(np.uint32)
-        return _PairOrder(order=order, starts=starts, a=a, b=b, n_ab=n_ab, n_ba=n_ba)
-
-    @cached_property
-    def _pair_time(self) -> tuple[np.ndarray, np.ndarray]:
-        """``fwd`` (uint8: the event goes from a to b) and ``ts`` (epoch microseconds) of the
-        events in pair order (:attr:`_by_pair`), for the scans over each tie's events."""
-        order = self._by_pair.order
-        assert order is not None, "_pair_time is built with the tables"
-        fwd = (self.events["s"].to_numpy() < self.events["d"].to_numpy()).view(np.uint8)[order]
-        ts = self.events["ts"].dt.epoch("us").to_numpy()[order]
-        return fwd, ts
+        return _PairOrder(order=order, fwd=fwd, ts=ts, starts=starts, a=a, b=b, n_ab=n_ab, n_ba=n_ba)
 
     @cached_property
     def _directed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
@@ -350,14 +342,13 @@ class Network:
         assert p.order is not None, "the tables are built once"
         with ThreadPoolExecutor(1) as pool:  # the relationships' sort beside the events' gathers
             directed = pool.submit(lambda: self._directed)
-            fwd, ts_us = self._pair_time
             by_pair = (
                 ev.select(pl.col("kind", "weight").gather(pl.Series(p.order)))
-                .with_columns(ts=pl.Series(ts_us).cast(pl.Datetime("us", "UTC")))
+                .with_columns(ts=pl.Series(p.ts).cast(pl.Datetime("us", "UTC")))
                 .select(pl.col("kind").to_physical(), "weight", *self.event_strength())
             )
             cols = {name: by_pair[name].to_numpy() for name in by_pair.columns}
-            cols["fwd"], cols["ts"] = fwd, ts_us
+            cols["fwd"], cols["ts"] = p.fwd, p.ts
             del by_pair
             position = directed.result()[3]
         assert position is not None, "the tables are built once"
@@ -382,7 +373,7 @@ class Network:
         tie_figures = {"strength_ab": t_str_ab, "strength_ba": t_str_ba, "volume": t_vol, "n_kinds": t_kinds,
                        "active_periods": t_periods, "usual_gap_days": t_gap * res_days}  # fmt: skip
         # Only this method reads the event order by pair and the relationships' positions
-        # (fwd and ts in pair order are kept by _pair_time): let them go.
+        # (fwd and ts in pair order are kept): let them go.
         self.__dict__["_by_pair"] = replace(p, order=None)
         self.__dict__["_directed"] = (*self._directed[:3], None)
         return edges, tie_figures, periods
@@ -406,7 +397,6 @@ class Network:
         edges, figures, periods = self._tables
         assert figures is not None, "the ties are built once"
         p = self._by_pair
-        ts = self._pair_time[1]
         ties = pl.DataFrame(
             {
                 "a": p.a,
@@ -417,8 +407,8 @@ class Network:
                 "strength_ab": figures["strength_ab"],
                 "strength_ba": figures["strength_ba"],
                 "volume": figures["volume"],
-                "first_ts": _timestamps(ts[p.starts[:-1]]),
-                "last_ts": _timestamps(ts[p.starts[1:] - 1]),
+                "first_ts": _timestamps(p.ts[p.starts[:-1]]),
+                "last_ts": _timestamps(p.ts[p.starts[1:] - 1]),
                 "n_kinds": figures["n_kinds"],
                 "active_periods": figures["active_periods"],
                 "usual_gap_days": pl.Series(figures["usual_gap_days"]).fill_nan(None),

@@ -273,6 +273,31 @@ def test_mutual_pairs_against_a_set_of_the_reversed_pairs():
         assert mutual_pairs(s, d, n).tolist() == want
 
 
+def test_pair_order_against_numpy_lexsort():
+    import numpy as np
+
+    from ror_graph._pairscan import pair_order
+
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n = int(rng.integers(1, 30))
+        m = int(rng.integers(1, 400))
+        skew = rng.integers(0, 3, m) if trial % 2 else rng.integers(0, n, m)  # a few people with long buckets
+        s = np.minimum(skew, n - 1).astype(np.uint32)
+        d = rng.integers(0, n, m).astype(np.uint32)
+        ts = rng.integers(0, 10**9, m)
+        lo, hi = np.minimum(s, d), np.maximum(s, d)
+        want = np.lexsort((np.arange(m), hi, lo))
+        order, fwd, ts_pair, starts, a, b, n_ab = pair_order(s, d, ts, n)
+        assert order.tolist() == want.tolist()
+        assert fwd.tolist() == (s < d)[want].tolist() and ts_pair.tolist() == ts[want].tolist()
+        ties = sorted(set(zip(lo.tolist(), hi.tolist())))
+        assert list(zip(a.tolist(), b.tolist())) == ties
+        keys = list(zip(lo[want].tolist(), hi[want].tolist()))
+        assert starts.tolist() == [keys.index(t) for t in ties] + [m]
+        assert n_ab.tolist() == [int(((lo == x) & (hi == y) & (s < d)).sum()) for x, y in ties]
+
+
 def test_directed_rows_sorted_with_mutual_flags_and_positions():
     import numpy as np
 
