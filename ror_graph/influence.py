@@ -27,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import math
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,6 +36,7 @@ import polars as pl
 
 from ror_graph.errors import OptionError
 from ror_graph.network import Network, igraph_random
+from ror_graph.progress import reporter
 
 __all__ = ["pagerank", "influencers", "DEFAULT_DAMPING"]
 
@@ -84,6 +86,7 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
     dangling_at = np.flatnonzero(dangling)
     x = p.copy()
     change = np.empty(n)
+    report = reporter()  # the progress bar: how far the change has fallen towards tol
     with _RowBlocks(indptr, indices, data, n) as transition_t:
         for _ in range(max_iter):
             # x <- damping * (T x + dangling mass * p) + (1 - damping) p, in place
@@ -94,8 +97,10 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
             new += teleport
             np.subtract(new, x, out=change)
             x = new
-            if np.abs(change, out=change).sum() < tol:
+            total_change = np.abs(change, out=change).sum()
+            if total_change < tol:
                 break
+            report(min(max(math.log(total_change) / math.log(tol), 0.0), 1.0) if total_change > 0 else 1.0, 1.0)
     return x / x.sum()
 
 

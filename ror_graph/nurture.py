@@ -41,7 +41,7 @@ Example
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +51,7 @@ from ror_graph.errors import OptionError
 from ror_graph.fading import FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores, tie_status
 from ror_graph.influence import pagerank
 from ror_graph.network import Network
-from ror_graph.progress import return_freed_memory
+from ror_graph.progress import return_freed_memory, staged, step
 from ror_graph.reciprocity import mutual_mask
 
 __all__ = ["NurtureWeights", "nurture_next"]
@@ -123,19 +123,25 @@ def nurture_next(
     # time on two or more cores. PageRank stays on this thread: beside the reach estimate on two
     # cores a third thread is no faster (both are memory-bound) and raises the peak.
     pool = ThreadPoolExecutor(1)
-    rhythm_job = pool.submit(_person_rhythm, net) if me is None else None
+    rhythm_job = pool.submit(staged("each person's rhythm", _person_rhythm, net)) if me is None else None
     _ = net.edges  # built here, before the reach estimate reads them
-    reach_job = pool.submit(_estimated_reach_by_index, net, seed) if reach is None and estimate_reach else None
+    reach_job: Future[np.ndarray] | None = None
+    if reach is None and estimate_reach:
+        reach_job = pool.submit(staged("referral reach", _estimated_reach_by_index, net, seed))
     pool.shutdown(wait=False)
+    step("fade risk of every tie")
     ties = tie_fade_scores(net, fade, bridges=False) if me is not None else tie_status(net, fade)
+    step("each person's ties")
     table = _ego_rows(net, ties, me) if me is not None else _community_rows(net, ties)
     del ties
+    step("PageRank")
     people = net.nodes.with_columns(pl.Series("pagerank", pagerank(net)))
     people = people.with_columns(
         _percentile(pl.col("pagerank")).alias("influence_pct"),
         (pl.col("pagerank").rank(method="max", descending=True) / pl.len()).alias("influence_top_share"),
     )
     value = pl.col("influence_pct")
+    step("ranking")
     if rhythm_job is not None:
         table = _with_rhythm(net, table, rhythm_job.result())
     if reach_job is not None:  # in index order, like people

@@ -1,9 +1,11 @@
 """Progress on stderr for long runs, and the memory a run will need before it starts.
 
-* :func:`progress`: on a terminal (stderr is a TTY) a rich status line with the current step
-  and the elapsed time, shown only once the run has taken ``delay`` seconds (short runs stay
-  quiet); nothing at all when stderr is a file or a pipe. Library code names its steps with
-  :func:`step` (a no-op when no display is active), so the engine needs no callback argument.
+* :func:`progress`: on a terminal (stderr is a TTY) one row per step, each with a bar and its
+  time, shown only once the run has taken ``delay`` seconds (short runs stay quiet); nothing
+  at all when stderr is a file or a pipe. Library code names its steps with :func:`step` (or
+  :func:`stage` on a worker thread) and reports a step's size with :func:`reporter`, all
+  no-ops when no display is active, so the engine needs no callback argument. A step that
+  does not report its size shows a pulsing bar.
 * :func:`estimate_memory`: the peak memory of an in-memory run from the input's size, like
   Neo4j GDS's memory estimation: events (Parquet: the row count in the file's metadata; text:
   bytes / bytes per line of the first lines; gzip: x 4) times the peak bytes per event measured
@@ -28,7 +30,6 @@ import contextvars
 import gzip
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,9 @@ from ror_graph.errors import OptionError
 __all__ = [
     "progress",
     "step",
+    "stage",
+    "staged",
+    "reporter",
     "MemoryEstimate",
     "estimate_memory",
     "check_memory",
@@ -58,20 +62,98 @@ BASE_BYTES = 400_000_000
 #: Inputs at least this big get a one-line estimate on stderr when a run starts.
 ANNOUNCE_EVENTS = 2_000_000
 
-_current: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("ror_progress", default=None)
+_current: contextvars.ContextVar[_Display | None] = contextvars.ContextVar("ror_progress", default=None)
 
 
 def step(name: str) -> None:
-    """Tell the active progress display (if any) that the step ``name`` starts."""
-    update = _current.get()
-    if update is not None:
-        update(name)
+    """Tell the active progress display (if any) that the step ``name`` starts on this thread
+    (the thread's previous step is done)."""
+    display = _current.get()
+    if display is not None:
+        display.start(name)
+
+
+@contextlib.contextmanager
+def stage(name: str) -> Iterator[None]:
+    """A step with an end, for work on a worker thread (run it in a copy of the caller's
+    context, ``contextvars.copy_context().run``, so that it finds the display)."""
+    step(name)
+    try:
+        yield
+    finally:
+        display = _current.get()
+        if display is not None:
+            display.finish_thread()
+
+
+def reporter() -> Callable[[float, float], None]:
+    """``report(done, total)`` for the step under way on this thread: its bar shows
+    ``done / total``. The function may be called from any thread (a pool's workers)."""
+    display = _current.get()
+    if display is None:
+        return lambda _done, _total: None
+    return display.reporter()
+
+
+def staged(name: str, work: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """``work(*args)`` as the :func:`stage` ``name``, ready to hand to a thread pool: it runs in
+    a copy of this thread's context, so its row joins this display."""
+    context = contextvars.copy_context()
+
+    def run() -> Any:
+        with stage(name):
+            return work(*args)
+
+    return lambda: context.run(run)
+
+
+class _Display:
+    """One row per step, each with its bar (a pulse until the step reports its size) and its
+    time; rows are kept per thread, so steps running side by side show side by side."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+        self.rows: dict[int, Any] = {}  # thread -> its step's row
+        self.totals: dict[Any, float] = {}  # row -> the size its step reported
+        self.lock = threading.Lock()
+
+    def start(self, name: str) -> None:
+        with self.lock:
+            self._finish(threading.get_ident())
+            self.rows[threading.get_ident()] = self.progress.add_task(f"  {name}", total=None)
+
+    def finish_thread(self) -> None:
+        with self.lock:
+            self._finish(threading.get_ident())
+
+    def finish_all(self) -> None:
+        with self.lock:
+            for ident in list(self.rows):
+                self._finish(ident)
+
+    def reporter(self) -> Callable[[float, float], None]:
+        row = self.rows.get(threading.get_ident())
+        if row is None:
+            return lambda _done, _total: None
+
+        def report(done: float, total: float) -> None:
+            self.totals[row] = total
+            self.progress.update(row, completed=done, total=total)
+
+        return report
+
+    def _finish(self, ident: int) -> None:
+        row = self.rows.pop(ident, None)
+        if row is not None:
+            total = self.totals.pop(row, None) or 1
+            self.progress.update(row, total=total, completed=total)
 
 
 @contextlib.contextmanager
 def progress(text: str, *, delay: float = 2.0, stream=None) -> Iterator[Callable[[str], None]]:
-    """A status line ``text: step (elapsed)`` on stderr while the block runs, on a terminal
-    only and only after ``delay`` seconds; yields ``step(name)``.
+    """A progress display on stderr while the block runs: ``text``, then one row per step
+    (:func:`step`, :func:`stage`) with a bar and the step's time; on a terminal only, and only
+    once the run has taken ``delay`` seconds. Yields ``step``.
 
     Example
     -------
@@ -80,46 +162,31 @@ def progress(text: str, *, delay: float = 2.0, stream=None) -> Iterator[Callable
     """
     out = stream if stream is not None else sys.stderr
     if not (hasattr(out, "isatty") and out.isatty()):
-        token = _current.set(lambda _name: None)
+        token = _current.set(None)
         try:
             yield lambda _name: None
         finally:
             _current.reset(token)
         return
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    state: dict[str, Any] = {"step": "starting", "t0": time.monotonic(), "status": None}
-    lock = threading.Lock()
-
-    def label() -> str:
-        return f"{text}: {state['step']} ({time.monotonic() - state['t0']:.0f} s)"
-
-    def show() -> None:
-        with lock:
-            if state["status"] is None and state["step"] is not None:
-                status = Console(file=out).status(label())
-                state["status"] = status
-                status.start()
-
-    def update(name: str) -> None:
-        with lock:
-            state["step"] = name
-            if state["status"] is not None:
-                state["status"].update(label())
-
-    timer = threading.Timer(delay, show)
+    bars = Progress(SpinnerColumn(finished_text="[green]done"), TextColumn("{task.description}"), BarColumn(),
+                    TaskProgressColumn(), TimeElapsedColumn(), console=Console(file=out), transient=False)
+    display = _Display(bars)
+    overall = bars.add_task(text, total=None)
+    timer = threading.Timer(delay, bars.start)
     timer.daemon = True
     timer.start()
-    token = _current.set(update)
+    token = _current.set(display)
     try:
-        yield update
+        yield step
     finally:
         _current.reset(token)
         timer.cancel()
-        with lock:
-            if state["status"] is not None:
-                state["status"].stop()
-            state["step"] = None
+        display.finish_all()
+        bars.update(overall, total=1, completed=1)
+        bars.stop()
 
 
 @dataclass(frozen=True)

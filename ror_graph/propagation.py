@@ -29,6 +29,8 @@ Example
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,6 +43,7 @@ from numba import njit, prange
 from ror_graph._pairscan import bucket_starts, counting_order, grouped_by
 from ror_graph._prefetch import prefetch
 from ror_graph.errors import OptionError
+from ror_graph.progress import reporter
 
 if TYPE_CHECKING:
     import polars as pl
@@ -751,6 +754,7 @@ def monte_carlo(
 
 _RR_CHUNK = 1 << 15
 _RR_MIN_CHUNK = 256
+_RR_CHUNKS_PER_THREAD = 8  # RR-set sizes vary widely: several chunks per thread balance the load
 
 
 def rr_sets(
@@ -773,9 +777,11 @@ def rr_sets(
 
 def _rr_parts(
     graph: PropagationGraph, count: int, *, model: Model, seed: int, first: int, tag: int,
-    pool: np.ndarray | None, blocked: int,
+    pool: np.ndarray | None, blocked: int, report: Callable[[int], None] | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The RR sets of :func:`rr_sets` as the (nodes, offsets) of each thread's chunk, in order."""
+    """The RR sets of :func:`rr_sets` as the (nodes, offsets) of each chunk, in order;
+    ``report(k)`` is told the number of sets drawn so far as the chunks finish. Set i depends
+    only on (seed, tag, i), so the chunks change nothing in the sets."""
     graph = _model_graph(graph, model)
     in_nodes, in_edges, maxdeg = graph._backward
     if model == "lt":
@@ -784,12 +790,19 @@ def _rr_parts(
     if pool is None:
         pool = np.arange(graph.n, dtype=np.int32)
     key = _seed_key(seed, tag)
-    chunk = min(_RR_CHUNK, max(_RR_MIN_CHUNK, -(-count // _threads())))  # every thread gets work
+    chunk = min(_RR_CHUNK, max(_RR_MIN_CHUNK, -(-count // (_threads() * _RR_CHUNKS_PER_THREAD))))
     starts = list(range(first, first + count, chunk))
+    drawn = [0]
+    lock = threading.Lock()
 
     def run(start: int) -> tuple[np.ndarray, np.ndarray]:
         c = min(chunk, first + count - start)
-        return _rr_batch(in_nodes, in_edges, model == "lt", pool, blocked, key, start, c, maxdeg)
+        part = _rr_batch(in_nodes, in_edges, model == "lt", pool, blocked, key, start, c, maxdeg)
+        if report is not None:
+            with lock:
+                drawn[0] += c
+                report(drawn[0])
+        return part
 
     if len(starts) > 1 and _threads() > 1:
         with ThreadPoolExecutor(_threads()) as ex:
@@ -826,9 +839,15 @@ def single_node_reach(
     counts = np.zeros(n, np.int64)
     done = 0
     step = 1 << 20
+    report = reporter()
     while done < count:
         c = min(step, count - done)
-        for nodes, offsets in _rr_parts(graph, c, model=model, seed=seed, first=done, tag=1, pool=None, blocked=-1):
+
+        def drawn(k: int, before: int = done) -> None:
+            report(before + k, count)
+
+        parts = _rr_parts(graph, c, model=model, seed=seed, first=done, tag=1, pool=None, blocked=-1, report=drawn)
+        for nodes, offsets in parts:
             _count_members(nodes, offsets, counts)
         done += c
     q = counts / count

@@ -19,7 +19,7 @@ from ror_graph.cli import main
 from ror_graph.errors import OptionError
 from ror_graph.model import validate_events
 from ror_graph.network import Network
-from ror_graph.progress import check_memory, estimate_memory, progress, step
+from ror_graph.progress import check_memory, estimate_memory, progress, reporter, staged, step
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -227,6 +227,32 @@ def test_progress_shows_steps_on_a_terminal_only_after_the_delay():
         time.sleep(0.3)
     assert "ror stats" in slow.getvalue()
     step("outside any display")  # a no-op
+
+
+def test_progress_has_a_row_per_step_with_its_bar_also_from_worker_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def reach_like() -> int:
+        report = reporter()
+        for k in range(1, 5):
+            report(k, 4)  # as the RR-set chunks finish
+        return 7
+
+    out = Terminal()
+    with progress("ror nurture", delay=0.0, stream=out):
+        step("sorting events by pair")
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(staged("referral reach", reach_like)).result() == 7
+        step("PageRank")
+        reporter()(0.5, 1.0)
+        time.sleep(0.3)
+    text = out.getvalue()
+    for row in ("ror nurture", "sorting events by pair", "referral reach", "PageRank"):
+        assert row in text
+    assert "100%" in text and "done" in text
+    # Outside a display the same calls do nothing, and the work still runs.
+    assert staged("referral reach", reach_like)() == 7
+    reporter()(1, 2)
 
 
 def test_person_sums_equal_bincount_over_both_ends_bit_for_bit():

@@ -26,6 +26,7 @@ import polars as pl
 
 from ror_graph.backends.base import Analyses, Backend, GraphRequest
 from ror_graph.errors import OptionError
+from ror_graph.progress import step
 
 if TYPE_CHECKING:
     from ror_graph.fading import FadeParams
@@ -131,6 +132,7 @@ class MemoryBackend(Backend):
 
         warm = threading.Thread(target=_load_compiled_kernels, daemon=True)
         warm.start()  # beside the read, which releases the GIL
+        step("reading the input")
         dataset = read_dataset(request)
         warm.join()
         net = Network.from_dataset(dataset, as_of=request.as_of, half_life=request.half_life, kind_weights=dict(request.kind_weights))
