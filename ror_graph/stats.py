@@ -13,6 +13,7 @@ Example
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import cast
@@ -71,19 +72,21 @@ class NetworkStats:
 
 
 def network_stats(net: Network) -> NetworkStats:
-    """Compute :class:`NetworkStats` (weak components by union-find, strong ones by scipy's
-    connected_components).
+    """Compute :class:`NetworkStats` (weak components by union-find, strong ones by Pearce's
+    algorithm on a worker thread meanwhile: :mod:`ror_graph._components`).
 
     Only the directed pairs are needed (``Network.directed_pairs``, ``Network.n_ties``): the
     relationships' and ties' aggregates are not computed here."""
-    from scipy.sparse.csgraph import connected_components
-
-    from ror_graph._components import weak_components
+    from ror_graph._components import strong_components, weak_components
 
     pairs = net.directed_pairs
-    n_weak, largest = weak_components(pairs["s"].to_numpy(), pairs["d"].to_numpy(), net.n)
-    n_strong, _ = connected_components(net.adjacency(None), directed=True, connection="strong")
-    recip = reciprocity_summary(net)
+    adjacency = net.adjacency(None)
+    with ThreadPoolExecutor(1) as pool:  # both kernels release the GIL
+        strong = pool.submit(strong_components, adjacency.indptr, adjacency.indices, net.n)
+        n_weak, largest = weak_components(pairs["s"].to_numpy(), pairs["d"].to_numpy(), net.n)
+        recip = reciprocity_summary(net)
+        n_strong = strong.result()
+    del adjacency
     kinds = net.events["kind"].value_counts(sort=True)
     kinds_text = ", ".join(f"{k} {c:,}" for k, c in kinds.rows())
     first, last = cast(datetime, net.events["ts"].min()), cast(datetime, net.events["ts"].max())

@@ -325,6 +325,23 @@ def test_nurture_with_the_reach_thread_equals_the_steps_in_sequence(sample_event
     assert threaded.equals(in_sequence) and threaded["referral_reach"].null_count() == 0
 
 
+def test_strong_components_by_pearce_equal_networkx():
+    import scipy.sparse as sp
+
+    from ror_graph._components import strong_components
+
+    rng = np.random.default_rng(12)
+    for n, m in [(1, 0), (5, 0), (3, 3), (40, 60), (300, 450), (2000, 5000)]:
+        s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+        if (n, m) == (3, 3):
+            s, d = np.array([0, 1, 2]), np.array([1, 2, 0])  # one cycle through every node
+        adjacency = sp.csr_matrix((np.ones(m), (s, d)), shape=(n, n))
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from(zip(s.tolist(), d.tolist()))
+        assert strong_components(adjacency.indptr, adjacency.indices, n) == nx.number_strongly_connected_components(graph)
+
+
 def test_weak_components_by_union_find_equal_networkx():
     from ror_graph._components import weak_components
 
