@@ -256,7 +256,7 @@ def _message(text: str) -> None:
 
 
 def _progress(text: str):
-    """A status line on stderr while ``text`` runs (terminal only, after 2 s); yields ``step(name)``."""
+    """A progress display on stderr while ``text`` runs (a row per step; terminal only, after 2 s); yields ``step(name)``."""
     from ror_graph.progress import progress
 
     return progress(text)
