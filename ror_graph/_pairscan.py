@@ -266,8 +266,9 @@ def _counting_pass(keys, order, n):
 def pair_order(s: np.ndarray, d: np.ndarray, ts: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     """The events (``s``, ``d``: indices 0..n-1; ``ts``: their times) sorted by (a, b, position),
     where a = min(s, d) and b = max(s, d): ``order`` (:func:`row_dtype`), and each event's
-    ``fwd`` (uint8: it goes from a to b) and ``ts`` in that order; and the ties: ``starts`` (where each begins in ``order``, plus
-    the end), their ends ``a < b`` and their events from a to b, ``n_ab``.
+    ``fwd`` (uint8: it goes from a to b) and ``ts`` in that order; and the ties: ``starts``
+    (where each begins in ``order``, plus the end), their ends ``a < b`` and their events from a
+    to b, ``n_ab``.
 
     One stable counting sort by a (each thread fills its share of every bucket) writes one
     64-bit key per event, ``b | position | fwd``, into a's bucket; each bucket is then sorted

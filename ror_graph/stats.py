@@ -78,15 +78,16 @@ def network_stats(net: Network) -> NetworkStats:
     Only the directed pairs are needed (``Network.directed_pairs``, ``Network.n_ties``): the
     relationships' and ties' aggregates are not computed here."""
     from ror_graph._components import strong_components, weak_components
+    from ror_graph._pairscan import bucket_starts
 
     pairs = net.directed_pairs
-    adjacency = net.adjacency(None)
+    src, dst = pairs["s"].to_numpy(), pairs["d"].to_numpy()
     with ThreadPoolExecutor(1) as pool:  # both kernels release the GIL
-        strong = pool.submit(strong_components, adjacency.indptr, adjacency.indices, net.n)
-        n_weak, largest = weak_components(pairs["s"].to_numpy(), pairs["d"].to_numpy(), net.n)
+        # The pairs are sorted by (s, d): CSR arrays as they are.
+        strong = pool.submit(strong_components, bucket_starts(src, max(net.n, 1)), dst, net.n)
+        n_weak, largest = weak_components(src, dst, net.n)
         recip = reciprocity_summary(net)
         n_strong = strong.result()
-    del adjacency
     kinds = net.events["kind"].value_counts(sort=True)
     kinds_text = ", ".join(f"{k} {c:,}" for k, c in kinds.rows())
     first, last = cast(datetime, net.events["ts"].min()), cast(datetime, net.events["ts"].max())
