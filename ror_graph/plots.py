@@ -17,10 +17,11 @@ True
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import polars as pl
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -134,27 +135,30 @@ def tie_timeline(
     """
     fig = Figure(figsize=(7.5, 1.7), layout="constrained")
     ax = fig.add_subplot()
-    last = events["ts"].max() if events.height else as_of
-    first = events["ts"].min() if events.height else as_of
-    silence = (as_of - last).total_seconds() / 86400  # type: ignore[operator]
+    # Times as matplotlib date numbers (days), so the rhythm's arithmetic is on plain floats.
+    now = float(date2num(as_of))
+    stamps = date2num(events["ts"].to_list()) if events.height else np.array([now])
+    last, first = float(stamps.max()), float(stamps.min())
+    silence = now - last
     span = window_days or max(90.0, 2.5 * silence, 12 * usual_gap_days)
-    start = max(first - timedelta(days=1), as_of - timedelta(days=span))  # type: ignore[operator]
-    shown = events.filter(pl.col("ts") >= start)
+    start = max(first - 1.0, now - span)
+    mine = events["from_me"].to_numpy() if events.height else np.zeros(1, bool)
     for flag, y, colour in ((False, 1, _BLUE), (True, -1, _ORANGE)):
-        ts = shown.filter(pl.col("from_me") == flag)["ts"].to_list()
-        if ts:
+        ts = stamps[(mine == flag) & (stamps >= start)]
+        if ts.size:
             ax.vlines(ts, 0, y * 0.8, color=colour, linewidth=1, alpha=0.8)
-    gap = timedelta(days=max(usual_gap_days, 1e-3))
-    due = last + gap  # type: ignore[operator]
-    if due < as_of:
-        ax.axvspan(due, as_of, color=_RED, alpha=0.10)
-        ax.text(due + (as_of - due) / 2, 0.55, "overdue", color=_RED, fontsize=8, ha="center", va="center")
-        missed = int((as_of - due) / gap) + 1
+    gap = max(usual_gap_days, 1e-3)
+    due = last + gap
+    if due < now:
+        ax.axvspan(due, now, color=_RED, alpha=0.10)
+        ax.text((due + now) / 2, 0.55, "overdue", color=_RED, fontsize=8, ha="center", va="center")
+        missed = int((now - due) / gap) + 1
         if missed <= 40:  # the contacts the usual rhythm would have had
             ax.vlines([due + i * gap for i in range(missed)], -0.3, 0.3, color=_RED, linewidth=0.8, linestyles="dotted")
-    ax.axvline(as_of, color="#2d3748", linewidth=1)
+    ax.axvline(now, color="#2d3748", linewidth=1)
     ax.axhline(0, color=_GREY, linewidth=0.6)
-    ax.set_xlim(start, as_of + timedelta(days=span * 0.02))
+    ax.xaxis_date()
+    ax.set_xlim(start, now + span * 0.02)
     ax.set_ylim(-1.1, 1.1)
     ax.set_yticks([0.45, -0.45], [_short(other), _short(me)], fontsize=7)
     for tick, colour in zip(ax.get_yticklabels(), (_BLUE, _ORANGE)):

@@ -136,6 +136,15 @@ def assert_same_fading(spark: pl.DataFrame, memory: pl.DataFrame) -> None:
     assert spark.filter(other)["evidence"].to_list() == memory.filter(other)["evidence"].to_list()
 
 
+def test_one_row_returns_the_row_or_names_the_missing_one(spark):
+    from ror_graph.backends.spark.session import one_row
+    from ror_graph.errors import BackendError
+
+    assert one_row(spark.range(4).agg({"id": "sum"}))[0] == 6
+    with pytest.raises(BackendError, match="no row"):
+        one_row(spark.range(4).filter("id > 10"))
+
+
 def test_subsample_hash_is_the_engine_hash(spark):
     from pyspark.sql import functions as F
 

@@ -36,6 +36,7 @@ import polars as pl
 
 from ror_graph.backends.base import Analyses
 from ror_graph.backends.spark import graph as algo
+from ror_graph.backends.spark.session import one_row
 from ror_graph.errors import BackendError, OptionError
 from ror_graph.influence import DEFAULT_DAMPING
 
@@ -114,7 +115,7 @@ class SparkAnalyses(Analyses):
             return True
         return False
 
-    def _result(self, frame: DataFrame, order: list[str], schema: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+    def _result(self, frame: DataFrame, order: list[str], schema: dict[str, type[pl.DataType] | pl.DataType] | None = None) -> pl.DataFrame:
         self.spark_frame = frame
         if self.write_to is not None:
             frame.write.mode("overwrite").parquet(self.write_to)
@@ -139,7 +140,7 @@ class SparkAnalyses(Analyses):
         a = edges / (n * (n - 1)) if n > 1 else 0.0
         components = algo.weak_components(g.nodes, g.relationships.select("src", "dst"))
         sizes = components.groupBy("component").count()
-        weak = sizes.agg(F.count(F.lit(1)).alias("k"), F.max("count").alias("largest")).first()
+        weak = one_row(sizes.agg(F.count(F.lit(1)).alias("k"), F.max("count").alias("largest")))
         strong = algo.strong_components(g.nodes, g.relationships.select("src", "dst"))
         kinds = g.events.groupBy("kind").count().collect()
         kinds_text = ", ".join(f"{k} {c}" for k, c in sorted(((r["kind"], r["count"]) for r in kinds), key=lambda kc: -kc[1]))

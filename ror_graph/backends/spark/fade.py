@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ror_graph.backends.spark.session import one_row
 from ror_graph.fade_model import _PRIME, FEATURES, FadeModel, model_from_rows
 from ror_graph.fading import STATUSES, FadeParams
 from ror_graph.timeutil import US_PER_DAY
@@ -184,7 +185,7 @@ def training_rows(graph: SparkGraph, horizon_days: float, *, max_origins: int = 
         return pl.DataFrame(), step_days, info
     pb, nodes = buckets if buckets is not None else _buckets(graph, step_us)
     oldest = pb.groupBy("a", "b").agg(F.max("bucket").alias("oldest"))
-    available = int(oldest.agg(F.sum(F.greatest(F.least("oldest", F.lit(n_origins)), F.lit(0)))).first()[0] or 0)
+    available = int(one_row(oldest.agg(F.sum(F.greatest(F.least("oldest", F.lit(n_origins)), F.lit(0)))))[0] or 0)
     rate = min(1.0, max_rows / max(available, 1))
     cut = int(round(rate * 1_000_000))
     source = pb
@@ -307,7 +308,7 @@ def _score_ties(graph: SparkGraph, params: FadeParams) -> DataFrame:
     ties = graph.ties
     res_days = graph.resolution.total_seconds() / 86400
     as_of_us = graph.as_of_us
-    median = ties.filter(F.col("active_periods") >= 2).agg(F.median("usual_gap_days")).first()[0]
+    median = one_row(ties.filter(F.col("active_periods") >= 2).agg(F.median("usual_gap_days")))[0]
     prior_gap = max(float(median) if median is not None else 7.0, res_days)
     n_gaps = (F.col("active_periods") - 1).cast("double")
     own = F.log(F.greatest(F.coalesce(F.col("usual_gap_days"), F.lit(prior_gap)), F.lit(res_days)))

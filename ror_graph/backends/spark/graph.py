@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ror_graph.backends.spark.session import one_row
 from ror_graph.errors import OptionError
 from ror_graph.influence import DEFAULT_DAMPING
 
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 __all__ = ["coreness", "hits", "pagerank", "strong_components", "weak_components"]
+
+
+def _shuffle_partitions(frame: DataFrame) -> int:
+    """The session's ``spark.sql.shuffle.partitions`` (Spark's default, 200, when unset)."""
+    return int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or 200)
+
 
 def _cut(frame: DataFrame) -> DataFrame:
     """Materialise ``frame`` and drop its lineage (executor memory, no checkpoint folder)."""
@@ -75,7 +82,7 @@ def pagerank(
 
     if not 0 < damping < 1:
         raise OptionError(f"damping must be in (0, 1), got {damping}")
-    parts = int(nodes.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    parts = _shuffle_partitions(nodes)
     n = nodes.count()
     out_w = edges.groupBy("src").agg(F.sum("w").alias("out_w"))
     transition = _cut(
@@ -88,7 +95,7 @@ def pagerank(
         p.alias("p"),
         (F.coalesce(F.col("out_w"), F.lit(0.0)) <= 0).alias("dangling"),
     ).withColumn("x", F.col("p")).repartition(parts, "node_id"))
-    dangling_mass = state.agg(F.sum(F.when(F.col("dangling"), F.col("x")).otherwise(0.0))).first()[0] or 0.0
+    dangling_mass = one_row(state.agg(F.sum(F.when(F.col("dangling"), F.col("x")).otherwise(0.0))))[0] or 0.0
     for _ in range(max_iter):
         flow = (
             transition.join(state.select(F.col("node_id").alias("src"), "x"), "src")
@@ -101,15 +108,15 @@ def pagerank(
             F.col("x").alias("previous"),
         )
         state = _cut(new.repartition(parts, "node_id"))
-        totals = state.agg(
+        totals = one_row(state.agg(
             F.sum(F.abs(F.col("x") - F.col("previous"))).alias("change"),
             F.sum(F.when(F.col("dangling"), F.col("x")).otherwise(0.0)).alias("dangling_mass"),
-        ).first()
+        ))
         state = state.drop("previous")
         dangling_mass = totals["dangling_mass"] or 0.0
         if totals["change"] < tol:
             break
-    total = state.agg(F.sum("x")).first()[0]
+    total = one_row(state.agg(F.sum("x")))[0]
     return state.select("node_id", (F.col("x") / F.lit(total)).alias("pagerank"))
 
 
@@ -121,7 +128,7 @@ def hits(nodes: DataFrame, edges: DataFrame, *, tol: float = 1e-10, max_iter: in
     step (scaling does not change the direction the iteration converges to)."""
     from pyspark.sql import functions as F
 
-    parts = int(nodes.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    parts = _shuffle_partitions(nodes)
     edges = _cut(edges.select("src", "dst", "w").repartition(parts, "src"))
     state = _cut(nodes.select("node_id", F.lit(1.0).alias("hub"), F.lit(0.0).alias("authority")).repartition(parts, "node_id"))
     hub_max, auth_max = 1.0, 1.0
@@ -136,9 +143,9 @@ def hits(nodes: DataFrame, edges: DataFrame, *, tol: float = 1e-10, max_iter: in
                     (F.col("hub") / F.lit(hub_max)).alias("previous"))
         )
         state = _cut(new.repartition(parts, "node_id"))
-        maxima = state.agg(F.max("hub").alias("h"), F.max("authority").alias("a")).first()
+        maxima = one_row(state.agg(F.max("hub").alias("h"), F.max("authority").alias("a")))
         new_hub_max = maxima["h"] or 1.0
-        change = state.agg(F.sum(F.abs(F.col("hub") / F.lit(new_hub_max) - F.col("previous")))).first()[0]
+        change = one_row(state.agg(F.sum(F.abs(F.col("hub") / F.lit(new_hub_max) - F.col("previous")))))[0]
         hub_max, auth_max = new_hub_max, maxima["a"] or 1.0
         if change < tol:
             break

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ror_graph.backends.spark.session import one_row
 from ror_graph.backends.spark.fade import days_text, score_ties, silence_days, silence_risk, status_column
 from ror_graph.fading import FadeParams
 from ror_graph.referral import DEFAULT_STRENGTH_SCALE, STRENGTH_CAP
@@ -107,7 +108,7 @@ def person_rhythm(graph: SparkGraph) -> DataFrame:
     gap = F.col("period") - F.lag("period").over(Window.partitionBy("node_id").orderBy("period"))
     out = ends.withColumn("gap", gap).groupBy("node_id").agg((F.median("gap") * res_days).alias("usual_gap_days"))
     out = out.localCheckpoint(eager=True)
-    prior = out.agg(F.median("usual_gap_days")).first()[0]
+    prior = one_row(out.agg(F.median("usual_gap_days")))[0]
     prior = float(prior) if prior is not None else 7.0
     return out.select("node_id", F.greatest(F.coalesce("usual_gap_days", F.lit(prior)), F.lit(res_days)).alias("usual_gap_days"))
 

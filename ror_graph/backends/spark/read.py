@@ -30,6 +30,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ror_graph.backends.spark.session import one_row
 from ror_graph.errors import InputError, OptionError
 from ror_graph.loaders import _common, canonical, snap_temporal
 from ror_graph.model import KINDS, REQUIRED_EVENT_COLUMNS
@@ -281,7 +282,7 @@ def _raise_bad(frame: DataFrame, raw: DataFrame, name: str, row_id: int, *, sour
     """Raise the memory loader's error for a local file, else one naming file, field and value."""
     from pyspark.sql import functions as F
 
-    bad_file = frame.filter(F.col(_ROW) == row_id).select(_FILE).first()[_FILE]
+    bad_file = one_row(frame.filter(F.col(_ROW) == row_id).select(_FILE))[_FILE]
     local = Path(source) if Path(source).is_file() else _local_path(bad_file)
     if local is not None and local.stat().st_size <= _LOCAL_CHECK_MAX_BYTES:
         from ror_graph.loaders import load_events
@@ -291,7 +292,7 @@ def _raise_bad(frame: DataFrame, raw: DataFrame, name: str, row_id: int, *, sour
             options["column_map"] = dict(request.column_map)
         load_events([str(local)], loader="snap_temporal" if fmt == "snap" else "canonical", **options)
         # The memory loader raised nothing (it reads this value): fall through to our message.
-    raw_row = raw.withColumn(_ROW, F.monotonically_increasing_id()).filter(F.col(_ROW) == row_id).first()
+    raw_row = one_row(raw.withColumn(_ROW, F.monotonically_increasing_id()).filter(F.col(_ROW) == row_id))
     field = {"fields": None, "src": "src", "dst": "dst"}.get(name, name)
     if name == "fields":
         message = "row does not have 3 fields (SRC DST SECONDS)"

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 from ror_graph.errors import BackendError
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, Row, SparkSession
 
-__all__ = ["DEFAULT_MASTER", "LOOPBACK", "default_master", "is_local", "spark_session"]
+__all__ = ["DEFAULT_MASTER", "LOOPBACK", "default_master", "is_local", "one_row", "spark_session"]
 
 DEFAULT_MASTER = "local[*]"
 LOOPBACK = "127.0.0.1"
@@ -101,3 +101,16 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         raise BackendError(f"could not start Spark on {master}: {first}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def one_row(frame: DataFrame) -> Row:
+    """The first row of ``frame``, which must have one: an aggregation without a group-by, or
+    the row a query just found. ``BackendError`` (not a ``TypeError`` on ``None``) if it has none.
+
+    >>> one_row(spark.range(3).agg({"id": "sum"}))[0]   # doctest: +SKIP
+    3
+    """
+    row = frame.first()
+    if row is None:
+        raise BackendError("Spark returned no row where one was expected")
+    return row

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ror_graph import strength
+from ror_graph.backends.spark.session import one_row
 from ror_graph.errors import OptionError
 from ror_graph.model import KINDS
 from ror_graph.network import DEFAULT_REPLY_WINDOW, DEFAULT_RESOLUTION
@@ -100,7 +101,7 @@ class SparkGraph:
             deduped = raw
         deduped = _persist(deduped.drop("_row", "event_id"))
         micros = F.unix_micros("ts")
-        summary = deduped.agg(F.count(F.lit(1)).alias("n"), F.max(micros).alias("last"), F.min(micros).alias("first")).first()
+        summary = one_row(deduped.agg(F.count(F.lit(1)).alias("n"), F.max(micros).alias("last"), F.min(micros).alias("first")))
         if has_ids:
             before = raw.count()
             if before > summary["n"]:
@@ -121,8 +122,8 @@ class SparkGraph:
             F.col("intensity") * F.pow(F.lit(0.5), ((F.lit(cutoff_us) - F.col("ts_us")) / 1e6) / half.total_seconds()),
         )
         events = _persist(events)
-        facts = events.agg(F.count(F.lit(1)).alias("n"), F.min("ts_us").alias("first"), F.max("ts_us").alias("last"),
-                           F.collect_set("kind").alias("kinds")).first()
+        facts = one_row(events.agg(F.count(F.lit(1)).alias("n"), F.min("ts_us").alias("first"), F.max("ts_us").alias("last"),
+                                   F.collect_set("kind").alias("kinds")))
         deduped.unpersist()
         if facts["n"] == 0:
             first = from_epoch_us(summary["first"])
