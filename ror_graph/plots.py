@@ -137,12 +137,12 @@ def tie_timeline(
     ax = fig.add_subplot()
     # Times as matplotlib date numbers (days), so the rhythm's arithmetic is on plain floats.
     now = float(date2num(as_of))
-    stamps = date2num(events["ts"].to_list()) if events.height else np.array([now])
-    last, first = float(stamps.max()), float(stamps.min())
+    stamps = np.asarray(date2num(events["ts"].to_list()) if events.height else [], dtype=float)
+    last, first = (float(stamps.max()), float(stamps.min())) if stamps.size else (now, now)
     silence = now - last
     span = window_days or max(90.0, 2.5 * silence, 12 * usual_gap_days)
     start = max(first - 1.0, now - span)
-    mine = events["from_me"].to_numpy() if events.height else np.zeros(1, bool)
+    mine = events["from_me"].to_numpy().astype(bool) if events.height else np.zeros(0, bool)
     for flag, y, colour in ((False, 1, _BLUE), (True, -1, _ORANGE)):
         ts = stamps[(mine == flag) & (stamps >= start)]
         if ts.size:
