@@ -109,9 +109,8 @@ def test_real_datasets_nodes_relationships_reciprocity_and_pagerank(spark, share
 # Tolerance: fade_risk within 1e-9. Both backends fit the same rows in the same order with the
 # same function (fade_model.fit_logistic), so the coefficients agree to rounding (measured:
 # 3e-16 on the sample); the features differ only by the last bits of the JVM's and Rust's log
-# and pow. 1e-9 leaves room for that, and is far below any status cut-off. Statuses, ranks
-# and every other column are identical (floats to 1e-9), except ``cut_edge`` (null on Spark,
-# documented) and therefore ``evidence`` on the ties whose loss disconnects the network.
+# and pow. 1e-9 leaves room for that, and is far below any status cut-off. Statuses, ranks,
+# ``cut_edge``, ``evidence`` and every other column are identical (floats to 1e-9).
 
 
 def as_ego(backend: str, source: Path, me: str | None):
@@ -130,10 +129,7 @@ def assert_same_fading(spark: pl.DataFrame, memory: pl.DataFrame) -> None:
     assert spark.columns == memory.columns
     assert spark["status"].to_list() == memory["status"].to_list()
     assert (spark["fade_risk"] - memory["fade_risk"]).abs().max() <= 1e-9
-    assert spark["cut_edge"].null_count() == spark.height  # not computed on Spark (documented)
-    assert_same_table(spark.drop("cut_edge", "evidence"), memory.drop("cut_edge", "evidence"))
-    other = ~memory["cut_edge"].fill_null(False)
-    assert spark.filter(other)["evidence"].to_list() == memory.filter(other)["evidence"].to_list()
+    assert_same_table(spark, memory)
 
 
 def test_one_row_returns_the_row_or_names_the_missing_one(spark):
@@ -162,6 +158,27 @@ def test_subsample_hash_is_the_engine_hash(spark):
 @pytest.mark.parametrize("me", [None, "brand"])
 def test_fading_is_identical_on_sample_data(spark, me):
     assert_same_fading(as_ego("spark", SAMPLE, me).fading(), as_ego("memory", SAMPLE, me).fading())
+
+
+def test_cut_edges_match_networkx_bridges(spark, tmp_path):
+    """A triangle with a tail and a separate pair: the tail's ties and the pair are the bridges."""
+    import networkx as nx
+
+    ties = [("ann", "bob"), ("bob", "cy"), ("ann", "cy"), ("cy", "dee"), ("dee", "eve"), ("fay", "gus")]
+    rows = ["src,dst,kind,ts"]
+    for i, (a, b) in enumerate(ties):
+        for day in range(1, 6):
+            rows.append(f"{a},{b},reply,2024-03-{day + 3 * i:02d}T10:00:00Z")
+            rows.append(f"{b},{a},reply,2024-03-{day + 3 * i:02d}T12:00:00Z")
+    log = tmp_path / "tail.csv"
+    log.write_text("\n".join(rows) + "\n")
+    expected = {tuple(sorted(e)) for e in nx.bridges(nx.Graph(ties))}
+    assert expected == {("cy", "dee"), ("dee", "eve"), ("fay", "gus")}
+    for backend in ("spark", "memory"):
+        table = opened(backend, log).fading()
+        got = {(a, b) for a, b, cut in table.select("a", "b", "cut_edge").iter_rows() if cut}
+        assert got == expected, backend
+        assert table["cut_edge"].null_count() == 0
 
 
 @pytest.mark.parametrize("options", [{"max_train_rows": 500}, {"prior_only": True}], ids=["subsampled", "prior"])

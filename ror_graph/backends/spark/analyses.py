@@ -11,8 +11,9 @@ Differences from the memory backend, each documented where it happens:
 
 * ``betweenness`` is null: exact or sampled betweenness needs one shortest-path search per
   source, which the memory backend runs in igraph; on Spark it is not computed.
-* ``cut_edge`` in fading is null (as the memory backend does above ``cut_edge_max_ties``);
-  ``embeddedness`` and ``bridge`` are computed (a join of the candidate ties' neighbourhoods).
+* ``cut_edge`` in fading is found on the driver: the ties come back as two integer columns
+  and the memory engine's depth-first search marks them (null above ``cut_edge_max_ties``, as
+  in memory); ``embeddedness`` and ``bridge`` are joins of the candidate ties' neighbourhoods.
 * ``referral_reach`` in nurture is a truncated expected reach
   (:func:`ror_graph.backends.spark.nurture.referral_reach`), an approximation of the memory
   backend's reverse-reachable-set estimate (error measured in benchmarks/results/spark_referral.md);

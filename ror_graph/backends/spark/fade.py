@@ -13,9 +13,10 @@ every tie as a Spark column expression. The rhythm evidence and the status ladde
 :func:`ror_graph.fading.tie_fade_scores` and :func:`ror_graph.fading.status_expr` with the
 constants imported from there.
 
-Known difference: ``cut_edge`` is null (bridge-finding needs a depth-first search; the
-memory backend leaves it null above ``FadeParams.cut_edge_max_ties`` too), so the
-``evidence`` of a tie whose loss disconnects the network says what its ``bridge`` flag says.
+``cut_edge`` (the tie's loss disconnects the network) needs one depth-first search over all
+ties: the ties come to the driver as two integer columns (16 bytes a tie) and the memory
+engine's search (:func:`ror_graph._bridges.bridge_edges`) marks them; like the memory backend,
+it is null above ``FadeParams.cut_edge_max_ties`` ties.
 
 Model: logistic regression on recency/frequency features fitted at pseudo-origins (Raeder,
 Lizardo, Hachen and Chawla, Social Networks 33, 2011; Fader, Hardie and Lee, Marketing
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "vertex_index", "subsample_hash", "pair_buckets", "node_buckets", "features_at", "training_rows",
-    "fade_probabilities", "status_column", "score_ties", "fading_table", "days_text",
+    "fade_probabilities", "status_column", "score_ties", "with_cut_edges", "fading_table", "days_text",
 ]
 
 
@@ -297,8 +298,9 @@ def days_text(x: Column) -> Column:
 
 def score_ties(graph: SparkGraph, params: FadeParams) -> DataFrame:
     """:func:`ror_graph.fading.tie_fade_scores` on Spark: every tie (``graph.ties`` columns)
-    with the rhythm evidence, ``fade_risk``, ``status``, ``embeddedness``, ``bridge`` and
-    ``cut_edge`` (null). Cached per graph and parameters."""
+    with the rhythm evidence, ``fade_risk``, ``status``, ``embeddedness`` and ``bridge``
+    (``cut_edge`` is added by :func:`fading_table`, the one caller that shows it). Cached per
+    graph and parameters."""
     return graph.cached(f"score_ties:{params}", lambda: _score_ties(graph, params))
 
 
@@ -344,8 +346,8 @@ def _score_ties(graph: SparkGraph, params: FadeParams) -> DataFrame:
 
 
 def _flag_bridges(scored: DataFrame, params: FadeParams) -> DataFrame:
-    """``embeddedness`` (shared neighbours, for ties at risk), ``bridge`` (a local bridge:
-    no shared neighbour, both ends with other ties; Granovetter 1973) and ``cut_edge`` (null)."""
+    """``embeddedness`` (shared neighbours, for ties at risk) and ``bridge`` (a local bridge:
+    no shared neighbour, both ends with other ties; Granovetter 1973)."""
     from pyspark.sql import functions as F
 
     adj = scored.select(F.col("a").alias("x"), F.col("b").alias("y")).unionByName(scored.select(F.col("b").alias("x"), F.col("a").alias("y")))
@@ -361,7 +363,44 @@ def _flag_bridges(scored: DataFrame, params: FadeParams) -> DataFrame:
         .join(degree.select(F.col("x").alias("a"), F.col("deg").alias("_deg_a")), "a", "left") \
         .join(degree.select(F.col("x").alias("b"), F.col("deg").alias("_deg_b")), "b", "left")
     bridge = F.coalesce(F.col("embeddedness") == 0, F.lit(False)) & (F.col("_deg_a") > 1) & (F.col("_deg_b") > 1)
-    return out.withColumn("bridge", bridge).withColumn("cut_edge", F.lit(None).cast("boolean")).drop("_deg_a", "_deg_b")
+    return out.withColumn("bridge", bridge).drop("_deg_a", "_deg_b")
+
+
+def with_cut_edges(graph: SparkGraph, scored: DataFrame, params: FadeParams) -> DataFrame:
+    """``scored`` (ties by ``a, b``) with ``cut_edge``: whether the tie's loss disconnects its
+    two people (:func:`_cut_edges`, cached per graph); null above ``params.cut_edge_max_ties``
+    ties, as in memory."""
+    from pyspark.sql import functions as F
+
+    cut = graph.cached(f"cut_edges:{params.cut_edge_max_ties}", lambda: _cut_edges(graph, score_ties(graph, params), params))
+    if cut is None:
+        return scored.withColumn("cut_edge", F.lit(None).cast("boolean"))
+    return scored.join(cut, ["a", "b"], "left").withColumn("cut_edge", F.coalesce(F.col("cut_edge"), F.lit(False)))
+
+
+def _cut_edges(graph: SparkGraph, scored: DataFrame, params: FadeParams) -> DataFrame | None:
+    """``a, b, cut_edge`` (true) for the ties whose loss disconnects their two people: the ties
+    come to the driver as vertex indices and :func:`ror_graph._bridges.bridge_edges` (Tarjan's
+    depth-first search, as in memory) marks them. None above ``params.cut_edge_max_ties`` ties."""
+    import numpy as np
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+
+    from ror_graph._bridges import bridge_edges
+
+    if scored.count() > params.cut_edge_max_ties:
+        return None
+    index = vertex_index(graph.nodes)
+    pairs = _cut(scored.select("a", "b")
+                 .join(index.select(F.col("node_id").alias("a"), F.col("idx").alias("ia")), "a")
+                 .join(index.select(F.col("node_id").alias("b"), F.col("idx").alias("ib")), "b"))
+    ends = pairs.select("ia", "ib").toArrow()
+    ia = ends.column("ia").to_numpy().astype(np.int64)
+    ib = ends.column("ib").to_numpy().astype(np.int64)
+    n = int(max(ia.max(initial=-1), ib.max(initial=-1))) + 1
+    cut = bridge_edges(ia, ib, n)
+    marked = graph.spark.createDataFrame(pa.table({"ia": ia[cut], "ib": ib[cut]})).withColumn("cut_edge", F.lit(True))
+    return _cut(pairs.join(marked, ["ia", "ib"]).select("a", "b", "cut_edge"))
 
 
 def _evidence() -> Column:
@@ -399,7 +438,7 @@ def fading_table(graph: SparkGraph, *, me: str | None, params: FadeParams) -> Da
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    scored = score_ties(graph, params)
+    scored = with_cut_edges(graph, score_ties(graph, params), params)
     if me is not None:
         scored = scored.filter((F.col("a") == me) | (F.col("b") == me))
         flip = F.col("b") == me
