@@ -56,6 +56,22 @@ def test_bad_snap_time_is_the_same_one_line_error(spark, tmp_path):
     assert "edges.txt:2: field 'ts'" in on_spark
 
 
+def test_a_fresh_process_prints_only_the_one_line_error(tmp_path):
+    """In a new process pyspark starts its own JVM, whose start-up notices (incubator modules,
+    log4j profile, native-hadoop) would come before the error: stderr holds the error alone."""
+    bad = tmp_path / "events.csv"
+    bad.write_text("src,dst,kind,ts\na,b,reply,2024-01-01T00:00:00Z\nb,a,reply,yesterday\n")
+    out = tmp_path / "fading.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "ror_graph.cli", "fading", str(bad), "--backend", "spark", "--spark-master", "local[1]", "-o", str(out)],
+        check=False, capture_output=True, text=True, env=dict(os.environ, SPARK_LOCAL_IP="127.0.0.1"), timeout=600,
+    )
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines() == [f"Error: {bad}:3: field 'ts': cannot read time 'yesterday'; use ISO 8601 "
+                                                 "(2024-05-01T12:00:00Z) or Unix seconds"], done.stderr
+    assert done.stdout == "" and not out.exists()
+
+
 def test_standalone_cluster_answers_like_the_memory_backend(spark_cluster, tmp_path):
     out = tmp_path / "recip.csv"
     env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1")

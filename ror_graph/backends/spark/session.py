@@ -14,6 +14,11 @@ the session time zone is UTC (times are UTC everywhere in ror-graph), ANSI mode 
 division by zero is null, as in polars), local runs use 8 shuffle partitions instead of 200
 (small graphs pay for every partition in every PageRank step) and no web UI.
 
+The JVM that pyspark launches writes its own notices to stderr before any log level applies
+(the incubator-module warning, log4j's default profile, the native-hadoop warning). They are
+dropped, so a run's stderr holds only what ror-graph and Spark's errors say; every other line
+of the JVM's stderr is passed through.
+
 Example
 -------
 >>> spark = spark_session("local[2]")            # doctest: +SKIP
@@ -24,7 +29,11 @@ Example
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+import threading
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ror_graph.errors import BackendError
@@ -48,6 +57,14 @@ _BASE_CONF = {
 }
 #: Settings fixed when the session starts (Spark refuses to change them on a running session).
 _STATIC = {"spark.sql.ui.retainedExecutions"}
+#: Start-up notices of the JVM and of Spark's default log4j profile (substrings of a line).
+_START_UP_NOTICES = (
+    "WARNING: Using incubator modules",
+    "Using Spark's default log4j profile",
+    'Setting default log level to "WARN"',
+    "To adjust logging level use sc.setLogLevel",
+    "NativeCodeLoader: Unable to load native-hadoop library",
+)
 _LOCAL_CONF = {
     "spark.driver.host": LOOPBACK,
     "spark.driver.bindAddress": LOOPBACK,
@@ -94,13 +111,44 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         builder = builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     try:
-        spark = builder.getOrCreate()
+        with _jvm_stderr_filtered():
+            spark = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - Java missing, master unreachable: one line for the user
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BackendError(f"could not start Spark on {master}: {first}") from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextmanager
+def _jvm_stderr_filtered() -> Iterator[None]:
+    """While the JVM starts, file descriptor 2 is a pipe: the JVM inherits it as its stderr and
+    keeps it; a thread copies its lines to this process's stderr, without the start-up notices."""
+    try:
+        target = os.dup(2)
+    except OSError:  # no stderr to filter
+        yield
+        return
+    read_end, write_end = os.pipe()
+    sys.stderr.flush()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    threading.Thread(target=_copy_lines, args=(read_end, target), name="spark-jvm-stderr", daemon=True).start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(target, 2)
+
+
+def _copy_lines(read_end: int, target: int) -> None:
+    """Copy lines from ``read_end`` to ``target`` until the JVM closes it, dropping start-up notices."""
+    with os.fdopen(read_end, "rb") as lines, os.fdopen(target, "wb", buffering=0) as out:
+        for line in lines:
+            if not any(notice.encode() in line for notice in _START_UP_NOTICES):
+                out.write(line)
 
 
 def one_row(frame: DataFrame) -> Row:
