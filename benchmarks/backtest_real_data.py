@@ -301,6 +301,7 @@ def held_out(runs: dict[str, list[dict]], scores: dict[str, dict[tuple, float]])
         per[name]["y"] = np.concatenate(ys)
         per[name]["overdue"] = np.concatenate(overdue)
         per[name]["rhythm"] = np.concatenate([r["baselines"]["rhythm_score"] for r in usable])
+        per[name]["origins"] = [(r["risk"][config], r["baselines"]["rhythm_score"], r["overdue"], r["silent"]) for r in usable]
         lines.append(
             f"| {name} | {len(usable)} | {np.mean([r['n'] for r in usable]):.0f} | "
             f"{np.mean([r['silent'].mean() for r in usable]):.2f} | {_config_name(config)} | **{_ms_cell(m['auc'])}** | "
@@ -343,18 +344,74 @@ def reliability_lines(per: dict) -> list[str]:
     return lines
 
 
-def status_lines(per: dict) -> list[str]:
+def _status_rules() -> dict[str, object]:
+    """The status rules compared: the library's ladder and two alternatives, each a function of
+    numpy arrays (risk, rhythm score, overdue) to status levels 0-3 (active..dormant)."""
+    import numpy as np
+
     from ror_graph.fading import STATUSES, status_expr
 
+    def library(risk, rhythm, overdue):
+        frame = pl.DataFrame({"risk": risk, "rhythm": rhythm})
+        words = frame.select(status_expr(pl.col("risk"), pl.col("rhythm"))).to_series()
+        return words.replace_strict({s: i for i, s in enumerate(STATUSES)}, return_dtype=pl.Int8).to_numpy()
+
+    def bands(risk):
+        cuts = FadeParams().status_cuts
+        return np.searchsorted(np.asarray(cuts), np.nan_to_num(risk), side="right")
+
+    def within_gap_active(risk, rhythm, overdue):
+        return np.where(np.nan_to_num(overdue) <= 1, 0, library(risk, rhythm, overdue))
+
+    return {
+        "the ladder (library): probability and rhythm score, the higher band; only the probability says dormant": library,
+        "the ladder, but active while within the usual gap (the rule before 2026-11-29)": within_gap_active,
+        "the probability's bands alone": lambda risk, rhythm, overdue: bands(risk),
+    }
+
+
+def status_lines(per: dict) -> list[str]:
+    """Per status word of the library's ladder, the pairs and their observed silence share; then
+    each rule's AUC of the status level (0-3) as a predictor of silence, and whether the silence
+    share rises with every step of the ladder."""
+    import numpy as np
+
+    from ror_graph.fading import STATUSES
+
+    rules = _status_rules()
+    library = next(iter(rules.values()))
     lines = ["| held-out dataset | " + " | ".join(f"{s}: pairs, silent share" for s in STATUSES) + " |",
              "|---|" + "---|" * len(STATUSES)]
     for name, d in per.items():
-        frame = pl.DataFrame({"risk": d["pred"], "rhythm": d["rhythm"], "overdue": d["overdue"], "y": d["y"]}).with_columns(
-            status_expr(pl.col("risk"), pl.col("rhythm"), pl.col("overdue")).alias("status"))
-        agg = {r["status"]: r for r in frame.group_by("status").agg(pl.len().alias("n"), pl.col("y").mean().alias("rate")).iter_rows(named=True)}
-        cells = [f"{agg[s]['n']}, {agg[s]['rate']:.2f}" if s in agg else "0, –" for s in STATUSES]
+        level = library(d["pred"], d["rhythm"], d["overdue"])
+        cells = [f"{(level == i).sum()}, {d['y'][level == i].mean():.2f}" if (level == i).any() else "0, –" for i in range(len(STATUSES))]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return lines
+    lines += ["", "Status rules compared (AUC of the status level 0-3 as a predictor of silence, mean ± sd over the origins; "
+              "\"rises\": the silent share goes up at every step with 30+ pairs, origins pooled). No rule has a tuned "
+              "parameter: the cut-offs are fixed probabilities (FadeParams.status_cuts).", "",
+              "| rule | " + " | ".join(per) + " | rises on |", "|---|" + "---|" * (len(per) + 1)]
+    for rule, fn in rules.items():
+        cells, rises = [], 0
+        for d in per.values():
+            cells.append(_ms_cell([_auc(fn(*o[:3]).astype(float), o[3]) for o in d["origins"]]))
+            level = fn(d["pred"], d["rhythm"], d["overdue"])
+            shares = [d["y"][level == i].mean() for i in range(len(STATUSES)) if (level == i).sum() >= 30]
+            rises += all(a < b for a, b in zip(shares, shares[1:]))
+        lines.append(f"| {rule} | " + " | ".join(cells) + f" | {rises} of {len(per)} |")
+    lifted_lines = ["", "Predicted and observed silence of two groups: the ties the rhythm score lifts (its band above the "
+                    "probability's) and the ties within their usual gap (silence <= one usual gap, which the previous rule "
+                    "called active).", "",
+                    "| held-out dataset | lifted: pairs, mean fade_risk, observed silent share "
+                    "| within the usual gap: pairs, mean fade_risk, observed silent share |", "|---|---|---|"]
+
+    def group(d: dict, mask) -> str:
+        return f"{int(mask.sum())}, {np.mean(d['pred'][mask]):.2f}, {np.mean(d['y'][mask]):.2f}" if mask.any() else "0, –, –"
+
+    bands = rules["the probability's bands alone"]
+    for name, d in per.items():
+        lifted = library(d["pred"], d["rhythm"], d["overdue"]) > bands(d["pred"], d["rhythm"], d["overdue"])
+        lifted_lines.append(f"| {name} | {group(d, lifted)} | {group(d, np.nan_to_num(d['overdue']) <= 1)} |")
+    return lines + lifted_lines
 
 
 def grid_lines(scores: dict[str, dict[tuple, float]], default: tuple) -> list[str]:

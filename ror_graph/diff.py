@@ -33,12 +33,12 @@ Example
 >>> import polars as pl
 >>> from ror_graph.model import validate_events
 >>> day = 86400
->>> raw = pl.DataFrame({"src": ["me", "ana"] * 4 + ["fan"] * 2, "dst": ["ana", "me"] * 4 + ["me"] * 2,
-...                     "kind": ["message"] * 8 + ["like"] * 2,
-...                     "ts": [i * 2 * day for i in range(8)] + [60 * day, 61 * day]})
->>> earlier, later = networks_at(validate_events(raw, source="doc"), since="-55d")
+>>> raw = pl.DataFrame({"src": ["me", "ana"] * 15 + ["fan"] * 2, "dst": ["ana", "me"] * 15 + ["me"] * 2,
+...                     "kind": ["message"] * 30 + ["like"] * 2,     # ana: every 2 days to day 58
+...                     "ts": [i * 2 * day for i in range(30)] + [90 * day, 91 * day]})
+>>> earlier, later = networks_at(validate_events(raw, source="doc"), since="-50d")   # day 41, day 91
 >>> what_changed(earlier, later, me="me").select("change", "node_id").rows()
-[('rose', 'fan'), ('faded', 'ana'), ('new_fan', 'fan')]
+[('rose', 'fan'), ('faded', 'ana'), ('new_fan', 'fan'), ('community_cooling', 'me')]
 """
 
 from __future__ import annotations

@@ -18,14 +18,15 @@ A tie is the pair of people, whatever the direction of each event.
   the previous fade score, kept as a back-test baseline (it ranks ties worse than plain
   recency: docs/backtest.md).
 
-Status (:func:`status_expr`, the one ladder): from ``fade_risk`` with the cut-offs
-``status_cuts`` (0.25, 0.5, 0.9): ``active`` below 0.25, ``cooling`` below 0.5, ``fading``
-below 0.9, ``dormant`` from 0.9, applied to both ``fade_risk`` and ``rhythm_score``; the status
-is the higher of the two (a long, regular relationship silent for many usual gaps is fading
-even when the model, trained mostly on short ties, gives it a modest probability), except that
-only the probability can say ``dormant`` (likely gone for good), and a tie
-still within its usual gap (overdue <= 1) is ``active``: a slow tie may well be silent next
-month, but it is on its rhythm.
+Status (:func:`status_expr`, the one ladder): the cut-offs ``status_cuts`` (0.25, 0.5, 0.9)
+make bands, ``active`` below 0.25, ``cooling`` below 0.5, ``fading`` below 0.9, ``dormant`` from
+0.9, applied to both ``fade_risk`` and ``rhythm_score``; the status is the higher of the two,
+except that only the probability can say ``dormant`` (likely gone for good). The rhythm lifts
+the status because the model under-predicts silence for ties far behind their own rhythm (a
+long, regular relationship silent for many usual gaps; docs/backtest.md, "Status words": such
+ties went silent more often than their probability said on every held-out dataset). A tie
+within its usual gap gets no exemption: there, too, held-out ties went silent at least as often
+as their probability said.
 
 ``fading_ties`` ranks the relationships at risk first (status fading or dormant), the biggest
 (``volume``: what the relationship has built) first, then the cooling ones, then the active
@@ -108,20 +109,20 @@ def silence_risk(silence: pl.Expr, usual_gap: pl.Expr) -> pl.Expr:
     return 1 - pl.lit(0.5) ** (silence / usual_gap - 1).clip(lower_bound=0.0)
 
 
-def status_expr(
-    risk: pl.Expr, rhythm: pl.Expr, overdue: pl.Expr, cuts: tuple[float, float, float] = FadeParams.status_cuts
-) -> pl.Expr:
-    """The status ladder: each of ``risk`` (the probability of silence) and ``rhythm`` (the
-    rhythm score, how far the tie is behind its own rhythm) gets a level by the cut-offs
+def status_expr(risk: pl.Expr, rhythm: pl.Expr, cuts: tuple[float, float, float] = FadeParams.status_cuts) -> pl.Expr:
+    """The status ladder: ``risk`` (the probability of silence) and ``rhythm`` (the rhythm
+    score, how far the tie is behind its own rhythm) each get a band by the cut-offs
     (active < cuts[0] <= cooling < cuts[1] <= fading < cuts[2] <= dormant); the status is the
-    higher of the two, except that only the probability can say ``dormant``; ``active`` while
-    ``overdue`` (silence / usual gap) is <= 1."""
+    higher of the two, but only the probability can say ``dormant``.
+
+    >>> pl.select(status_expr(pl.lit(0.1), pl.lit(0.95))).item()
+    'fading'
+    """
 
     def level(x: pl.Expr) -> pl.Expr:
         return pl.when(x >= cuts[2]).then(3).when(x >= cuts[1]).then(2).when(x >= cuts[0]).then(1).otherwise(0)
 
     both = pl.max_horizontal(level(risk), pl.min_horizontal(level(rhythm.fill_null(0.0)), pl.lit(2)))
-    both = pl.when(overdue.fill_null(0.0) <= 1).then(pl.lit(0)).otherwise(both)
     return pl.lit(pl.Series(STATUSES)).get(both)
 
 
@@ -235,7 +236,7 @@ def _scored(net: Network, params: FadeParams) -> pl.LazyFrame:
         (earlier_rate * 30).alias("earlier_per_30d"),
     ).with_columns((w * pl.col("silence_risk") + (1 - w) * pl.col("rate_drop")).alias("rhythm_score"))
     return scored.with_columns(probs["p_silent"].alias("fade_risk")).with_columns(
-        status_expr(pl.col("fade_risk"), pl.col("rhythm_score"), pl.col("overdue"), params.status_cuts).alias("status")
+        status_expr(pl.col("fade_risk"), pl.col("rhythm_score"), params.status_cuts).alias("status")
     )
 
 

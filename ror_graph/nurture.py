@@ -274,7 +274,7 @@ def _with_rhythm(net: Network, rows: pl.DataFrame, rhythm: pl.DataFrame) -> pl.D
         .with_columns(silence_days(net.as_of, pl.col("last_interaction")).alias("silence_days"))
         .with_columns(((pl.col("ties_fade_risk") + own_risk) / 2).alias("fade_risk"))
         .with_columns(
-            status_expr(pl.col("fade_risk"), own_risk, pl.col("silence_days") / pl.col("usual_gap_days")).alias("status"),
+            status_expr(pl.col("fade_risk"), own_risk).alias("status"),
         )
     )
 

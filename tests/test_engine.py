@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from ror_graph.errors import OptionError
-from ror_graph.fading import fading_ties
+from ror_graph.fading import STATUSES, FadeParams, fading_ties, status_expr
 from ror_graph.influence import influencers, pagerank
 from ror_graph.model import validate_events
 from ror_graph.network import Network
@@ -104,8 +104,19 @@ def test_silence_within_the_usual_gap_is_not_fading():
     assert ab["silence_days"] == pytest.approx(5)
     assert ab["usual_gap_days"] > 5
     assert ab["silence_risk"] == 0.0
-    assert ab["status"] in ("active", "cooling")  # on its own rhythm: never fading, whatever the probability
+    assert ab["rhythm_score"] < 0.25  # the rhythm lifts nothing: the status is the probability's band
+    assert ab["status"] == STATUSES[sum(ab["fade_risk"] >= cut for cut in FadeParams().status_cuts)]
     assert "on its usual rhythm" in ab["evidence"]
+
+
+@pytest.mark.parametrize(("risk", "rhythm", "status"), [
+    (0.1, 0.0, "active"), (0.3, 0.0, "cooling"), (0.6, 0.0, "fading"), (0.95, 0.0, "dormant"),
+    (0.1, 0.3, "cooling"), (0.1, 0.6, "fading"), (0.1, 0.99, "fading"),  # the rhythm lifts, but never to dormant
+    (0.95, 0.6, "dormant"), (0.3, None, "cooling"), (0.25, 0.0, "cooling"), (0.9, 0.0, "dormant"),
+])
+def test_status_ladder(risk, rhythm, status):
+    frame = pl.DataFrame({"risk": [risk], "rhythm": [rhythm]}, schema={"risk": pl.Float64, "rhythm": pl.Float64})
+    assert frame.select(status_expr(pl.col("risk"), pl.col("rhythm"))).item() == status
 
 
 def test_one_day_ties_get_a_fade_probability():

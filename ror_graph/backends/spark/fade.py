@@ -263,7 +263,7 @@ def _fade_probabilities(graph: SparkGraph, horizon_days: float, features: tuple[
 # -- the rhythm evidence and the status ladder ---------------------------------------------------
 
 
-def status_column(risk: Column, rhythm: Column, overdue: Column, cuts: tuple[float, float, float] = FadeParams.status_cuts) -> Column:
+def status_column(risk: Column, rhythm: Column, cuts: tuple[float, float, float] = FadeParams.status_cuts) -> Column:
     """:func:`ror_graph.fading.status_expr` in Spark SQL (the same ladder and cut-offs)."""
     from pyspark.sql import functions as F
 
@@ -271,7 +271,6 @@ def status_column(risk: Column, rhythm: Column, overdue: Column, cuts: tuple[flo
         return F.when(x >= cuts[2], 3).when(x >= cuts[1], 2).when(x >= cuts[0], 1).otherwise(0)
 
     both = F.greatest(level(risk), F.least(level(F.coalesce(rhythm, F.lit(0.0))), F.lit(2)))
-    both = F.when(F.coalesce(overdue, F.lit(0.0)) <= 1, F.lit(0)).otherwise(both)
     return F.element_at(F.array(*[F.lit(s) for s in STATUSES]), both + 1)
 
 
@@ -341,7 +340,7 @@ def _score_ties(graph: SparkGraph, params: FadeParams) -> DataFrame:
     _, probs = fade_probabilities(graph, params.horizon_days, features=params.features, l2=params.l2,
                                   max_origins=params.max_origins, max_rows=params.max_train_rows, prior_only=params.prior_only)
     scored = scored.join(probs.select("a", "b", F.col("p_silent").alias("fade_risk")), ["a", "b"], "left")
-    scored = scored.withColumn("status", status_column(F.col("fade_risk"), F.col("rhythm_score"), F.col("overdue"), params.status_cuts))
+    scored = scored.withColumn("status", status_column(F.col("fade_risk"), F.col("rhythm_score"), params.status_cuts))
     return _cut(_flag_bridges(_cut(scored), params))  # the bridges read `scored` three times
 
 

@@ -155,7 +155,7 @@ def _community_rows(graph: SparkGraph, ties: DataFrame) -> DataFrame:
         per_person.join(person_rhythm(graph), "node_id", "left")
         .withColumn("silence_days", silence_days(graph.as_of_us, F.col("last_interaction")))
         .withColumn("fade_risk", (F.col("ties_fade_risk") + own_risk) / 2)
-        .withColumn("status", status_column(F.col("fade_risk"), own_risk, F.col("silence_days") / F.col("usual_gap_days")))
+        .withColumn("status", status_column(F.col("fade_risk"), own_risk))
     )
     rel = graph.relationships.join(graph.mutual(), ["src", "dst"])
     out = rel.groupBy(F.col("src").alias("node_id")).agg(
