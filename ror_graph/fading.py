@@ -69,11 +69,14 @@ from ror_graph.timeutil import US_PER_DAY
 
 __all__ = [
     "FadeParams", "tie_fade_scores", "tie_status", "fading_ties", "fade_model", "status_expr", "silence_risk",
-    "silence_days", "median_gap_days", "days_text", "STATUSES", "holdout_calibration",
+    "silence_days", "median_gap_days", "days_text", "STATUSES", "AT_RISK_ON_RHYTHM", "holdout_calibration",
 ]
 
 #: The status words, from the least to the most at risk.
 STATUSES = ("active", "cooling", "fading", "dormant")
+#: Said of a tie at risk (fading or dormant) that is still within its usual gap: its rhythm does
+#: not explain the status, its probability (what ties with its features did) does.
+AT_RISK_ON_RHYTHM = "but ties like it mostly go quiet"
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ def fading_ties(net: Network, *, me: str | None = None, params: FadeParams = Fad
 
 def _evidence() -> pl.Expr:
     """One line of evidence per tie: silence against rhythm (or a single day of contact), rate
-    change, bridge."""
+    change, bridge; a tie at risk within its usual gap says so (:data:`AT_RISK_ON_RHYTHM`)."""
     one_day = pl.col("active_periods") == 1
     silence = pl.concat_str(
         pl.lit("silent "), days_text(pl.col("silence_days")), pl.lit(" days against a usual "), days_text(pl.col("usual_gap_days"))
@@ -380,6 +383,10 @@ def _evidence() -> pl.Expr:
         pl.when(~one_day & (pl.col("overdue") <= 1) & (pl.col("rate_drop") >= 0.3)).then(drop),
         pl.when(pl.col("cut_edge").fill_null(False)).then(pl.lit("its loss disconnects the network"))
         .when(pl.col("bridge")).then(pl.lit("a bridge: no shared contacts")),
-        pl.when(~one_day & (pl.col("overdue") <= 1)).then(pl.lit("on its usual rhythm")),
+        pl.when(~one_day & (pl.col("overdue") <= 1)).then(
+            pl.when(pl.col("status").is_in(["fading", "dormant"]))
+            .then(pl.lit(f"on its usual rhythm, {AT_RISK_ON_RHYTHM}"))
+            .otherwise(pl.lit("on its usual rhythm"))
+        ),
     )
     return parts.list.drop_nulls().list.join(", ")

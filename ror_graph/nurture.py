@@ -48,7 +48,7 @@ import numpy as np
 import polars as pl
 
 from ror_graph.errors import OptionError
-from ror_graph.fading import FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores, tie_status
+from ror_graph.fading import AT_RISK_ON_RHYTHM, FadeParams, days_text, silence_days, silence_risk, status_expr, tie_fade_scores, tie_status
 from ror_graph.influence import pagerank
 from ror_graph.network import Network
 from ror_graph.progress import return_freed_memory, staged, step
@@ -329,10 +329,14 @@ def _reason(*, ego: bool, with_reach: bool) -> pl.Expr:
             (pl.col("out_edges") + pl.col("in_edges") - pl.col("mutual")).cast(pl.String),
             pl.lit(" ties"),
         )
+    on_rhythm: pl.Expr = pl.lit("in touch on the usual rhythm")
+    if ego:  # the tie's status; without an ego the status is the person's
+        on_rhythm = pl.when(pl.col("status").is_in(["fading", "dormant"])).then(
+            pl.lit(f"in touch on the usual rhythm, {AT_RISK_ON_RHYTHM}")).otherwise(on_rhythm)
     rhythm = (
         pl.when(pl.col("silence_days") > pl.col("usual_gap_days"))
         .then(pl.concat_str(pl.lit("silent "), days_text(pl.col("silence_days")), pl.lit(" days against a usual "), days_text(pl.col("usual_gap_days"))))
-        .otherwise(pl.lit("in touch on the usual rhythm"))
+        .otherwise(on_rhythm)
     )
     parts = [influence]
     if with_reach:

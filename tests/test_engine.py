@@ -109,6 +109,19 @@ def test_silence_within_the_usual_gap_is_not_fading():
     assert "on its usual rhythm" in ab["evidence"]
 
 
+def test_a_tie_at_risk_within_its_usual_gap_says_what_explains_the_status():
+    # A week-old tie, every two days, last contact at as_of: on its rhythm, but the (prior) model
+    # gives a young tie a high probability of silence, so it is fading and the evidence says why.
+    net = net_of([("me", "ana", 0), ("ana", "me", 2), ("me", "ana", 4), ("ana", "me", 6)])
+    tie = fading_ties(net).row(0, named=True)
+    assert tie["overdue"] == 0 and tie["fade_risk"] >= 0.5 and tie["status"] == "fading"
+    assert tie["evidence"].endswith("on its usual rhythm, but ties like it mostly go quiet")
+    row = nurture_next(net, me="me").row(0, named=True)
+    assert row["status"] == "fading" and row["reason"].endswith("in touch on the usual rhythm, but ties like it mostly go quiet")
+    steady = fading_ties(net_of([("a", "b", 3 * i) for i in range(60)])).row(0, named=True)
+    assert steady["status"] == "active" and steady["evidence"] == "its loss disconnects the network, on its usual rhythm"
+
+
 @pytest.mark.parametrize(("risk", "rhythm", "status"), [
     (0.1, 0.0, "active"), (0.3, 0.0, "cooling"), (0.6, 0.0, "fading"), (0.95, 0.0, "dormant"),
     (0.1, 0.3, "cooling"), (0.1, 0.6, "fading"), (0.1, 0.99, "fading"),  # the rhythm lifts, but never to dormant

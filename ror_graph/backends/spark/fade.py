@@ -39,7 +39,7 @@ import polars as pl
 
 from ror_graph.backends.spark.session import one_row
 from ror_graph.fade_model import _PRIME, FEATURES, FadeModel, model_from_rows
-from ror_graph.fading import STATUSES, FadeParams
+from ror_graph.fading import AT_RISK_ON_RHYTHM, STATUSES, FadeParams
 from ror_graph.timeutil import US_PER_DAY
 
 if TYPE_CHECKING:
@@ -419,7 +419,8 @@ def _evidence() -> Column:
         F.when(~one_day & on_rhythm & (F.col("rate_drop") >= 0.3), drop),
         F.when(F.coalesce(F.col("cut_edge"), F.lit(False)), F.lit("its loss disconnects the network"))
         .when(F.col("bridge"), F.lit("a bridge: no shared contacts")),
-        F.when(~one_day & on_rhythm, F.lit("on its usual rhythm")),
+        F.when(~one_day & on_rhythm, F.when(F.col("status").isin("fading", "dormant"), F.lit(f"on its usual rhythm, {AT_RISK_ON_RHYTHM}"))
+               .otherwise(F.lit("on its usual rhythm"))),
     )
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ror_graph.backends.spark.session import one_row
 from ror_graph.backends.spark.fade import days_text, score_ties, silence_days, silence_risk, status_column
-from ror_graph.fading import FadeParams
+from ror_graph.fading import AT_RISK_ON_RHYTHM, FadeParams
 from ror_graph.referral import DEFAULT_STRENGTH_SCALE, STRENGTH_CAP
 
 if TYPE_CHECKING:
@@ -199,10 +199,14 @@ def _reason(*, ego: bool, with_reach: bool) -> Column:
     else:
         giving = F.concat(F.lit("reciprocates "), text(F.col("mutual")), F.lit(" of "),
                           text(F.col("out_edges") + F.col("in_edges") - F.col("mutual")), F.lit(" ties"))
+    on_rhythm = F.lit("in touch on the usual rhythm")
+    if ego:  # the tie's status; without an ego the status is the person's
+        on_rhythm = F.when(F.col("status").isin("fading", "dormant"), F.lit(f"in touch on the usual rhythm, {AT_RISK_ON_RHYTHM}")
+                           ).otherwise(on_rhythm)
     rhythm = F.when(
         F.col("silence_days") > F.col("usual_gap_days"),
         F.concat(F.lit("silent "), days_text(F.col("silence_days")), F.lit(" days against a usual "), days_text(F.col("usual_gap_days"))),
-    ).otherwise(F.lit("in touch on the usual rhythm"))
+    ).otherwise(on_rhythm)
     parts = [influence]
     if with_reach:
         parts.append(F.when(F.col("referral_reach") >= 2, reach))
