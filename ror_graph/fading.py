@@ -24,9 +24,9 @@ make bands, ``active`` below 0.25, ``cooling`` below 0.5, ``fading`` below 0.9, 
 except that only the probability can say ``dormant`` (likely gone for good). The rhythm lifts
 the status because the model under-predicts silence for ties far behind their own rhythm (a
 long, regular relationship silent for many usual gaps; docs/backtest.md, "Status words": such
-ties went silent more often than their probability said on every held-out dataset). A tie
-within its usual gap gets no exemption: there, too, held-out ties went silent at least as often
-as their probability said.
+ties went silent more often than their probability said on every held-out dataset that has
+them). A tie within its usual gap is scored like any other: held out, such ties also went silent
+more often than their probability said.
 
 ``fading_ties`` ranks the relationships at risk first (status fading or dormant), the biggest
 (``volume``: what the relationship has built) first, then the cooling ones, then the active
