@@ -356,17 +356,13 @@ def _status_rules() -> dict[str, object]:
         words = frame.select(status_expr(pl.col("risk"), pl.col("rhythm"))).to_series()
         return words.replace_strict({s: i for i, s in enumerate(STATUSES)}, return_dtype=pl.Int8).to_numpy()
 
-    def bands(risk):
-        cuts = FadeParams().status_cuts
-        return np.searchsorted(np.asarray(cuts), np.nan_to_num(risk), side="right")
-
     def within_gap_active(risk, rhythm, overdue):
         return np.where(np.nan_to_num(overdue) <= 1, 0, library(risk, rhythm, overdue))
 
     return {
         "the ladder (library): probability and rhythm score, the higher band; only the probability says dormant": library,
         "the ladder, but active while within the usual gap (the rule before 2026-11-29)": within_gap_active,
-        "the probability's bands alone": lambda risk, rhythm, overdue: bands(risk),
+        "the probability's bands alone": lambda risk, rhythm, overdue: library(risk, np.zeros_like(risk), overdue),
     }
 
 
