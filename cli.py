@@ -7,6 +7,7 @@ Data goes to stdout (or -o FILE); progress and messages go to stderr.
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass, field
 import sys
 from collections.abc import Callable
@@ -99,13 +100,25 @@ def _take_prefixed(values: dict[str, Any], prefixes: tuple[str, ...]) -> dict[st
 
 
 class RorGroup(click.Group):
-    """Turns a RorGraphError into a one-line message and exit code 1 (no traceback)."""
+    """Turns a RorGraphError into a one-line message and exit code 1 (no traceback), and each
+    DataWarning into a ``note:`` line on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ror_graph.errors import RorGraphError
+        from ror_graph.errors import DataWarning, RorGraphError
+
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, DataWarning):
+                _message(f"note: {in_cli_terms(str(message), self)}")
+            else:
+                shown(message, category, *args, **kwargs)
 
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", DataWarning)
+                warnings.showwarning = show
+                return super().invoke(ctx)
         except RorGraphError as exc:
             raise click.ClickException(in_cli_terms(str(exc), self)) from None
         except KeyboardInterrupt:

@@ -24,7 +24,7 @@ import sys
 import types
 from typing import Any
 
-from ror_graph.errors import BackendError, InputError, OptionError, RorGraphError
+from ror_graph.errors import BackendError, DataWarning, InputError, OptionError, RorGraphError
 
 #: Public name -> the module that defines it.
 _LAZY: dict[str, str] = {
@@ -52,6 +52,7 @@ __all__ = [
     "InputError",
     "OptionError",
     "BackendError",
+    "DataWarning",
     "__version__",
 ]
 

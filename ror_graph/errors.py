@@ -14,7 +14,7 @@ Example
 
 from __future__ import annotations
 
-__all__ = ["RorGraphError", "InputError", "OptionError", "BackendError"]
+__all__ = ["RorGraphError", "InputError", "OptionError", "BackendError", "DataWarning"]
 
 
 class RorGraphError(Exception):
@@ -48,3 +48,8 @@ class OptionError(RorGraphError):
 
 class BackendError(RorGraphError):
     """A backend (e.g. the Neo4j server) could not be reached or refused the request."""
+
+
+class DataWarning(UserWarning):
+    """Something in the input that bears on the results (the run goes on); the CLI prints it
+    as one ``note:`` line on stderr, a notebook shows it as a warning."""

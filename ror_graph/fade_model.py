@@ -18,6 +18,11 @@
 * **Standardised, L2-regularised logistic regression**: features centred and scaled by the
   training rows' mean and standard deviation; minimise mean log-loss + ``l2`` / 2 * |w|^2
   (intercept not penalised; scikit-learn's ``LogisticRegression(C=1 / (n * l2))``).
+* **A hole in the log.** When no event at all happens for at least one horizon inside the
+  window the model learns from (``K * step`` before T), every pair is silent there and the
+  model reads most ties as going quiet; :func:`learning_gap` finds such a stretch and the fit
+  raises a :class:`~ror_graph.errors.DataWarning` that names it (a recording that stopped for
+  months looks the same as a community that did; the user knows which).
 * **Deterministic subsample.** When the pseudo-origins hold more than ``max_rows`` rows, a
   row (a, b, k) is kept when ``subsample_hash(a, b, k) % 1_000_000 < rate * 1_000_000``: a hash
   made of int64 multiplications, additions and modulo only (every intermediate < 2^62), so
@@ -108,14 +113,16 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 import polars as pl
 
+from ror_graph.errors import DataWarning
 from ror_graph.timeutil import US_PER_DAY
 
 if TYPE_CHECKING:
@@ -134,6 +141,10 @@ __all__ = [
     "subsample_hash",
     "load_prior",
     "reliability",
+    "learning_gap",
+    "learning_gap_note",
+    "learning_gap_unit_us",
+    "warn_of_learning_gap",
 ]
 
 #: Every feature :func:`tie_features` can compute (definitions in the module docstring).
@@ -362,6 +373,63 @@ def training_rows(
     return rows_frame, step_days, info
 
 
+def learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float) -> tuple[int, int] | None:
+    """The longest stretch without any event that reaches into the window the model learns
+    from, (``start_us``, ``as_of_us``], as (the time before it, the time after it or as_of),
+    when it lasts at least one horizon; else None. ``times_us``: the sorted event times from
+    the last one at or before ``start_us`` on. Times count to a hundredth of the horizon
+    (rounded down), so the Spark backend collects only that many distinct times.
+
+    >>> day = 86_400_000_000
+    >>> gap = learning_gap(np.array([0, 5, 50, 60, 99]) * day, as_of_us=100 * day, start_us=40 * day, horizon_days=25)
+    >>> [t // day for t in gap]
+    [5, 50]
+    """
+    unit = learning_gap_unit_us(horizon_days)
+    times = np.unique(np.asarray(times_us, dtype=np.int64) // unit * unit)
+    points = np.append(times[times <= as_of_us], as_of_us)
+    gaps = np.where(points[1:] > start_us, np.diff(points), 0)
+    i = int(np.argmax(gaps)) if gaps.size else 0
+    if gaps.size == 0 or gaps[i] < horizon_days * US_PER_DAY:
+        return None
+    return int(points[i]), int(points[i + 1])
+
+
+def learning_gap_unit_us(horizon_days: float) -> int:
+    """The resolution of :func:`learning_gap`'s times: a hundredth of the horizon, in µs."""
+    return max(1, int(horizon_days * US_PER_DAY / 100))
+
+
+def learning_gap_note(gap: tuple[int, int], *, as_of_us: int, start_us: int) -> str:
+    """The one-line note about a :func:`learning_gap`, in the library's terms (``as_of=``)."""
+    def day(us: int) -> str:
+        return datetime.fromtimestamp(us / 1e6, tz=timezone.utc).date().isoformat()
+
+    a, b = gap
+    until = f"the end ({day(b)})" if b == as_of_us else day(b)
+    return (f"no events at all from {day(a)} to {until} ({(b - a) / US_PER_DAY:.0f} days), and the fade model "
+            f"learns from the {(as_of_us - start_us) / US_PER_DAY:.0f} days before as_of, so it reads most ties as "
+            f"going quiet; if the log has a hole there rather than a real lull, pass as_of={day(a)}")
+
+
+def warn_of_learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float) -> None:
+    """Raise the :class:`~ror_graph.errors.DataWarning` of :func:`learning_gap_note` when there is a gap."""
+    gap = learning_gap(times_us, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days)
+    if gap is not None:
+        warnings.warn(learning_gap_note(gap, as_of_us=as_of_us, start_us=start_us), DataWarning, stacklevel=3)
+
+
+def _warn_of_learning_gap(net: Network, info: dict[str, Any], horizon_days: float) -> None:
+    """:func:`warn_of_learning_gap` for the window of the training rows' ``info``."""
+    if not info.get("origins"):
+        return
+    as_of_us = int(net.as_of.timestamp() * 1e6)
+    start_us = as_of_us - info["origins"] * max(1, int(round(info["step_days"] * US_PER_DAY)))
+    ts = net.events["ts"].dt.epoch("us").to_numpy()  # in time order
+    times = ts[max(int(np.searchsorted(ts, start_us, side="right")) - 1, 0):]
+    warn_of_learning_gap(times, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days)
+
+
 # -- the fit ------------------------------------------------------------------------------------
 
 
@@ -458,6 +526,7 @@ def fade_probabilities(
     info: dict[str, Any] = {}
     if not prior_only:
         rows, step_days, info = training_rows(net, horizon_days, max_origins=max_origins, max_rows=max_rows)
+        _warn_of_learning_gap(net, info, horizon_days)
     model = model_from_rows(rows, info, features=features, l2=l2, step_days=step_days, horizon_days=horizon_days,
                             started=started)
     step_us = max(1, int(round(model.horizon_days * US_PER_DAY)))

@@ -298,3 +298,68 @@ def test_recent_periods_counts_as_a_repeat_and_bincount_does():
     tie = np.repeat(np.arange(per_tie.size), per_tie)
     expected = np.bincount(tie[(periods + 1).astype(np.float64) > cut[tie]], minlength=per_tie.size)
     assert recent_periods(periods, per_tie, cut).tolist() == expected.tolist()
+
+
+# -- a hole in the log ----------------------------------------------------------------------------
+
+
+def _holed(days: int = 240, hole: int = 90, after: int = 10) -> list[tuple[str, str, float]]:
+    """:func:`_community` for ``days``, no event at all for ``hole`` days, then ``after`` days
+    of the same pairs talking again."""
+    rows = _community(days=days)
+    rows += [(f"p{i}", f"q{i % 17}", days + hole + d) for i in range(0, 60, 2) for d in range(after)]
+    return rows
+
+
+def test_learning_gap_is_the_longest_quiet_stretch_reaching_into_the_window():
+    day = 86_400_000_000
+
+    def gap(days: list[float]) -> tuple[float, float] | None:
+        # as_of at day 100, the window after day 40, a horizon of 25 days (times to 0.25 day)
+        found = fade_model.learning_gap(np.array(days) * day, as_of_us=100 * day, start_us=40 * day, horizon_days=25)
+        return None if found is None else (found[0] / day, found[1] / day)
+
+    # By enumeration of the stretches between events (and as_of):
+    assert gap([0, 5, 50, 60, 99]) == (5, 50)
+    assert gap([0, 35, 50, 70, 99]) == (70, 99)  # 0 -> 35 is longer but ends before the window
+    assert gap([0, 35, 55, 76, 99]) is None      # 20, 21 and 23 days: shorter than the horizon
+    assert gap([0, 35, 55, 74, 99]) == (74, 99)  # 25 days: one horizon
+    assert gap([0, 35, 60]) == (60, 100)         # the quiet end of a log before as_of
+    # Times count to a hundredth of the horizon, rounded down: 74.9 is 74.75, 75.2 is 75.
+    assert gap([0, 39, 50, 74.9, 99]) is None
+    assert gap([0, 39, 50, 75.2, 99]) == (50, 75)
+
+
+def test_a_hole_in_the_log_is_noted_and_a_whole_log_is_not():
+    import warnings
+
+    from ror_graph.errors import DataWarning
+
+    holed = _net(_holed())
+    with pytest.warns(DataWarning) as caught:
+        model_of(holed)
+    (note,) = [str(w.message) for w in caught]
+    last_before = (T0 + timedelta(days=max(d for *_, d in _community()))).date().isoformat()
+    assert note.startswith(f"no events at all from {last_before} to ")
+    assert note.endswith(f"pass as_of={last_before}")
+    # The data as of the hole's start, and the log without the hole: no note.
+    for net in (_net(_holed(), as_of=last_before), _net(_community())):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DataWarning)
+            model_of(net)
+
+
+def test_the_cli_prints_the_hole_as_a_note_in_its_own_terms(tmp_path):
+    from click.testing import CliRunner
+
+    from ror_graph.cli import main
+
+    log = tmp_path / "holed.csv"
+    rows = _holed()
+    pl.DataFrame({"src": [r[0] for r in rows], "dst": [r[1] for r in rows], "kind": "message",
+                  "ts": [T0 + timedelta(days=r[2]) for r in rows]}).write_csv(log)
+    result = CliRunner().invoke(main, ["fading", str(log), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: no events at all")]
+    assert len(notes) == 1 and " pass --as-of 20" in notes[0] and "as_of=" not in notes[0]
+    assert (tmp_path / "out.csv").exists()

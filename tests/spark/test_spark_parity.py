@@ -181,6 +181,30 @@ def test_cut_edges_match_networkx_bridges(spark, tmp_path):
         assert table["cut_edge"].null_count() == 0
 
 
+def test_a_hole_in_the_log_gets_the_same_note(spark, tmp_path):
+    """Ten pairs talk daily for 120 days, nobody for 90, then again for 10: both backends say
+    so in the same words (``fade_model.learning_gap_note``)."""
+    import warnings
+    from datetime import datetime, timedelta
+
+    from ror_graph.errors import DataWarning
+
+    rows = ["src,dst,kind,ts"]
+    for day in [*range(120), *range(210, 220)]:
+        stamp = (datetime(2024, 1, 1, 10) + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rows += [f"p{i},q{i},message,{stamp}" for i in range(10)]
+    log = tmp_path / "holed.csv"
+    log.write_text("\n".join(rows) + "\n")
+    notes = {}
+    for backend in ("spark", "memory"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            opened(backend, log).fading()
+        notes[backend] = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert len(notes["memory"]) == 1 and notes["memory"][0].startswith("no events at all from 2024-04-29 to 2024-07-29")
+    assert notes["spark"] == notes["memory"]
+
+
 @pytest.mark.parametrize("options", [{"max_train_rows": 500}, {"prior_only": True}], ids=["subsampled", "prior"])
 def test_fade_model_paths_are_identical_on_sample_data(spark, options):
     """The hash-subsampled training rows and the prior give the same model and probabilities."""

@@ -35,10 +35,11 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from ror_graph.backends.spark.session import one_row
-from ror_graph.fade_model import _PRIME, FEATURES, FadeModel, model_from_rows
+from ror_graph.fade_model import _PRIME, FEATURES, FadeModel, learning_gap_unit_us, model_from_rows, warn_of_learning_gap
 from ror_graph.fading import AT_RISK_ON_RHYTHM, STATUSES, FadeParams
 from ror_graph.timeutil import US_PER_DAY
 
@@ -216,6 +217,26 @@ def training_rows(graph: SparkGraph, horizon_days: float, *, max_origins: int = 
     return collected, step_days, info
 
 
+def _warn_of_learning_gap(graph: SparkGraph, info: dict[str, Any], horizon_days: float) -> None:
+    """:func:`ror_graph.fade_model.warn_of_learning_gap` for the window of the training rows'
+    ``info``, on the distinct event times (to a hundredth of the horizon) collected to the
+    driver: at most a few hundred rows."""
+    from pyspark.sql import functions as F
+
+    if not info.get("origins"):
+        return
+    as_of_us = graph.as_of_us
+    start_us = as_of_us - info["origins"] * _step_us(info["step_days"])
+    unit = learning_gap_unit_us(horizon_days)
+    t = F.col("ts_us")
+    before = one_row(graph.events.filter(t <= start_us).agg(F.max(t)))[0]
+    inside = graph.events.filter((t > start_us) & (t <= as_of_us)).select((F.floor(t / unit) * unit).cast("long").alias("t"))
+    times = [before] if before is not None else []
+    times += [row["t"] for row in inside.distinct().collect()]
+    warn_of_learning_gap(np.sort(np.array(times, dtype=np.int64)), as_of_us=as_of_us, start_us=start_us,
+                         horizon_days=horizon_days)
+
+
 def _buckets(graph: SparkGraph, step_us: int) -> tuple[DataFrame, DataFrame]:
     pb = pair_buckets(graph, step_us)
     return pb, node_buckets(pb)
@@ -249,6 +270,7 @@ def _fade_probabilities(graph: SparkGraph, horizon_days: float, features: tuple[
     info: dict[str, Any] = {}
     if not prior_only:
         rows, step_days, info = training_rows(graph, horizon_days, max_origins=max_origins, max_rows=max_rows, buckets=buckets)
+        _warn_of_learning_gap(graph, info, horizon_days)
     model = model_from_rows(rows, info, features=features, l2=l2, step_days=step_days, horizon_days=horizon_days,
                             started=started)
     if model.source == "prior":
