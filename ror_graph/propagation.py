@@ -56,6 +56,8 @@ __all__ = [
     "monte_carlo",
     "prefix_gains",
     "rr_sets",
+    "rr_count_for",
+    "rr_miss_probability",
     "single_node_reach",
     "imm",
     "celf",
@@ -822,11 +824,48 @@ def _cumulative(rindptr: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def rr_count_for(n: int, *, epsilon: float, min_reach: float, delta: float = 0.05) -> int:
     """RR sets so that a node whose expected reach is at least ``min_reach`` gets an estimate
-    within relative error ``epsilon`` with probability 1 - ``delta`` (Chernoff bound of
-    Tang et al. 2014/2015: theta >= (2 + 2 eps / 3) ln(2 / delta) n / (eps^2 reach))."""
+    within relative error ``epsilon`` with probability 1 - ``delta``.
+
+    The count of RR sets holding a node of reach R is binomial (count, (R - 1) / n), so the
+    chance of a larger error is an exact binomial tail (:func:`rr_miss_probability`). The
+    count is the smallest (by bisection) whose tail at ``min_reach`` is at most 0.8 ``delta``:
+    the margin covers the tails' small rises with R from counting in whole sets, so every
+    reach from ``min_reach`` up stays within ``delta`` (tested). That is about half the
+    Chernoff bound of Tang et al. (2014, 2015), theta >= (2 + 2 eps / 3) ln(2 / delta) n /
+    (eps^2 reach), which holds for any distribution and is the bisection's upper end.
+
+    >>> rr_count_for(1_000_000, epsilon=0.3, min_reach=20_000), rr_count_for(1_000_000, epsilon=0.3, min_reach=20_000, delta=1e-9)
+    (2308, 21617)
+    """
     if not (0.0 < epsilon < 1.0):
         raise OptionError(f"epsilon {epsilon} must lie in (0, 1)")
-    return int(math.ceil((2 + 2 * epsilon / 3) * math.log(2 / delta) * n / (epsilon**2 * max(min_reach, 1.0))))
+    reach = min(max(min_reach, 1.0), float(max(n, 1)))
+    chernoff = int(math.ceil((2 + 2 * epsilon / 3) * math.log(2 / delta) * n / (epsilon**2 * reach)))
+    if reach <= 1.0 or rr_miss_probability(chernoff, n, reach=reach, epsilon=epsilon) > 0.8 * delta:
+        return chernoff
+    low, high = 0, chernoff  # the tail is above the target at low, within it at high
+    while high - low > 1:
+        mid = (low + high) // 2
+        if rr_miss_probability(mid, n, reach=reach, epsilon=epsilon) <= 0.8 * delta:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def rr_miss_probability(count: int, n: int, *, reach: float, epsilon: float) -> float:
+    """P(|estimate - reach| > epsilon * reach) for a node of expected reach ``reach`` among
+    ``n``, from ``count`` RR sets: the estimate is 1 + n X / count with X binomial
+    (count, (reach - 1) / n), so the miss is an exact binomial tail on each side."""
+    from scipy.special import bdtr, bdtrc
+
+    if count < 1:
+        return 1.0
+    q = min(max((reach - 1.0) / n, 0.0), 1.0)
+    mean, tol = q * count, epsilon * reach / n * count  # X may differ from its mean by tol
+    below = math.ceil(mean - tol) - 1  # the largest X too small
+    above = math.floor(mean + tol)  # X above this is too large
+    return float((bdtr(below, count, q) if below >= 0 else 0.0) + (bdtrc(above, count, q) if above < count else 0.0))
 
 
 def single_node_reach(

@@ -305,3 +305,44 @@ def test_in_edges_in_target_order_build_the_same_graph_as_any_order():
                         (general.indptr, general.indices, general.prob, *general.reverse, *general._backward[:2])):
             assert a.dtype == b.dtype and np.array_equal(a, b)
         assert quick._backward[2] == general._backward[2]
+
+
+# -- how many RR sets ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n, epsilon, min_reach", [(976_634, 0.3, 976_634 / 50), (1_000, 0.3, 50), (100_000, 0.1, 100),
+                                                   (5_000, 0.3, 50), (300, 0.1, 10), (2_000, 0.2, 20)])
+def test_rr_count_keeps_every_reach_from_min_reach_up_within_epsilon(n, epsilon, min_reach):
+    """The exact binomial tail at the chosen count is at most delta for every reach on a fine
+    grid from min_reach to 30 min_reach; one set fewer misses the 0.8 delta target at
+    min_reach; and the count is below the Chernoff bound."""
+    count = prop.rr_count_for(n, epsilon=epsilon, min_reach=min_reach)
+    worst = max(prop.rr_miss_probability(count, n, reach=r, epsilon=epsilon)
+                for r in np.linspace(min_reach, min(n, 30 * min_reach), 3000))
+    assert worst <= 0.05
+    assert prop.rr_miss_probability(count - 1, n, reach=min_reach, epsilon=epsilon) > 0.04
+    chernoff = (2 + 2 * epsilon / 3) * math.log(2 / 0.05) * n / (epsilon**2 * min_reach)
+    assert 0.4 * chernoff < count < 0.6 * chernoff
+
+
+def test_rr_miss_probability_against_binomial_draws():
+    rng = np.random.default_rng(5)
+    n, count, epsilon = 1_000, 800, 0.3
+    for reach in (20.0, 50.0, 300.0):
+        x = rng.binomial(count, (reach - 1) / n, size=400_000)
+        estimate = 1 + n * x / count
+        drawn = float(np.mean(np.abs(estimate - reach) > epsilon * reach))
+        exact = prop.rr_miss_probability(count, n, reach=reach, epsilon=epsilon)
+        assert abs(drawn - exact) < Z99 * math.sqrt(exact * (1 - exact) / x.size) + 1e-6
+
+
+def test_single_node_reach_at_the_chosen_count_is_within_epsilon_as_promised():
+    """A hub whose message reaches each of 100 people with probability 0.4: reach 41 exactly.
+    Over 400 seeds, the estimate at rr_count_for's count is within 30% about 95% of the time."""
+    n, p = 101, 0.4
+    graph = PropagationGraph.from_edges(n, np.zeros(n - 1, np.int64), np.arange(1, n), np.full(n - 1, p))
+    exact = 1 + (n - 1) * p
+    count = prop.rr_count_for(n, epsilon=0.3, min_reach=exact)
+    hits = [abs(prop.single_node_reach(graph, count=count, seed=s)[0][0] - exact) <= 0.3 * exact for s in range(400)]
+    share = float(np.mean(hits))
+    assert share >= 0.95 - Z99 * math.sqrt(0.05 * 0.95 / 400), share
