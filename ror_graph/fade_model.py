@@ -409,7 +409,8 @@ def learning_gap_note(gap: tuple[int, int], *, as_of_us: int, start_us: int) -> 
     until = f"the end ({day(b)})" if b == as_of_us else day(b)
     return (f"no events at all from {day(a)} to {until} ({(b - a) / US_PER_DAY:.0f} days), and the fade model "
             f"learns from the {(as_of_us - start_us) / US_PER_DAY:.0f} days before as_of, so it reads most ties as "
-            f"going quiet; if the log has a hole there rather than a real lull, pass as_of={day(a)}")
+            f"going quiet; if the log has a hole there rather than a real lull, pass as_of={day(a + US_PER_DAY)} "
+            f"(the day after the last event before it)")
 
 
 def warn_of_learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float) -> None:

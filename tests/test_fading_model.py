@@ -339,11 +339,12 @@ def test_a_hole_in_the_log_is_noted_and_a_whole_log_is_not():
     with pytest.warns(DataWarning) as caught:
         model_of(holed)
     (note,) = [str(w.message) for w in caught]
-    last_before = (T0 + timedelta(days=max(d for *_, d in _community()))).date().isoformat()
-    assert note.startswith(f"no events at all from {last_before} to ")
-    assert note.endswith(f"pass as_of={last_before}")
-    # The data as of the hole's start, and the log without the hole: no note.
-    for net in (_net(_holed(), as_of=last_before), _net(_community())):
+    last_before = T0 + timedelta(days=max(d for *_, d in _community()))
+    day_after = (last_before + timedelta(days=1)).date().isoformat()
+    assert note.startswith(f"no events at all from {last_before.date().isoformat()} to ")
+    assert f"pass as_of={day_after} (the day after the last event before it)" in note
+    # The data as of the day the note suggests, and the log without the hole: no note.
+    for net in (_net(_holed(), as_of=day_after), _net(_community())):
         with warnings.catch_warnings():
             warnings.simplefilter("error", DataWarning)
             model_of(net)
