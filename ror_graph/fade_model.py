@@ -20,7 +20,8 @@
   (intercept not penalised; scikit-learn's ``LogisticRegression(C=1 / (n * l2))``).
 * **A hole in the log.** When no event at all happens for at least one horizon inside the
   window the model learns from (``K * step`` before T), every pair is silent there and the
-  model reads most ties as going quiet; :func:`learning_gap` finds such a stretch and the fit
+  model reads most ties as going quiet; :func:`learning_gap` finds such a stretch (one where
+  the log's own pace would have put at least 20 events) and the fit
   raises a :class:`~ror_graph.errors.DataWarning` that names it (a recording that stopped for
   months looks the same as a community that did; the user knows which).
 * **Deterministic subsample.** When the pseudo-origins hold more than ``max_rows`` rows, a
@@ -373,24 +374,36 @@ def training_rows(
     return rows_frame, step_days, info
 
 
-def learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float) -> tuple[int, int] | None:
+#: A quiet stretch is a hole only where the log's own pace would have put at least this many
+#: events in it: a Poisson count of mean 20 is 0 with probability 2e-9, so the hole is no
+#: accident; and a log of a few ties, whose quiet is what the model is there to judge, or a
+#: small sparse log with its ordinary lulls, is not called holed.
+HOLE_MIN_EXPECTED = 20.0
+
+
+def learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float,
+                 events_per_day: float) -> tuple[int, int] | None:
     """The longest stretch without any event that reaches into the window the model learns
     from, (``start_us``, ``as_of_us``], as (the time before it, the time after it or as_of),
-    when it lasts at least one horizon; else None. ``times_us``: the sorted event times from
-    the last one at or before ``start_us`` on. Times count to a hundredth of the horizon
-    (rounded down), so the Spark backend collects only that many distinct times.
+    when it lasts at least one horizon and the log's pace (``events_per_day`` up to as_of)
+    would have put at least :data:`HOLE_MIN_EXPECTED` events in it; else None.
+    ``times_us``: the sorted event times from the last one at or before ``start_us`` on. Times
+    count to a hundredth of the horizon (rounded down), so the Spark backend collects only that
+    many distinct times.
 
     >>> day = 86_400_000_000
-    >>> gap = learning_gap(np.array([0, 5, 50, 60, 99]) * day, as_of_us=100 * day, start_us=40 * day, horizon_days=25)
-    >>> [t // day for t in gap]
+    >>> times = np.array([0, 5, 50, 60, 99]) * day
+    >>> [t // day for t in learning_gap(times, as_of_us=100 * day, start_us=40 * day, horizon_days=25, events_per_day=5)]
     [5, 50]
+    >>> learning_gap(times, as_of_us=100 * day, start_us=40 * day, horizon_days=25, events_per_day=0.1) is None
+    True
     """
     unit = learning_gap_unit_us(horizon_days)
     times = np.unique(np.asarray(times_us, dtype=np.int64) // unit * unit)
     points = np.append(times[times <= as_of_us], as_of_us)
     gaps = np.where(points[1:] > start_us, np.diff(points), 0)
     i = int(np.argmax(gaps)) if gaps.size else 0
-    if gaps.size == 0 or gaps[i] < horizon_days * US_PER_DAY:
+    if gaps.size == 0 or gaps[i] < horizon_days * US_PER_DAY or gaps[i] / US_PER_DAY * events_per_day < HOLE_MIN_EXPECTED:
         return None
     return int(points[i]), int(points[i + 1])
 
@@ -413,9 +426,11 @@ def learning_gap_note(gap: tuple[int, int], *, as_of_us: int, start_us: int) -> 
             f"(the day after the last event before it)")
 
 
-def warn_of_learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float) -> None:
+def warn_of_learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float,
+                         events_per_day: float) -> None:
     """Raise the :class:`~ror_graph.errors.DataWarning` of :func:`learning_gap_note` when there is a gap."""
-    gap = learning_gap(times_us, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days)
+    gap = learning_gap(times_us, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days,
+                       events_per_day=events_per_day)
     if gap is not None:
         warnings.warn(learning_gap_note(gap, as_of_us=as_of_us, start_us=start_us), DataWarning, stacklevel=3)
 
@@ -428,7 +443,8 @@ def _warn_of_learning_gap(net: Network, info: dict[str, Any], horizon_days: floa
     start_us = as_of_us - info["origins"] * max(1, int(round(info["step_days"] * US_PER_DAY)))
     ts = net.events["ts"].dt.epoch("us").to_numpy()  # in time order
     times = ts[max(int(np.searchsorted(ts, start_us, side="right")) - 1, 0):]
-    warn_of_learning_gap(times, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days)
+    per_day = ts.size / max((as_of_us - int(ts[0])) / US_PER_DAY, 1.0)
+    warn_of_learning_gap(times, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days, events_per_day=per_day)
 
 
 # -- the fit ------------------------------------------------------------------------------------

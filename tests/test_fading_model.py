@@ -316,8 +316,11 @@ def test_learning_gap_is_the_longest_quiet_stretch_reaching_into_the_window():
 
     def gap(days: list[float]) -> tuple[float, float] | None:
         # as_of at day 100, the window after day 40, a horizon of 25 days (times to 0.25 day)
-        found = fade_model.learning_gap(np.array(days) * day, as_of_us=100 * day, start_us=40 * day, horizon_days=25)
+        found = fade_model.learning_gap(np.array(days) * day, as_of_us=100 * day, start_us=40 * day, horizon_days=25,
+                                        events_per_day=pace)
         return None if found is None else (found[0] / day, found[1] / day)
+
+    pace = 5.0  # events a day: any stretch of a horizon would have held 125
 
     # By enumeration of the stretches between events (and as_of):
     assert gap([0, 5, 50, 60, 99]) == (5, 50)
@@ -328,6 +331,11 @@ def test_learning_gap_is_the_longest_quiet_stretch_reaching_into_the_window():
     # Times count to a hundredth of the horizon, rounded down: 74.9 is 74.75, 75.2 is 75.
     assert gap([0, 39, 50, 74.9, 99]) is None
     assert gap([0, 39, 50, 75.2, 99]) == (50, 75)
+    # A sparse log's lull is not a hole: at 0.5 events a day, 40 days would hold 20 events
+    # (HOLE_MIN_EXPECTED), 36 days 18.
+    pace = 0.5
+    assert gap([0, 39, 50, 90, 99]) == (50, 90)
+    assert gap([0, 39, 50, 86, 99]) is None
 
 
 def test_a_hole_in_the_log_is_noted_and_a_whole_log_is_not():
@@ -343,8 +351,11 @@ def test_a_hole_in_the_log_is_noted_and_a_whole_log_is_not():
     day_after = (last_before + timedelta(days=1)).date().isoformat()
     assert note.startswith(f"no events at all from {last_before.date().isoformat()} to ")
     assert f"pass as_of={day_after} (the day after the last event before it)" in note
-    # The data as of the day the note suggests, and the log without the hole: no note.
-    for net in (_net(_holed(), as_of=day_after), _net(_community())):
+    # The data as of the day the note suggests, the log without the hole, and a tiny sparse log
+    # whose longest lull is 36 days (rg.example_events: 12 events in 4 months): no note.
+    from ror_graph.api import example_events, read
+
+    for net in (_net(_holed(), as_of=day_after), _net(_community()), read(example_events())):
         with warnings.catch_warnings():
             warnings.simplefilter("error", DataWarning)
             model_of(net)

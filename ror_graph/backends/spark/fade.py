@@ -223,6 +223,8 @@ def _warn_of_learning_gap(graph: SparkGraph, info: dict[str, Any], horizon_days:
     driver: at most a few hundred rows."""
     from pyspark.sql import functions as F
 
+    from ror_graph.backends.spark.tables import epoch_us
+
     if not info.get("origins"):
         return
     as_of_us = graph.as_of_us
@@ -233,8 +235,9 @@ def _warn_of_learning_gap(graph: SparkGraph, info: dict[str, Any], horizon_days:
     inside = graph.events.filter((t > start_us) & (t <= as_of_us)).select((F.floor(t / unit) * unit).cast("long").alias("t"))
     times = [before] if before is not None else []
     times += [row["t"] for row in inside.distinct().collect()]
+    per_day = graph.n_events / max((as_of_us - epoch_us(graph.first_ts)) / US_PER_DAY, 1.0)
     warn_of_learning_gap(np.sort(np.array(times, dtype=np.int64)), as_of_us=as_of_us, start_us=start_us,
-                         horizon_days=horizon_days)
+                         horizon_days=horizon_days, events_per_day=per_day)
 
 
 def _buckets(graph: SparkGraph, step_us: int) -> tuple[DataFrame, DataFrame]:
