@@ -145,6 +145,7 @@ __all__ = [
     "learning_gap",
     "learning_gap_note",
     "learning_gap_unit_us",
+    "learning_window_start",
     "warn_of_learning_gap",
 ]
 
@@ -426,25 +427,36 @@ def learning_gap_note(gap: tuple[int, int], *, as_of_us: int, start_us: int) -> 
             f"(the day after the last event before it)")
 
 
+def learning_window_start(as_of_us: int, info: dict[str, Any]) -> int | None:
+    """Where the window the model learns from begins (``K * step`` before as_of), from the
+    ``info`` of the training rows; None when there are no pseudo-origins."""
+    if not info.get("origins"):
+        return None
+    return as_of_us - info["origins"] * max(1, int(round(info["step_days"] * US_PER_DAY)))
+
+
 def warn_of_learning_gap(times_us: np.ndarray, *, as_of_us: int, start_us: int, horizon_days: float,
-                         events_per_day: float) -> None:
-    """Raise the :class:`~ror_graph.errors.DataWarning` of :func:`learning_gap_note` when there is a gap."""
+                         first_us: int, n_events: int) -> None:
+    """Raise the :class:`~ror_graph.errors.DataWarning` of :func:`learning_gap_note` when there
+    is a :func:`learning_gap`, the pace being ``n_events`` (up to as_of) over the days since
+    ``first_us``. Both backends call this with the times they gathered."""
+    per_day = n_events / max((as_of_us - first_us) / US_PER_DAY, 1.0)
     gap = learning_gap(times_us, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days,
-                       events_per_day=events_per_day)
+                       events_per_day=per_day)
     if gap is not None:
         warnings.warn(learning_gap_note(gap, as_of_us=as_of_us, start_us=start_us), DataWarning, stacklevel=3)
 
 
 def _warn_of_learning_gap(net: Network, info: dict[str, Any], horizon_days: float) -> None:
-    """:func:`warn_of_learning_gap` for the window of the training rows' ``info``."""
-    if not info.get("origins"):
-        return
+    """:func:`warn_of_learning_gap` on the event times from the learning window's start."""
     as_of_us = int(net.as_of.timestamp() * 1e6)
-    start_us = as_of_us - info["origins"] * max(1, int(round(info["step_days"] * US_PER_DAY)))
+    start_us = learning_window_start(as_of_us, info)
+    if start_us is None:
+        return
     ts = net.events["ts"].dt.epoch("us").to_numpy()  # in time order
     times = ts[max(int(np.searchsorted(ts, start_us, side="right")) - 1, 0):]
-    per_day = ts.size / max((as_of_us - int(ts[0])) / US_PER_DAY, 1.0)
-    warn_of_learning_gap(times, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days, events_per_day=per_day)
+    warn_of_learning_gap(times, as_of_us=as_of_us, start_us=start_us, horizon_days=horizon_days,
+                         first_us=int(ts[0]), n_events=ts.size)
 
 
 # -- the fit ------------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ import numpy as np
 import polars as pl
 
 from ror_graph.backends.spark.session import one_row
-from ror_graph.fade_model import _PRIME, FEATURES, FadeModel, learning_gap_unit_us, model_from_rows, warn_of_learning_gap
+from ror_graph.fade_model import (_PRIME, FEATURES, FadeModel, learning_gap_unit_us, learning_window_start, model_from_rows,
+                                  warn_of_learning_gap)
 from ror_graph.fading import AT_RISK_ON_RHYTHM, STATUSES, FadeParams
 from ror_graph.timeutil import US_PER_DAY
 
@@ -218,26 +219,25 @@ def training_rows(graph: SparkGraph, horizon_days: float, *, max_origins: int = 
 
 
 def _warn_of_learning_gap(graph: SparkGraph, info: dict[str, Any], horizon_days: float) -> None:
-    """:func:`ror_graph.fade_model.warn_of_learning_gap` for the window of the training rows'
-    ``info``, on the distinct event times (to a hundredth of the horizon) collected to the
-    driver: at most a few hundred rows."""
+    """:func:`ror_graph.fade_model.warn_of_learning_gap` on the distinct event times (to a
+    hundredth of the horizon) from the learning window's start, collected to the driver: at
+    most a few hundred rows."""
     from pyspark.sql import functions as F
 
     from ror_graph.backends.spark.tables import epoch_us
 
-    if not info.get("origins"):
-        return
     as_of_us = graph.as_of_us
-    start_us = as_of_us - info["origins"] * _step_us(info["step_days"])
+    start_us = learning_window_start(as_of_us, info)
+    if start_us is None:
+        return
     unit = learning_gap_unit_us(horizon_days)
     t = F.col("ts_us")
     before = one_row(graph.events.filter(t <= start_us).agg(F.max(t)))[0]
     inside = graph.events.filter((t > start_us) & (t <= as_of_us)).select((F.floor(t / unit) * unit).cast("long").alias("t"))
     times = [before] if before is not None else []
     times += [row["t"] for row in inside.distinct().collect()]
-    per_day = graph.n_events / max((as_of_us - epoch_us(graph.first_ts)) / US_PER_DAY, 1.0)
     warn_of_learning_gap(np.sort(np.array(times, dtype=np.int64)), as_of_us=as_of_us, start_us=start_us,
-                         horizon_days=horizon_days, events_per_day=per_day)
+                         horizon_days=horizon_days, first_us=epoch_us(graph.first_ts), n_events=graph.n_events)
 
 
 def _buckets(graph: SparkGraph, step_us: int) -> tuple[DataFrame, DataFrame]:
