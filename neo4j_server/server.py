@@ -241,6 +241,7 @@ def start(
     detach: bool = False,
     http_port: int | None = None,
     guide: bool = True,
+    jvm_flags: tuple[str, ...] = (),
 ) -> ServerInfo:
     """Start a server on 127.0.0.1 and wait until Bolt accepts our credentials.
 
@@ -249,7 +250,8 @@ def start(
     the shipped queries when the ror_graph package can be imported) on another free port.
     home: None makes a temporary one, removed by stop(). detach: False ties the server to this
     Python process (it exits when this process dies); True lets it outlive this process (the
-    CLI uses that). Raises Neo4jServerError on failure.
+    CLI uses that). jvm_flags: more JVM flags, after the defaults (a later -Xmx wins).
+    Raises Neo4jServerError on failure.
     """
     java = java_command()
     if not java or not java_available():
@@ -267,7 +269,8 @@ def start(
         try:
             ports = (port or free_port(), free_port() if http_port is None else http_port,
                      free_port() if guide_dir else 0)
-            return _start_once(java, lib, ports, home_path, temporary, password, timeout, detach, guide_dir)
+            return _start_once(java, lib, ports, home_path, temporary, password, timeout, detach, guide_dir,
+                               tuple(jvm_flags))
         except _PortTaken:
             if (port is not None and http_port is not None) or attempt == 2:
                 raise
@@ -290,10 +293,11 @@ class _PortTaken(Neo4jServerError):
 
 
 def _start_once(java: str, lib: Path, ports: tuple[int, int, int], home_path: Path, temporary: bool,
-                password: str, timeout: float, detach: bool, guide_dir: Path | None) -> ServerInfo:
+                password: str, timeout: float, detach: bool, guide_dir: Path | None,
+                jvm_flags: tuple[str, ...]) -> ServerInfo:
     port, http_port, guide_port = ports
     log_path = home_path / "launcher.log"
-    cmd = [java, *JVM_FLAGS, "-cp", f"{lib}/*", str(LAUNCHER), "--home", str(home_path),
+    cmd = [java, *JVM_FLAGS, *jvm_flags, "-cp", f"{lib}/*", str(LAUNCHER), "--home", str(home_path),
            "--bolt-port", str(port), "--http-port", str(http_port)]
     if guide_dir is not None:
         cmd += ["--guide-dir", str(guide_dir), "--guide-port", str(guide_port)]
