@@ -556,9 +556,10 @@ def demo(*, out: Output, me: str) -> None:
     _message(f"demo community: {sample}")
     from ror_graph.network import Network
 
-    dataset = load_dataset(Inputs(events=(str(sample),), loader=None, column_map={}, loader_options={}))
-    net = Network.from_dataset(dataset)
-    emit(nurture_next(net, me=me), out, brief=NURTURE_BRIEF)
+    with _progress("ror demo"):  # the first run compiles the engine's kernels: show where the time goes
+        dataset = load_dataset(Inputs(events=(str(sample),), loader=None, column_map={}, loader_options={}))
+        table = nurture_next(Network.from_dataset(dataset), me=me)
+    emit(table, out, brief=NURTURE_BRIEF)
 
 
 @main.command(name="loaders")

@@ -43,6 +43,17 @@ def test_demo_puts_the_planted_fading_relationships_on_top():
     assert all("you never answered" in reason for reason in fan_rows["reason"])
 
 
+def test_the_readme_shows_what_ror_demo_prints():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### `ror demo`"):]
+    block = section[section.index("```\n") + 4:]
+    shown = [line.rstrip() for line in block[:block.index("```")].splitlines()]
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    printed = [line.rstrip() for line in result.stdout.splitlines()]
+    assert len(shown) >= 3 and printed[:len(shown)] == shown
+
+
 @pytest.mark.parametrize("ext", ["csv", "json", "parquet", "md", "ndjson"])
 def test_nurture_writes_every_row_by_extension(tmp_path, ext):
     out = tmp_path / f"nurture.{ext}"
