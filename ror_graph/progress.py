@@ -8,7 +8,8 @@
   does not report its size shows a pulsing bar.
 * :func:`estimate_memory`: the peak memory of an in-memory run from the input's size, like
   Neo4j GDS's memory estimation: events (Parquet: the row count in the file's metadata; text:
-  bytes / bytes per line of the first lines; gzip: x 4) times the peak bytes per event measured
+  bytes / bytes per line of the first lines; gzip: x 4; a folder: its first files so, the rest
+  by their size) times the peak bytes per event measured
   by ``benchmarks/bench_engine.py --scaling`` (``benchmarks/results/engine_scaling_*.md``, the
   dense logs, the costlier kind), plus the interpreter and libraries.
   :func:`check_memory` refuses, in one line, a run that would not fit in the memory available
@@ -28,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import gzip
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -260,11 +262,27 @@ def available_memory() -> int | None:
     return None
 
 
+#: A folder's first this many files are read for the estimate; the rest count by their size.
+FOLDER_SAMPLE_FILES = 200
+
+
 def _count_events(path: Path) -> int:
     """Rows of a Parquet file (metadata), else an estimate for text: size / mean line length
-    of the first 1 MB (gzip: 4x the compressed size); a folder counts its files."""
+    of the first 1 MB (gzip: 4x the compressed size). A folder: its first
+    :data:`FOLDER_SAMPLE_FILES` files (in walk order) counted so, the others by their size at
+    the events per byte of those; files that vanish or cannot be read count 0."""
     if path.is_dir():
-        return sum(_count_events(p) for p in path.rglob("*") if p.is_file())
+        sizes = []
+        for root, dirs, files in os.walk(path):  # errors (a folder removed meanwhile) are skipped
+            dirs.sort()
+            for name in sorted(files):
+                with contextlib.suppress(OSError):
+                    sizes.append((Path(root) / name, os.stat(Path(root) / name).st_size))
+        sampled = sizes[:FOLDER_SAMPLE_FILES]
+        events = sum(_count_events(file) for file, _ in sampled)
+        sampled_bytes = sum(size for _, size in sampled)
+        rest_bytes = sum(size for _, size in sizes[FOLDER_SAMPLE_FILES:])
+        return events + (int(rest_bytes * events / sampled_bytes) if sampled_bytes else 0)
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)

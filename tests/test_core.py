@@ -181,6 +181,27 @@ def test_estimate_counts_parquet_rows_and_scales_with_bytes_per_event(tmp_path, 
     assert 0.8 < estimate_memory([text]).events / college.events.height < 1.25
 
 
+def test_estimate_of_a_folder_reads_a_sample_and_scales_the_rest_by_size(tmp_path, monkeypatch):
+    rows = "".join(f"p{i},p{i + 1},reply,2024-01-01T00:00:{i % 60:02d}Z\n" for i in range(3000))
+    for k in range(12):
+        (tmp_path / f"part{k:02d}.csv").write_text("src,dst,kind,ts\n" + rows)
+    monkeypatch.setattr(progress_mod, "FOLDER_SAMPLE_FILES", 3)
+    read: list[str] = []
+    count = progress_mod._count_events
+
+    def counting(path):
+        read.append(path.name)
+        return count(path)
+
+    monkeypatch.setattr(progress_mod, "_count_events", counting)
+    events = estimate_memory([tmp_path]).events
+    assert read == [tmp_path.name, "part00.csv", "part01.csv", "part02.csv"]
+    assert 0.95 < events / (12 * 3001) < 1.05
+    # a folder that vanishes while it is walked counts 0 instead of failing the run
+    monkeypatch.setattr(progress_mod.os, "walk", lambda *a, **k: iter([(str(tmp_path / "gone"), [], ["x.csv"])]))
+    assert estimate_memory([tmp_path]).events == 0
+
+
 def test_a_run_that_would_not_fit_stops_before_it_starts(tmp_path, college, monkeypatch):
     path = tmp_path / "events.parquet"
     college.events.write_parquet(path)
