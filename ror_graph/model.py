@@ -200,11 +200,11 @@ def _check_columns(frame: pl.DataFrame, *, source: str, first_line: int) -> None
 
 
 def _ids(frame: pl.DataFrame, fail: Callable) -> tuple[pl.Series, pl.Series]:
-    """``src`` and ``dst`` as text without surrounding spaces; no id may be empty. Whether a
-    column has padded ids is checked for both columns at once (in parallel, without a copy of
-    the ids), which is cheaper than stripping every id."""
+    """``src`` and ``dst`` as text without surrounding (Unicode) white space; no id may be
+    empty. Whether a column has padded ids is checked for both columns at once, in parallel:
+    an id is padded when stripping changes it (cheaper than a regular expression)."""
     text = frame.select(pl.col("src", "dst").cast(pl.String))
-    padded = text.select(pl.col("src", "dst").str.contains(r"^\s|\s$").any()).row(0)
+    padded = text.select((pl.col("src", "dst").str.strip_chars() != pl.col("src", "dst")).any()).row(0)
     columns = []
     for name, has_padding in zip(("src", "dst"), padded):
         ids = text[name].str.strip_chars() if has_padding else text[name]

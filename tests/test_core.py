@@ -167,6 +167,19 @@ def test_answers_at_the_same_time_and_out_of_order_input():
     assert ab["answer_latency_h"] == pytest.approx(0.0)
 
 
+def test_ids_lose_surrounding_white_space_and_an_id_of_spaces_is_empty():
+    from ror_graph.errors import InputError
+
+    raw = pl.DataFrame({"src": [" ann", "bob\t", "\u00a0cy\u3000", "ann"], "dst": ["bob", " cy ", "ann", "d e"],
+                        "kind": ["reply"] * 4, "ts": [1, 2, 3, 4]})
+    events = validate_events(raw, source="ids.csv").events
+    assert events["src"].to_list() == ["ann", "bob", "cy", "ann"]
+    assert events["dst"].to_list() == ["bob", "cy", "ann", "d e"]  # inner spaces stay
+    with pytest.raises(InputError) as error:
+        validate_events(raw.with_columns(pl.Series("dst", ["bob", "cy", " \u3000 ", "d"])), source="ids.csv")
+    assert error.value.field == "dst" and error.value.line == 4 and "empty id" in str(error.value)
+
+
 # -- memory estimate ----------------------------------------------------------------------------
 
 
