@@ -43,9 +43,18 @@ def index_ids(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.
     ids = pl.concat([src.gather(first[in_src]), dst.gather(first[~in_src] - src.len())]).sort()  # one id per hash
     position = _positions(table0, table1, ids.hash().to_numpy(), 2 * max(first0.size, first1.size))
     s, d = pl.Series(_take(position, code_s)), pl.Series(_take(position, code_d))
-    if (ids.gather(s) == src).all() and (ids.gather(d) == dst).all():
+    if all(_maps_back(ids, s, d, src, dst)):
         return ids, s, d
     return _exact(src, dst)  # two ids share a hash
+
+
+def _maps_back(ids: pl.Series, s: pl.Series, d: pl.Series, src: pl.Series, dst: pl.Series) -> tuple[bool, bool]:
+    """Whether every src id is ``ids[s]`` and every dst id ``ids[d]`` (both columns at once)."""
+    frame = pl.DataFrame({"s": s, "d": d, "src": src, "dst": dst})
+    return frame.select(
+        (pl.lit(ids).gather(pl.col("s")) == pl.col("src")).all().alias("src"),
+        (pl.lit(ids).gather(pl.col("d")) == pl.col("dst")).all().alias("dst"),
+    ).row(0)
 
 
 def _exact(src: pl.Series, dst: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
