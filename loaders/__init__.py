@@ -181,7 +181,11 @@ def _load_all(paths: Sequence[str | Path], loader: str | None, options: dict[str
                 f"loader {chosen.name!r} does not take option(s) {', '.join(unknown)}"
             )
         given = {k: v for k, v in options.items() if v is not None}
-        datasets.append(chosen.load(path, **given))
+        loaded = chosen.load(path, **given)
+        if loader is None and path.is_dir():  # a folder holds more than one loader reads: say which
+            read_as = f"{path}: read as {chosen.name}, {chosen.summary.split(' (')[0]} (detected from the files in it)"
+            loaded = replace(loaded, notes=(read_as, *loaded.notes))
+        datasets.append(loaded)
     dataset = combine(datasets)
     if repeated:
         note = f"read {', '.join(repeated)} once (given more than once)"

@@ -100,6 +100,7 @@ def test_x_archive_folder() -> None:
     # the reply to bob does not also count bob as mentioned; the self-thread reply is a self-loop
     assert ("@ana_roasts", "@bob_builds", "mention") not in triples(ev)
     assert any("self-loop" in n for n in ds.notes)
+    assert ds.notes[0] == f"{folder}: read as x_archive, X/Twitter archive (detected from the files in it)"
     reply = ev.filter((pl.col("kind") == "reply") & (pl.col("dst") == "@bob_builds"))
     assert reply["ts"].to_list() == [utc(2024, 1, 8, 9)]
     # group DM: one message of attention shared among the 3 other participants
