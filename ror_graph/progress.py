@@ -5,7 +5,8 @@
   at all when stderr is a file or a pipe. Library code names its steps with :func:`step` (or
   :func:`stage` on a worker thread) and reports a step's size with :func:`reporter`, all
   no-ops when no display is active, so the engine needs no callback argument. A step that
-  does not report its size shows a pulsing bar.
+  does not report its size shows a pulsing bar. While numba compiles a kernel (the first run
+  only; later runs load them from its cache) a row says so.
 * :func:`estimate_memory`: the peak memory of an in-memory run from the input's size, like
   Neo4j GDS's memory estimation: events (Parquet: the row count in the file's metadata; text:
   bytes / bytes per line of the first lines; gzip: x 4; a folder: its first files so, the rest
@@ -51,6 +52,7 @@ __all__ = [
     "BYTES_PER_EVENT",
     "BASE_BYTES",
     "ANNOUNCE_EVENTS",
+    "COMPILING",
     "return_freed_memory",
 ]
 
@@ -61,6 +63,8 @@ __all__ = [
 BYTES_PER_EVENT = 300
 #: The interpreter, polars, numpy, scipy, numba and igraph loaded, before any data.
 BASE_BYTES = 400_000_000
+#: The row shown while numba compiles (the first run after an install or an upgrade).
+COMPILING = "compiling kernels (first run only)"
 #: Inputs at least this big get a one-line estimate on stderr when a run starts.
 ANNOUNCE_EVENTS = 2_000_000
 
@@ -117,7 +121,14 @@ class _Display:
         self.progress = progress
         self.rows: dict[int, Any] = {}  # thread -> its step's row
         self.totals: dict[Any, float] = {}  # row -> the size its step reported
+        self.compile_row: Any = None
         self.lock = threading.Lock()
+
+    def compiling(self) -> None:
+        """numba compiles a kernel (not when it loads one from its cache): say so, once."""
+        with self.lock:
+            if self.compile_row is None:
+                self.compile_row = self.progress.add_task(f"  {COMPILING}", total=None)
 
     def start(self, name: str) -> None:
         with self.lock:
@@ -132,6 +143,8 @@ class _Display:
         with self.lock:
             for ident in list(self.rows):
                 self._finish(ident)
+            if self.compile_row is not None:
+                self.progress.update(self.compile_row, total=1, completed=1)
 
     def reporter(self) -> Callable[[float, float], None]:
         row = self.rows.get(threading.get_ident())
@@ -182,13 +195,28 @@ def progress(text: str, *, delay: float = 2.0, stream=None) -> Iterator[Callable
     timer.start()
     token = _current.set(display)
     try:
-        yield step
+        with _compile_events_to(display):
+            yield step
     finally:
         _current.reset(token)
         timer.cancel()
         display.finish_all()
         bars.update(overall, total=1, completed=1)
         bars.stop()
+
+
+def _compile_events_to(display: _Display) -> contextlib.AbstractContextManager:
+    """While the block runs, numba's compile events (on any thread) show as one row."""
+    from numba.core import event
+
+    class CompileListener(event.Listener):
+        def on_start(self, _event: Any) -> None:
+            display.compiling()
+
+        def on_end(self, _event: Any) -> None:
+            pass
+
+    return event.install_listener("numba:compile", CompileListener())
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,27 @@ def test_progress_shows_steps_on_a_terminal_only_after_the_delay():
     step("outside any display")  # a no-op
 
 
+def _plus_one(x):
+    return x + 1
+
+
+def test_progress_says_when_kernels_are_compiled_and_not_when_they_are_not():
+    import numba
+
+    compiled, loaded = Terminal(), Terminal()
+    with progress("ror demo", delay=0.0, stream=compiled):
+        assert numba.njit(_plus_one)(1) == 2  # a new dispatcher: compiled here
+        time.sleep(0.2)
+    # numba's error highlighting (colorama) took rich's stdout proxy as the terminal's stdout;
+    # a compile outside the display gives it pytest's again (else it writes to a closed file at exit)
+    numba.njit(_plus_one)(1)
+    assert progress_mod.COMPILING in compiled.getvalue()
+    with progress("ror demo", delay=0.0, stream=loaded):
+        step("PageRank")
+        time.sleep(0.2)
+    assert "PageRank" in loaded.getvalue() and progress_mod.COMPILING not in loaded.getvalue()
+
+
 def test_progress_has_a_row_per_step_with_its_bar_also_from_worker_threads():
     from concurrent.futures import ThreadPoolExecutor
 
