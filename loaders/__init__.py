@@ -182,7 +182,7 @@ def _load_all(paths: Sequence[str | Path], loader: str | None, options: dict[str
             )
         given = {k: v for k, v in options.items() if v is not None}
         loaded = chosen.load(path, **given)
-        if loader is None and path.is_dir():  # a folder holds more than one loader reads: say which
+        if loader is None and path.is_dir():  # a folder may hold more than the export found in it: say which loader read it
             read_as = f"{path}: read as {chosen.name}, {chosen.summary.split(' (')[0]} (detected from the files in it)"
             loaded = replace(loaded, notes=(read_as, *loaded.notes))
         datasets.append(loaded)

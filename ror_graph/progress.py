@@ -304,8 +304,9 @@ def _count_events(path: Path) -> int:
         for root, dirs, files in os.walk(path):  # errors (a folder removed meanwhile) are skipped
             dirs.sort()
             for name in sorted(files):
+                file = Path(root) / name
                 with contextlib.suppress(OSError):
-                    sizes.append((Path(root) / name, os.stat(Path(root) / name).st_size))
+                    sizes.append((file, file.stat().st_size))
         sampled = sizes[:FOLDER_SAMPLE_FILES]
         events = sum(_count_events(file) for file, _ in sampled)
         sampled_bytes = sum(size for _, size in sampled)
