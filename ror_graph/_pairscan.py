@@ -24,16 +24,27 @@ __all__ = ["scan", "in_rows", "median", "person_gaps", "pair_order", "counting_o
 
 @numba.njit(cache=True)
 def median(buf: np.ndarray, m: int) -> float:
-    """The median of ``buf[:m]`` (the mean of the two middle values when ``m`` is even)."""
+    """The median of ``buf[:m]`` (the mean of the two middle values when ``m`` is even),
+    found by sorting ``buf[:m]`` in place: the callers' scratch buffers, so no array is
+    allocated per call (insertion sort for short runs, numba's quicksort beyond)."""
     if m == 1:
         return float(buf[0])
     if m == 2:
         return (buf[0] + buf[1]) / 2.0
-    part = np.sort(buf[:m])
+    if m <= 16:
+        for i in range(1, m):
+            value = buf[i]
+            j = i
+            while j > 0 and buf[j - 1] > value:
+                buf[j] = buf[j - 1]
+                j -= 1
+            buf[j] = value
+    else:
+        buf[:m].sort()
     half = m // 2
     if m % 2:
-        return float(part[half])
-    return (part[half - 1] + part[half]) / 2.0
+        return float(buf[half])
+    return (buf[half - 1] + buf[half]) / 2.0
 
 
 @numba.njit(cache=True, parallel=True)

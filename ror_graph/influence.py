@@ -84,20 +84,13 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
         p[net.index_of(me)] = 1.0
     teleport = (1 - damping) * p
     dangling_at = np.flatnonzero(dangling)
-    x = p.copy()
-    change = np.empty(n)
+    x, new = p.copy(), np.empty(n)
     report = reporter()  # the progress bar: how far the change has fallen towards tol
     with _RowBlocks(indptr, indices, data, n) as transition_t:
         for _ in range(max_iter):
-            # x <- damping * (T x + dangling mass * p) + (1 - damping) p, in place
-            new = transition_t @ x
-            np.multiply(p, x[dangling_at].sum(), out=change)
-            new += change
-            new *= damping
-            new += teleport
-            np.subtract(new, x, out=change)
-            x = new
-            total_change = np.abs(change, out=change).sum()
+            # x <- damping * (T x + dangling mass * p) + (1 - damping) p, into the other buffer
+            total_change = transition_t.step(x, new, p, teleport, float(x[dangling_at].sum()), damping)
+            x, new = new, x
             if total_change < tol:
                 break
             report(min(max(math.log(total_change) / math.log(tol), 0.0), 1.0) if total_change > 0 else 1.0, 1.0)
@@ -105,10 +98,10 @@ def _power_iteration(net: Network, damping: float, me: str | None, weight: str |
 
 
 class _RowBlocks:
-    """An n x n CSR matrix whose product with a vector runs on every numba thread, one block
-    of rows (of about equal entries) each: scipy's product per block (which releases the
-    GIL), so each row's sum is the same as scipy's on the whole matrix, bit for bit. Small
-    matrices stay in one block."""
+    """An n x n CSR matrix whose power-iteration step runs on every numba thread, one block of
+    rows (of about equal entries) each: scipy's product for the block, then
+    :func:`ror_graph._powerstep.update` (both release the GIL). Each row's sum is the same as
+    scipy's on the whole matrix, bit for bit. Small matrices stay in one block."""
 
     MIN_ENTRIES_PER_BLOCK = 1 << 19
 
@@ -126,17 +119,22 @@ class _RowBlocks:
                           shape=(hi - lo, n))
             for lo, hi in self.rows
         ]  # fmt: skip
-        self.n = n
         self.pool = ThreadPoolExecutor(len(self.blocks)) if len(self.blocks) > 1 else None
 
-    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+    def step(self, x: np.ndarray, new: np.ndarray, p: np.ndarray, teleport: np.ndarray, dangling_mass: float,
+             damping: float) -> float:
+        """One power-iteration step from ``x`` into ``new`` (every row): ``(T x + dangling_mass
+        * p) * damping + teleport``; returns its L1 change from ``x``."""
+        from ror_graph._powerstep import update
+
+        def rows(block, lo: int, hi: int) -> float:
+            new[lo:hi] = block @ x
+            return update(new, x, p, teleport, dangling_mass, damping, lo, hi)
+
         if self.pool is None:
-            return self.blocks[0] @ x if self.blocks else np.zeros(self.n)
-        out = np.empty(self.n)
-        parts = [self.pool.submit(block.__matmul__, x) for block in self.blocks]
-        for (lo, hi), part in zip(self.rows, parts):
-            out[lo:hi] = part.result()
-        return out
+            return float(sum(rows(block, lo, hi) for block, (lo, hi) in zip(self.blocks, self.rows)))
+        parts = [self.pool.submit(rows, block, lo, hi) for block, (lo, hi) in zip(self.blocks, self.rows)]
+        return float(sum(part.result() for part in parts))
 
     def __enter__(self) -> _RowBlocks:
         return self

@@ -305,15 +305,25 @@ class Network:
 
         From :attr:`_directed` once the pair order exists; otherwise (``ror stats``) from the
         distinct keys ``s * n + d`` alone, without the sort by pair."""
-        n = np.uint64(max(self.n, 1))
         if "_by_pair" in self.__dict__:
             src, dst, mutual, _ = self._directed
             return pl.DataFrame({"s": src, "d": dst, "mutual": mutual})
         from ror_graph._pairscan import mutual_pairs
 
-        key = (self.events["s"].cast(pl.UInt64) * n + self.events["d"]).unique().sort().to_numpy()
-        src, dst = (key // n).astype(np.uint32), (key % n).astype(np.uint32)
+        src, dst = self.pair_ends
         return pl.DataFrame({"s": src, "d": dst, "mutual": mutual_pairs(src, dst, self.n)})
+
+    @cached_property
+    def pair_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """``s`` and ``d`` (UInt32) of every directed relationship, sorted by ``s, d``: the
+        columns of :attr:`directed_pairs` (which shares their memory), before ``mutual`` is
+        found, so that ``ror stats`` starts its strong components meanwhile."""
+        if "directed_pairs" in self.__dict__ or "_by_pair" in self.__dict__:
+            pairs = self.directed_pairs
+            return pairs["s"].to_numpy(), pairs["d"].to_numpy()
+        n = np.uint64(max(self.n, 1))
+        key = (self.events["s"].cast(pl.UInt64) * n + self.events["d"]).unique().sort().to_numpy()
+        return (key // n).astype(np.uint32), (key % n).astype(np.uint32)
 
     @property
     def n_ties(self) -> int:

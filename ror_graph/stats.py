@@ -80,11 +80,12 @@ def network_stats(net: Network) -> NetworkStats:
     from ror_graph._components import strong_components, weak_components
     from ror_graph._pairscan import bucket_starts
 
-    pairs = net.directed_pairs
-    src, dst = pairs["s"].to_numpy(), pairs["d"].to_numpy()
-    with ThreadPoolExecutor(1) as pool:  # both kernels release the GIL
-        # The pairs are sorted by (s, d): CSR arrays as they are.
+    src, dst = net.pair_ends
+    with ThreadPoolExecutor(1) as pool:  # the kernels release the GIL
+        # The pairs are sorted by (s, d): CSR arrays as they are. The strong components take
+        # longest: they start first, and this thread finds which pairs are mutual meanwhile.
         strong = pool.submit(strong_components, bucket_starts(src, max(net.n, 1)), dst, net.n)
+        _ = net.directed_pairs
         n_weak, largest = weak_components(src, dst, net.n)
         recip = reciprocity_summary(net)
         n_strong = strong.result()
