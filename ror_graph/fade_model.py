@@ -353,18 +353,20 @@ def training_rows(
                             "log_span_days": round((as_of_us - first_us) / US_PER_DAY, 2)}
     if n_origins < 1:
         return pl.DataFrame(), step_days, info
-    tie_first = net._by_pair.ts[net._by_pair.starts[:-1]]
-    present = [np.flatnonzero(tie_first <= as_of_us - k * step_us) for k in range(1, n_origins + 1)]
-    available = int(sum(rows.size for rows in present))
+    order = net._by_pair
+    tie_first = order.ts[order.starts[:-1]]
+    origins = range(1, n_origins + 1)
+    available = sum(int(np.count_nonzero(tie_first <= as_of_us - k * step_us)) for k in origins)
     rate = min(1.0, max_rows / max(available, 1))
     cut = int(round(rate * 1_000_000))
-    order = net._by_pair
+    ties = pl.DataFrame({"a": order.a, "b": order.b, "first": tie_first})  # the arrays themselves, not copies
     frames = []
-    for k, rows in enumerate(present, start=1):
+    for k in origins:
+        # The ties that had begun by T_k, and of those the hash's share `rate`, in tie order.
+        keep = pl.col("first") <= as_of_us - k * step_us
         if rate < 1:
-            pairs = pl.DataFrame({"a": order.a[rows], "b": order.b[rows]})
-            keep = pairs.select((subsample_hash(pl.col("a"), pl.col("b"), k) % 1_000_000) < cut).to_series().to_numpy()
-            rows = rows[keep]
+            keep = keep & ((subsample_hash(pl.col("a"), pl.col("b"), k) % 1_000_000) < cut)
+        rows = ties.select(pl.arg_where(keep)).to_series().to_numpy().astype(np.int64)
         fig = _figures_at(net, k, step_us, rows)
         feats = _features_from(fig, k, step_us, as_of_us).with_columns(
             (~fig["talked"]).alias("silent"), pl.lit(k, dtype=pl.Int64).alias("k"))
