@@ -354,6 +354,28 @@ def test_mutual_pairs_against_a_set_of_the_reversed_pairs():
         assert mutual_pairs(s, d, n).tolist() == want
 
 
+def test_pair_ends_are_the_distinct_pairs_before_and_after_the_relationships():
+    import numpy as np
+
+    from ror_graph.model import validate_events
+    from ror_graph.network import Network
+    from ror_graph.stats import network_stats
+
+    rng = np.random.default_rng(11)
+    src, dst = rng.integers(0, 30, 400), rng.integers(0, 30, 400)
+    raw = pl.DataFrame({"src": [f"p{v}" for v in src], "dst": [f"p{v}" for v in dst], "kind": "reply",
+                        "ts": np.arange(400)})
+    dataset = validate_events(raw, source="test")
+    fresh, built = Network.from_dataset(dataset), Network.from_dataset(dataset)
+    _ = built.edges  # the pair order exists: pair_ends comes from it
+    want = sorted(set(zip(fresh.events["s"].to_list(), fresh.events["d"].to_list())))
+    for net in (fresh, built):
+        s, d = net.pair_ends
+        assert list(zip(s.tolist(), d.tolist())) == want
+        assert net.directed_pairs.select("s", "d").rows() == want
+    assert network_stats(fresh) == network_stats(built)
+
+
 def test_pair_order_against_numpy_lexsort():
     import numpy as np
 
