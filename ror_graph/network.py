@@ -23,7 +23,8 @@ every analysis starts from.
 * ``active_periods``: distinct ``a, b, period`` with an event either way, sorted (built on
   request; the analyses read ``tie_periods``, its ``period`` column, kept from the pair scan).
 * ``directed_pairs``: ``s, d`` of the edges (same rows, same order), without the
-  aggregates, for counts and reciprocity.
+  aggregates, for counts and reciprocity; ``pair_ends``: its ``s`` and ``d`` as arrays, ready
+  before its ``mutual`` column is.
 
 How it is computed: the events are sorted once by (unordered pair, time) (:attr:`_by_pair`;
 a stable sort of the time-ordered events by the pair key), and one pass over that order
