@@ -1,6 +1,6 @@
 """The one pass behind :class:`ror_graph.network.Network`'s relationships, ties and active
-periods, compiled with numba (imported only when those tables are asked for, so ``ror stats``
-does not pay numba's import).
+periods, compiled with numba, and the sorts and walks over pairs that the other analyses share
+(``ror stats`` uses :func:`mutual_pairs` and :func:`bucket_starts`, not the pass).
 
 Input: the event columns in (unordered pair, time) order (gathered once, so the pass reads
 memory in sequence) and ``starts`` (where each pair's rows begin, plus the end). Answers follow the definition in
