@@ -129,9 +129,10 @@ def _live_edges(a, b, pm, lq, indices, prob, u, key, out):
         while True:
             st += _GOLDEN
             r = _u01(_mix(st))
-            j += 1 + np.int64(math.log1p(-r) / lq)
-            if j >= b:
+            gap = math.log1p(-r) / lq  # edges before the next candidate
+            if gap >= b - j - 1:  # compared as a float: a tiny probability's gap overflows int64
                 break
+            j += 1 + np.int64(gap)
             pj = prob[j]
             if pj < pm:
                 st += _GOLDEN

@@ -123,6 +123,16 @@ def test_constant_probability_uses_skipping_and_stays_exact():
     assert est.ci_low <= exact <= est.ci_high
 
 
+def test_tiny_probabilities_skip_past_every_edge():
+    # p = 1e-20: a geometric gap of ~1e20 edges, past int64; once read as a negative index
+    # (a crash). Forward (Monte Carlo) and backward (RR sets) both draw such gaps.
+    star = [(0, i, 1e-20) for i in range(1, 30)]
+    assert prop.monte_carlo(graph_of(30, star), [0], sims=5_000, seed=2).mean == 1.0
+    into_one = [(i, 0, 1e-20) for i in range(1, 30)]
+    sets = prop.rr_sets(graph_of(30, into_one), 5_000, seed=2)
+    assert sets.nodes.size == sets.count  # every set is its root alone
+
+
 # -- enumeration of live-edge worlds ---------------------------------------------------
 
 
