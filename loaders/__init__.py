@@ -118,6 +118,11 @@ def detect_loader(path: Path) -> Loader:
     for loader in REGISTRY.values():
         if loader.detect(path, head):
             return loader
+    if path.is_dir():
+        raise InputError(
+            "no export found in this folder; give its event files themselves (e.g. FOLDER/*.csv), "
+            "or name the export with loader= (see `ror loaders`)", path=str(path)
+        )
     raise InputError(
         "cannot tell the format; name it with loader= (see `ror loaders`)", path=str(path)
     )

@@ -38,6 +38,7 @@ __all__ = [
     "Archive",
     "Rows",
     "member_names",
+    "member_head",
     "looks_zip",
     "flag",
     "choice",
@@ -93,6 +94,20 @@ def member_names(path: Path, head: bytes = b"", *, limit: int | None = 5000) -> 
         stat = path.stat()
         return _zip_names(str(path), stat.st_mtime, stat.st_size)
     return ()
+
+
+def member_head(path: Path, name: str, size: int = 4096) -> bytes:
+    """The first ``size`` bytes of member ``name`` of a folder or zip (for ``detect``); b""
+    when it cannot be read."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            with open(path / name, "rb") as handle:
+                return handle.read(size)
+        with zipfile.ZipFile(path) as archive, archive.open(name) as handle:
+            return handle.read(size)
+    except (*_UNREADABLE_ZIP, KeyError, RuntimeError, zlib.error):
+        return b""
 
 
 def _head(path: Path) -> bytes:

@@ -53,11 +53,24 @@ _DELETED = {"linkedin member", ""}
 
 
 def detect(path: Path, head: bytes) -> bool:
-    """A folder/zip with Connections.csv or messages.csv (and no other platform's files), or
-    one of those CSV files by its preamble or header."""
-    names = {ar.basename(n).lower() for n in ar.member_names(path, head)}
+    """A folder/zip holding Connections.csv, messages.csv or Invitations.csv with LinkedIn's
+    preamble or header (any CSV may be called messages.csv), and no other platform's files;
+    or one of those CSV files by its preamble or header."""
+    names = ar.member_names(path, head)
     if names:
-        return bool(names & {"connections.csv", "messages.csv", "invitations.csv"}) and "outbox.json" not in names
+        if "outbox.json" in {ar.basename(n).lower() for n in names}:
+            return False
+        own = [n for n in names if ar.basename(n).lower() in _FILES]
+        return any(_looks_linkedin(ar.member_head(path, n)) for n in own[:3])
+    return _looks_linkedin(head)
+
+
+_FILES = ("connections.csv", "messages.csv", "invitations.csv")
+
+
+def _looks_linkedin(head: bytes) -> bool:
+    """Whether a CSV starts like one of LinkedIn's: Connections.csv's preamble or header,
+    messages.csv's or Invitations.csv's header."""
     text = head[:4096].decode("utf-8", errors="ignore").lstrip("\ufeff")
     if text.startswith("Notes:") and ("First Name" in text or "connection data" in text):
         return True

@@ -332,6 +332,17 @@ def test_generic_csv_is_still_canonical(tmp_path: Path) -> None:
     assert detect_loader(path).name == "canonical"
 
 
+def test_a_folder_is_linkedin_by_its_files_contents_not_their_names(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "messages.csv").write_text("src,dst,kind,ts\na,b,message,2024-01-01T00:00:00Z\n")
+    with pytest.raises(InputError, match="no export found in this folder; give its event files themselves"):
+        detect_loader(folder)
+    assert detect_loader(folder / "messages.csv").name == "canonical"
+    (folder / "Connections.csv").write_bytes((FIXTURES / "linkedin" / "Connections.csv").read_bytes())
+    assert detect_loader(folder).name == "linkedin"
+
+
 # --- malformed input: one line naming the file and the entry, exit 1, nothing written ---------
 
 
