@@ -372,7 +372,7 @@ def _ego_gain_batch(in_nodes, in_edges, pool, ego, nbr_p, nbr_p2, seed_key, firs
     gsq = np.zeros(n, np.float64)
     base = 0.0
     base_sq = 0.0
-    hit = np.empty(maxdeg + 1, np.int64)
+    hit = np.empty(np.count_nonzero(nbr_p >= 0.0) + 1, np.int64)  # the ego's neighbours in one set
     for i in range(count):
         a = offsets[i]
         b = offsets[i + 1]

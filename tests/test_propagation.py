@@ -223,6 +223,23 @@ def test_ego_gain_matches_enumeration():
         assert abs(gain[j] - exact_gain) <= Z99 * se[j] + 1e-9, (v, gain[j], exact_gain)
 
 
+def test_ego_gain_when_one_rr_set_holds_more_neighbours_than_any_in_degree():
+    # ego 0 -> 1..40 and a chain 1 -> 2 -> ... -> 40: in-degrees are at most 2, but the RR set
+    # of root 40 holds all 40 neighbours (the buffer for them was once sized by the in-degree)
+    n = 41
+    edges = [(0, j, 0.5) for j in range(1, n)] + [(j, j + 1, 0.5) for j in range(1, n - 1)]
+    g = graph_of(n, edges)
+    est, nbrs, gain, se = prop.ego_gain_ic(g, 0, np.full(n - 1, 0.5), min_rr_sets=4096, seed=1)
+    assert np.array_equal(nbrs, np.arange(1, n)) and np.all(gain == 0.0)  # nothing nurtured, nothing gained
+    # j is reached by its own edge from 0 or from a reached j - 1 (independent edges):
+    # P(j) = 1 - 0.5 (1 - 0.5 P(j - 1)), P(1) = 0.5
+    reached = [0.5]
+    for _ in range(2, n):
+        reached.append(1 - 0.5 * (1 - 0.5 * reached[-1]))
+    exact = 1 + sum(reached)
+    assert abs(est.mean - exact) <= Z99 * est.stderr
+
+
 def test_celf_matches_exact_greedy():
     g = graph_of(SMALL_N, SMALL)
     sel = prop.celf(g, 2, sims=20_000, seed=1)
