@@ -57,6 +57,7 @@ __all__ = [
     "prefix_gains",
     "rr_sets",
     "rr_count_for",
+    "MAX_RR_SETS",
     "rr_miss_probability",
     "single_node_reach",
     "imm",
@@ -755,6 +756,8 @@ def monte_carlo(
 
 # -- RR sets -----------------------------------------------------------------------------
 
+#: The most RR sets :func:`rr_count_for` asks for (an epsilon that needs more is refused).
+MAX_RR_SETS = 100_000_000
 _RR_CHUNK = 1 << 15
 _RR_MIN_CHUNK = 256
 _RR_CHUNKS_PER_THREAD = 8  # RR-set sizes vary widely: several chunks per thread balance the load
@@ -833,7 +836,8 @@ def rr_count_for(n: int, *, epsilon: float, min_reach: float, delta: float = 0.0
     the margin covers the tails' small rises with R from counting in whole sets, so every
     reach from ``min_reach`` up stays within ``delta`` (tested). That is about half the
     Chernoff bound of Tang et al. (2014, 2015), theta >= (2 + 2 eps / 3) ln(2 / delta) n /
-    (eps^2 reach), which holds for any distribution and is the bisection's upper end.
+    (eps^2 reach), which holds for any distribution and is the bisection's upper end. A count
+    above :data:`MAX_RR_SETS` is refused (an :class:`OptionError` naming epsilon).
 
     >>> rr_count_for(1_000_000, epsilon=0.3, min_reach=20_000), rr_count_for(1_000_000, epsilon=0.3, min_reach=20_000, delta=1e-9)
     (2308, 21617)
@@ -841,17 +845,24 @@ def rr_count_for(n: int, *, epsilon: float, min_reach: float, delta: float = 0.0
     if not (0.0 < epsilon < 1.0):
         raise OptionError(f"epsilon {epsilon} must lie in (0, 1)")
     reach = min(max(min_reach, 1.0), float(max(n, 1)))
-    chernoff = int(math.ceil((2 + 2 * epsilon / 3) * math.log(2 / delta) * n / (epsilon**2 * reach)))
-    if reach <= 1.0 or rr_miss_probability(chernoff, n, reach=reach, epsilon=epsilon) > 0.8 * delta:
-        return chernoff
-    low, high = 0, chernoff  # the tail is above the target at low, within it at high
-    while high - low > 1:
-        mid = (low + high) // 2
-        if rr_miss_probability(mid, n, reach=reach, epsilon=epsilon) <= 0.8 * delta:
-            high = mid
-        else:
-            low = mid
-    return high
+    bound = (2 + 2 * epsilon / 3) * math.log(2 / delta) * n / (epsilon**2 * reach)
+    if bound > 2 * MAX_RR_SETS:  # the count is about half the bound
+        raise OptionError(
+            f"epsilon {epsilon:g} would need about {bound / 2:.2g} RR sets (at most {MAX_RR_SETS:,}); use a larger epsilon"
+        )
+    chernoff = int(math.ceil(bound))
+    count = chernoff
+    if reach > 1.0 and rr_miss_probability(chernoff, n, reach=reach, epsilon=epsilon) <= 0.8 * delta:
+        low = 0  # the tail is above the target at low, within it at count
+        while count - low > 1:
+            mid = (low + count) // 2
+            if rr_miss_probability(mid, n, reach=reach, epsilon=epsilon) <= 0.8 * delta:
+                count = mid
+            else:
+                low = mid
+    if count > MAX_RR_SETS:
+        raise OptionError(f"epsilon {epsilon:g} would need {count:,} RR sets (at most {MAX_RR_SETS:,}); use a larger epsilon")
+    return count
 
 
 def rr_miss_probability(count: int, n: int, *, reach: float, epsilon: float) -> float:

@@ -352,6 +352,14 @@ def test_rr_count_keeps_every_reach_from_min_reach_up_within_epsilon(n, epsilon,
     assert 0.4 * chernoff < count < 0.6 * chernoff
 
 
+def test_rr_count_refuses_an_epsilon_that_needs_too_many_sets():
+    with pytest.raises(OptionError, match=r"epsilon 1e-09 would need about .* RR sets \(at most 100,000,000\)"):
+        prop.rr_count_for(2, epsilon=1e-9, min_reach=10)  # once: hours of drawing, or an overflow
+    with pytest.raises(OptionError, match="epsilon 0.0001 would need"):
+        prop.rr_count_for(301, epsilon=1e-4, min_reach=10)
+    assert prop.rr_count_for(2, epsilon=1e-3, min_reach=10) <= prop.MAX_RR_SETS
+
+
 def test_rr_miss_probability_against_binomial_draws():
     rng = np.random.default_rng(5)
     n, count, epsilon = 1_000, 800, 0.3
