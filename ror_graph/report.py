@@ -455,7 +455,9 @@ def _community_figure(net: Network, found, top: int):
     ca, cb = member[ties["a"].to_numpy()], member[ties["b"].to_numpy()]
     keep = (ca != cb) & (ca < k) & (cb < k)
     between = pl.DataFrame({"x": np.minimum(ca, cb)[keep], "y": np.maximum(ca, cb)[keep], "w": ties["strength"].to_numpy()[keep]})
-    between = between.group_by("x", "y").agg(pl.col("w").sum()).sort("x", "y")
+    # Links of zero strength (e.g. only distrust ratings between two communities) are not drawn:
+    # the layout needs positive weights.
+    between = between.group_by("x", "y").agg(pl.col("w").sum()).filter(pl.col("w") > 0).sort("x", "y")
     graph = ig.Graph(n=k, edges=list(zip(between["x"].to_list(), between["y"].to_list())))
     with igraph_random(7):
         pos = np.asarray(graph.layout_fruchterman_reingold(weights=between["w"].to_list() or None).coords) if k > 1 else np.zeros((k, 2))

@@ -111,6 +111,19 @@ def test_referral_section_with_estimates(small: Network) -> None:
     assert len(_images(section)) == 1
 
 
+def test_communities_linked_only_by_distrust_are_drawn() -> None:
+    # two triangles joined by one -10 rating: a between-community link of zero strength,
+    # which the map's layout refused (igraph: "Weights must be positive"), as on bitcoin-alpha
+    raw = pl.DataFrame({
+        "src": ["a", "b", "c", "d", "e", "f", "c"], "dst": ["b", "c", "a", "e", "f", "d", "d"],
+        "kind": ["reply"] * 6 + ["rating"], "ts": [float(i * DAY) for i in range(1, 8)],
+        "weight": [1.0] * 6 + [-10.0],
+    })
+    net = Network.from_dataset(validate_events(raw, source="test"))
+    page = build_report(net, top=5, timelines=0, referral=False)
+    assert page.rstrip().endswith("</html>") and 'id="communities"' in page
+
+
 def test_one_sided_by_hand(small: Network) -> None:
     fans, follows = one_sided(small, me="me")
     assert fans.select("node_id", "events_to_you").rows() == [("bo", 4)]
