@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import polars as pl
 
@@ -294,7 +294,24 @@ def _to_timestamp(
             line=_line(row, lines, first_line),
             field="ts",
         )
+    micros = ts.dt.epoch("us")
+    if ts.len() and (micros.min() < _FIRST_TS_US or micros.max() >= _END_TS_US):  # type: ignore[operator]
+        row = _first_bad_row((micros < _FIRST_TS_US) | (micros >= _END_TS_US))
+        shown = col.slice(row, 1).cast(pl.String)[0]  # as text: Python's datetime stops at year 9999
+        raise InputError(
+            f"time {shown!r} is out of range: times must lie in the years {_FIRST_YEAR} to {_END_YEAR - 1}",
+            path=source,
+            line=_line(row, lines, first_line),
+            field="ts",
+        )
     return ts.alias("ts")
+
+
+#: Event times must lie in [_FIRST_YEAR, _END_YEAR): a time outside is a unit or typing error
+#: (milliseconds read as seconds, a year 0), and dates near year 9999 break date arithmetic.
+_FIRST_YEAR, _END_YEAR = 1900, 2200
+_FIRST_TS_US = int(datetime(_FIRST_YEAR, 1, 1, tzinfo=timezone.utc).timestamp() * 1_000_000)
+_END_TS_US = int(datetime(_END_YEAR, 1, 1, tzinfo=timezone.utc).timestamp() * 1_000_000)
 
 
 def _from_seconds(col: pl.Series) -> pl.Series:

@@ -424,6 +424,8 @@ def test_actors_file_is_not_events(tmp_path: Path) -> None:
         ("dan,erin,poke,2024-01-01,1", "kind", "unknown kind 'poke'"),
         ("dan,erin,reply,yesterday,1", "ts", "cannot read time"),
         ("dan,erin,reply,1e300,1", "ts", "cannot read time"),
+        ("dan,erin,reply,9999-12-31T23:59:59Z,1", "ts", "time '9999-12-31T23:59:59Z' is out of range: times must lie in the years 1900 to 2199"),
+        ("dan,erin,reply,-62135596801,1", "ts", "out of range"),  # year 0
         ("dan,erin,reply,2024-01-01,lots", "weight", "not a finite number"),
         (",erin,reply,2024-01-01,1", "src", "empty id"),
     ],
@@ -431,6 +433,14 @@ def test_actors_file_is_not_events(tmp_path: Path) -> None:
 def test_bad_values_name_line_and_field(tmp_path: Path, row: str, field: str, match: str) -> None:
     path = write(tmp_path, "e.csv", CANONICAL + "\n" + row + "\n")  # a blank line before it
     expect_error(path, line=6, field=field, match=match)
+
+
+def test_parquet_time_past_year_9999_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "far.parquet"
+    pl.DataFrame({"src": ["a", "b"], "dst": ["b", "a"], "kind": ["reply", "reply"], "ts": [1_000, 2**40 * 1_000]},
+                 schema_overrides={"ts": pl.Datetime("ms")}).write_parquet(path)
+    # Parquet has no header: its rows are numbered from 1
+    expect_error(path, line=2, field="ts", match=r"time '\+36812-02-20 00:36:16.000' is out of range")
 
 
 def test_duplicate_header_column(tmp_path: Path) -> None:
