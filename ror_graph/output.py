@@ -279,7 +279,8 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path`` for the block to write (by name: polars' writers are
-    fastest given a path); renamed into place when the block ends, deleted if it fails.
+    fastest given a path); renamed into place when the block ends, deleted if it fails. A
+    symlink's file is replaced (the link stays); a device or pipe is written directly.
 
     Example
     -------
@@ -290,10 +291,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     ...     os.listdir(folder)
     ['a.txt']
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # through a symlink: the link stays, its file is replaced
     if not target.parent.exists():
         raise OptionError(f"cannot write {path}: folder {target.parent} does not exist")
-    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    if target.exists() and not target.is_file():  # a device or pipe (/dev/stdout, a FIFO): written as it is
+        if target.is_dir():
+            raise OptionError(f"cannot write {path}: it is a folder")
+        yield target
+        return
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise OptionError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(handle)
     try:
         yield Path(temp)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -176,3 +178,27 @@ def test_neo4j_commands_write_typed_files(neo4j_clean, tmp_path):
         for row in json.loads(files["json"].read_text()):
             for name, dtype in frame.schema.items():
                 _check_value(row[name], dtype, f"neo4j {case}: {name}")
+
+
+def test_output_through_a_symlink_a_device_and_into_an_unwritable_place(tmp_path):
+    from ror_graph.errors import OptionError
+    from ror_graph.output import write_table
+
+    frame = pl.DataFrame({"rank": [1, 2]})
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    (tmp_path / "link.csv").symlink_to("real.csv")
+    write_table(frame, str(tmp_path / "link.csv"))
+    assert (tmp_path / "link.csv").is_symlink() and real.read_text() == "rank\n1\n2\n"  # the link stays
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    write_table(frame, str(pipe))  # written to, not replaced by a file
+    reader.join(timeout=30)
+    assert got == [b"rank\n1\n2\n"] and pipe.is_fifo()
+    with pytest.raises(OptionError, match="cannot write .*: it is a folder"):
+        write_table(frame, str(tmp_path), "csv")
+    with pytest.raises(OptionError, match=r"cannot write /proc/x.csv: "):
+        write_table(frame, "/proc/x.csv")
