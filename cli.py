@@ -1017,7 +1017,7 @@ def _with_community(table, analyses, *, on: str = "node_id"):
 @analysis_options
 @output_options
 @click.option("--resolution", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Leiden resolution: above 1 gives more, smaller communities.")
+              help="Leiden resolution, at most 1000: above 1 gives more, smaller communities.")
 @click.option("--seed", default=7, show_default=True, help="Random seed of Leiden; the same seed gives the same partition.")
 @click.option("--window", default="30d", show_default=True, metavar="DURATION",
               help="The summary compares the last window before --as-of with the window before it.")
@@ -1065,8 +1065,8 @@ def communities(
 @output_options
 @click.option("--to", "to", required=True, metavar="ID", help="The person you want to be introduced to.")
 @click.option("--paths", default=3, show_default=True, type=click.IntRange(min=1), help="How many paths, warmest first.")
-@click.option("--max-hops", "max_hops", default=4, show_default=True, type=click.IntRange(min=1),
-              help="Longest path considered (4: a friend of a friend of a friend).")
+@click.option("--max-hops", "max_hops", default=4, show_default=True, type=click.IntRange(min=1, max=5),
+              help="Longest path considered (4: a friend of a friend of a friend; at most 5).")
 def intro(*, inputs: Inputs, analysis: Analysis, out: Output, to: str, paths: int, max_hops: int) -> None:
     """Warm introductions: the --paths warmest chains of relationships from --me to --to, one
     row per hop with its tie strength, whether it is reciprocated and the last contact. A
@@ -1094,7 +1094,7 @@ def intro(*, inputs: Inputs, analysis: Analysis, out: Output, to: str, paths: in
 @analysis_options
 @output_options
 @click.option("--community-bonus", "community_bonus", type=click.FloatRange(min=0), metavar="B",
-              help="Score x (1 + B) for people in your community (default: the back-tested value, see docs/backtest.md).")
+              help="Score x (1 + B), B from 0 to 100, for people in your community (default: the back-tested value, see docs/backtest.md).")
 def suggest(*, inputs: Inputs, analysis: Analysis, out: Output, community_bonus: float | None) -> None:
     """Who you should know: people two steps away you have no tie with, ranked by Adamic-Adar
     on tie strength (shared contacts who are close to both of you count most), boosted when

@@ -75,6 +75,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DEFAULT_WINDOW",
     "HUB_MIN_Z",
+    "MAX_RESOLUTION",
     "MIN_TREND_EVENTS",
     "STABLE_MAX_TIES",
     "BRIDGE_MIN_PARTICIPATION",
@@ -87,6 +88,8 @@ __all__ = [
 
 DEFAULT_SEED = 7
 DEFAULT_WINDOW = timedelta(days=30)
+#: Largest Leiden resolution accepted (1 is plain modularity; far higher, people end up alone).
+MAX_RESOLUTION = 1000.0
 #: Guimera and Amaral's within-module z threshold for a hub.
 HUB_MIN_Z = 2.5
 #: Participation coefficient above which a non-hub is a bridge (a connector).
@@ -143,10 +146,11 @@ def tie_graph(net: Network) -> igraph.Graph:
 
 def leiden_membership(graph: igraph.Graph, *, resolution: float = 1.0, seed: int = DEFAULT_SEED) -> np.ndarray:
     """Leiden (modularity, ``weight`` edge attribute) on ``graph``, iterated until stable
-    (3 iterations above :data:`STABLE_MAX_TIES` ties), with ``random.Random(seed)`` as igraph's random source; labels 0, 1, ... by size."""
+    (3 iterations above :data:`STABLE_MAX_TIES` ties), with ``random.Random(seed)`` as igraph's random source; labels 0, 1, ... by size.
+    ``resolution`` is in (0, :data:`MAX_RESOLUTION`]."""
 
-    if not resolution > 0:
-        raise OptionError(f"resolution={resolution} must be positive")
+    if not 0 < resolution <= MAX_RESOLUTION:
+        raise OptionError(f"resolution={resolution} must be positive and at most {MAX_RESOLUTION:g}")
     with igraph_random(seed):
         part = graph.community_leiden(
             objective_function="modularity",

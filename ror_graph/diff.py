@@ -68,7 +68,7 @@ _SCHEMA = {
 def network_before(later: Network, since: str | datetime) -> Network:
     """``later``'s events cut at ``since``, with the same options (half-life, weights, ...).
     A relative ``since`` (``-90d``) counts back from ``later.as_of``."""
-    cutoff = parse_as_of(since, reference=later.as_of)
+    cutoff = parse_as_of(since, reference=later.as_of, name="since")
     if cutoff >= later.as_of:
         raise OptionError(
             f"since={cutoff.isoformat()} must be before as_of={later.as_of.isoformat()}; e.g. since='-90d'"

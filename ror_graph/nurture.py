@@ -41,6 +41,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -69,7 +70,7 @@ class NurtureWeights:
 
     @classmethod
     def parse(cls, text: str | None) -> NurtureWeights:
-        """``value=0.5,bond=0.3,reciprocity=0.2,floor=0.1`` (any subset)."""
+        """``value=0.5,bond=0.3,reciprocity=0.2,floor=0.1`` (any subset; finite numbers)."""
         if not text:
             return cls()
         values: dict[str, float] = {}
@@ -82,6 +83,8 @@ class NurtureWeights:
                 values[key] = float(raw)
             except ValueError:
                 raise OptionError(f"weight {key} must be a number, got {raw!r}") from None
+            if not math.isfinite(values[key]):
+                raise OptionError(f"weight {key} must be a finite number, got {raw!r}")
         weights = cls(**{**cls().__dict__, **values})
         if min(weights.value, weights.bond, weights.reciprocity) < 0 or weights.value + weights.bond + weights.reciprocity <= 0:
             raise OptionError("weights must be >= 0 and not all zero")

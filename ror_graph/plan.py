@@ -139,14 +139,14 @@ def parse_cadence(text: str) -> tuple[Tier, ...]:
 
 def read_tiers(path: str | Path, tiers: Sequence[Tier]) -> dict[str, str]:
     """``contact_id -> tier`` from a CSV with columns ``contact_id`` (or ``node_id``) and
-    ``tier``; a tier not in ``tiers`` is an error naming the file, line and field."""
+    ``tier``; a tier not in ``tiers``, or a contact listed twice, is an error naming the file, line and field."""
     from ror_graph.errors import InputError
 
     try:
         frame = pl.read_csv(path, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"{path}: cannot read the tiers CSV ({str(exc).splitlines()[0]})") from None
-    who = "contact_id" if "contact_id" in frame.columns else "node_id"
+    who = "node_id" if "node_id" in frame.columns and "contact_id" not in frame.columns else "contact_id"
     missing = [c for c in (who, "tier") if c not in frame.columns]
     if missing:
         raise InputError(f"{path}, line 1: no column {missing[0]!r} (the tiers CSV needs contact_id and tier)")
@@ -158,6 +158,11 @@ def read_tiers(path: str | Path, tiers: Sequence[Tier]) -> dict[str, str]:
         value = row[field]
         hint = f"use one of {', '.join(names)} (from --cadence)" if field == "tier" else "give an id"
         raise InputError(f"{path}, line {row['row'] + 2}, field {field}: {value!r} is not a tier; {hint}")
+    repeated = frame.with_row_index("row").filter(~pl.col(who).is_first_distinct())
+    if repeated.height:
+        row = repeated.row(0, named=True)
+        first = frame[who].to_list().index(row[who]) + 2
+        raise InputError(f"{path}, line {row['row'] + 2}, field {who}: {row[who]!r} is already on line {first}; give each contact one tier")
     return dict(frame.select(pl.col(who), pl.col("tier").str.strip_chars()).iter_rows())
 
 

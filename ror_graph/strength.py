@@ -25,7 +25,7 @@ import polars as pl
 from ror_graph.errors import OptionError
 from ror_graph.model import KINDS
 
-__all__ = ["DEFAULT_KIND_WEIGHTS", "DEFAULT_HALF_LIFE", "kind_weights", "intensity", "decay"]
+__all__ = ["DEFAULT_KIND_WEIGHTS", "MAX_KIND_WEIGHT", "DEFAULT_HALF_LIFE", "kind_weights", "intensity", "decay"]
 
 #: Default weight of one event of each kind. Conversation and referrals count most,
 #: passive signals (likes, follows) least. Override with ``--kind-weight reply=4``.
@@ -50,18 +50,23 @@ DEFAULT_KIND_WEIGHTS: dict[str, float] = {
     "reaction": 0.5,
 }
 
+#: Largest kind weight accepted: weights are relative per-event weights (the defaults are 0.5 to 5),
+#: and a huge one only overflows the scores built on them.
+MAX_KIND_WEIGHT = 1000.0
+
 #: Default half-life of a tie's strength.
 DEFAULT_HALF_LIFE = timedelta(days=60)
 
 
 def kind_weights(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """The default weights with ``overrides`` applied; unknown kinds or negative weights are an error."""
+    """The default weights with ``overrides`` applied; unknown kinds, or weights outside
+    [0, :data:`MAX_KIND_WEIGHT`] (NaN, inf), are an error."""
     weights = dict(DEFAULT_KIND_WEIGHTS)
     for kind, value in (overrides or {}).items():
         if kind not in KINDS:
             raise OptionError(f"unknown kind {kind!r} in kind weights; known kinds: {', '.join(KINDS)}")
-        if not value >= 0:
-            raise OptionError(f"kind weight for {kind!r} must be >= 0, got {value}")
+        if not 0 <= value <= MAX_KIND_WEIGHT:
+            raise OptionError(f"kind weight for {kind!r} must be between 0 and {MAX_KIND_WEIGHT:g}, got {value}")
         weights[kind] = float(value)
     return weights
 

@@ -52,12 +52,14 @@ from ror_graph.errors import OptionError
 from ror_graph.network import Network
 
 __all__ = [
-    "DEFAULT_COMMUNITY_BONUS", "SIGNALS", "SUGGEST_COLUMNS", "candidate_scores", "labelled_pairs", "pair_metrics",
+    "DEFAULT_COMMUNITY_BONUS", "MAX_COMMUNITY_BONUS", "SIGNALS", "SUGGEST_COLUMNS", "candidate_scores", "labelled_pairs", "pair_metrics",
     "suggest_ties", "suggest_backtest_rows",
 ]
 
 #: Chosen leave-one-dataset-out by benchmarks/backtest_suggest.py (see its results file).
 DEFAULT_COMMUNITY_BONUS = 0.25
+#: Largest bonus accepted: at x101 your community already decides the order (the back-test grid is 0 to 2).
+MAX_COMMUNITY_BONUS = 100.0
 SUGGEST_COLUMNS = (
     "rank", "node_id", "score", "reason", "common_neighbours", "strong_common", "adamic_adar_strength",
     "adamic_adar", "same_community", "community", "via",
@@ -125,13 +127,13 @@ def candidate_scores(net: Network, egos: Sequence[int] | np.ndarray, *, communit
 
 def suggest_ties(net: Network, *, me: str, top: int | None = 20, community_bonus: float = DEFAULT_COMMUNITY_BONUS) -> pl.DataFrame:
     """The ego's suggestions, best first (columns :data:`SUGGEST_COLUMNS`; see the module
-    docstring); ``top=None`` keeps every candidate."""
+    docstring); ``top=None`` keeps every candidate; ``community_bonus`` is in [0, :data:`MAX_COMMUNITY_BONUS`]."""
     from ror_graph.communities import find_communities
 
     if top is not None and top < 1:
         raise OptionError(f"top must be at least 1, got {top}")
-    if community_bonus < 0:
-        raise OptionError(f"community_bonus must be at least 0, got {community_bonus}")
+    if not 0 <= community_bonus <= MAX_COMMUNITY_BONUS:
+        raise OptionError(f"community_bonus={community_bonus} must be between 0 and {MAX_COMMUNITY_BONUS:g}")
     ego = net.index_of(me)
     table = candidate_scores(net, [ego], community_bonus=community_bonus).rename({"cand": "idx"})
     table = net.names(table, "idx", "node_id").sort(["score", "node_id"], descending=[True, False])

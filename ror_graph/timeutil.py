@@ -43,9 +43,9 @@ def parse_duration(text: str | timedelta, *, name: str = "duration") -> timedelt
     return value
 
 
-def parse_as_of(text: str | datetime | None, *, reference: datetime) -> datetime:
-    """Resolve ``as_of``: ISO date or date-time (UTC unless it says otherwise),
-    ``-30d`` (30 days before ``reference``), ``last`` or None (``reference`` itself)."""
+def parse_as_of(text: str | datetime | None, *, reference: datetime, name: str = "as_of") -> datetime:
+    """Resolve ``as_of`` (or the parameter ``name``): ISO date or date-time (UTC unless it says
+    otherwise), ``-30d`` (30 days before ``reference``), ``last`` or None (``reference`` itself)."""
     if text is None or (isinstance(text, str) and text.strip().lower() in ("", "last")):
         return reference
     if isinstance(text, datetime):
@@ -53,12 +53,12 @@ def parse_as_of(text: str | datetime | None, *, reference: datetime) -> datetime
     else:
         raw = text.strip()
         if raw.startswith("-"):
-            return reference - parse_duration(raw[1:], name="as_of")
+            return reference - parse_duration(raw[1:], name=name)
         try:
             value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
             raise OptionError(
-                f"as_of={text!r} is neither an ISO date/time (2024-05-01, 2024-05-01T12:00) "
+                f"{name}={text!r} is neither an ISO date/time (2024-05-01, 2024-05-01T12:00) "
                 "nor a relative time (-30d)"
             ) from None
     if value.tzinfo is None:

@@ -173,6 +173,20 @@ def test_bad_options_are_one_line_errors(args, fragment):
     assert fragment in line
 
 
+@pytest.mark.parametrize("command", ["influencers", "fading"])
+@pytest.mark.parametrize("weight", ["inf", "nan", "1e160", "1001"])
+def test_kind_weight_must_be_finite_and_at_most_1000(command, weight):
+    line = one_line_error(run(command, str(SAMPLE), "--kind-weight", f"reply={weight}"))
+    assert f"kind weight for 'reply' must be between 0 and 1000, got {float(weight)}" in line
+
+
+@pytest.mark.parametrize("weight", ["value=nan", "bond=inf", "reciprocity=-inf"])
+def test_nurture_weights_must_be_finite(weight):
+    key, _, raw = weight.partition("=")
+    line = one_line_error(run("nurture", str(SAMPLE), "--me", "brand", "--weights", weight))
+    assert line == f"Error: weight {key} must be a finite number, got {raw!r}"
+
+
 def test_missing_file_is_one_line(tmp_path):
     line = one_line_error(run("stats", str(tmp_path / "nope.csv")))
     assert "nope.csv" in line

@@ -191,6 +191,13 @@ def test_cli_communities(sample_events) -> None:
     assert bad.exit_code == 1 and "--window" in bad.output and "Traceback" not in bad.output
 
 
+@pytest.mark.parametrize("resolution", ["inf", "nan", "1e300", "1000.5"])
+def test_cli_communities_resolution_is_at_most_1000(sample_events, resolution) -> None:
+    bad = CliRunner().invoke(main, ["communities", str(sample_events), "--resolution", resolution])
+    assert bad.exit_code == 1 and bad.output.count("\n") == 1, bad.output
+    assert f"--resolution {float(resolution)} must be positive and at most 1000" in bad.output
+
+
 def test_report_has_a_community_section_with_its_figure(sample_events) -> None:
     import base64
     import re

@@ -139,6 +139,14 @@ def test_cli_diff(sample_events: Path) -> None:
     assert bad.exit_code == 1 and "must be before" in bad.output and bad.output.count("\n") == 1
 
 
+@pytest.mark.parametrize("since, message", [("-0d", "--since '0d' must be positive"),
+                                            ("garbage", "--since 'garbage' is neither an ISO date/time")])
+def test_cli_diff_bad_since_names_since(sample_events: Path, since: str, message: str) -> None:
+    bad = CliRunner().invoke(main, ["diff", str(sample_events), "--since", since])
+    assert bad.exit_code == 1 and bad.output.count("\n") == 1, bad.output
+    assert message in bad.output and "--as-of" not in bad.output
+
+
 def test_cooling_community_by_hand() -> None:
     """a-b-c talk daily for 90 days; x-y-z talk daily until day 60, then every 5 days; one
     message links c and x. Between day 60 and day 90, x-y-z's community cools."""

@@ -74,6 +74,8 @@ def test_hop_limit_and_errors() -> None:
         intro_paths(net, me="p0", to="nobody")
     with pytest.raises(OptionError):
         intro_paths(net, me="p0", to="p3", paths=0)
+    with pytest.raises(OptionError, match=r"max_hops must lie in 1..5"):  # enumeration grows exponentially
+        intro_paths(net, me="p0", to="p6", max_hops=6)
 
 
 def _reference(net: Network, costs: pl.DataFrame) -> nx.Graph:

@@ -214,8 +214,18 @@ def test_read_tiers_names_file_line_and_field(tmp_path: Path) -> None:
         read_tiers(bad, tiers)
     nocol = tmp_path / "nocol.csv"
     nocol.write_text("who,tier\nana,inner\n", encoding="utf-8")
-    with pytest.raises(InputError, match="line 1: no column 'node_id'"):
+    with pytest.raises(InputError, match="line 1: no column 'contact_id'"):
         read_tiers(nocol, tiers)
+
+
+def test_read_tiers_refuses_a_contact_listed_twice(tmp_path: Path) -> None:
+    from ror_graph.errors import InputError
+    from ror_graph.plan import parse_cadence, read_tiers
+
+    twice = tmp_path / "twice.csv"
+    twice.write_text("contact_id,tier\nana,inner\nbo,close\nana,close\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"twice\.csv, line 4, field contact_id: 'ana' is already on line 2"):
+        read_tiers(twice, parse_cadence("inner=14d,close=30d"))
 
 
 def test_plan_ics_parses_back_with_the_csv_actions_and_dates(sample_events: Path, tmp_path: Path) -> None:
@@ -260,3 +270,15 @@ def test_plan_tiers_cli_errors(sample_events: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "line 3, field tier" in bad.output and bad.output.count("\n") == 1
     alone = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", "--tiers", str(tiers)])
     assert alone.exit_code == 1 and "--cadence" in alone.output
+    tiers.write_text("contact_id,tier\nbrand,inner\nbrand,inner\n", encoding="utf-8")
+    twice = runner.invoke(main, ["plan", str(sample_events), "--me", "brand", "--cadence", "inner=14d", "--tiers", str(tiers)])
+    assert twice.exit_code == 1 and "line 3, field contact_id: 'brand' is already on line 2" in twice.output
+    assert twice.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("weight", ["value=inf", "floor=nan", "bond=nan"])
+def test_plan_weights_must_be_finite(sample_events: Path, tmp_path: Path, weight: str) -> None:
+    out = tmp_path / "plan.csv"
+    bad = CliRunner().invoke(main, ["plan", str(sample_events), "--me", "brand", "--weights", weight, "-o", str(out)])
+    assert bad.exit_code == 1 and bad.output.count("\n") == 1, bad.output
+    assert f"weight {weight.split('=')[0]} must be" in bad.output and not out.exists()

@@ -134,3 +134,10 @@ def test_cli_suggest(sample_events) -> None:
     done = runner.invoke(main, ["backtest", str(sample_events), "--as-of", "-60d", "--task", "suggest", "--format", "csv"])
     assert done.exit_code == 0, done.output
     assert set(pl.read_csv(done.stdout.encode())["task"]) == {"suggest"}
+
+
+@pytest.mark.parametrize("bonus", ["nan", "inf", "1e308", "101"])
+def test_cli_suggest_community_bonus_is_between_0_and_100(sample_events, bonus) -> None:
+    bad = CliRunner().invoke(main, ["suggest", str(sample_events), "--me", "brand", "--community-bonus", bonus])
+    assert bad.exit_code == 1 and bad.output.count("\n") == 1, bad.output
+    assert f"--community-bonus {float(bonus)} must be between 0 and 100" in bad.output
