@@ -237,7 +237,13 @@ class MemoryEstimate:
 
 
 def estimate_memory(sources: Sequence[str | Path]) -> MemoryEstimate:
-    """The peak memory of an in-memory run on ``sources`` (see the module docstring)."""
+    """The peak memory of an in-memory run on ``sources`` (see the module docstring); a source
+    that does not exist is an :class:`~ror_graph.errors.InputError`, as when the run reads it."""
+    from ror_graph.errors import InputError
+
+    for source in sources:
+        if not Path(source).exists():
+            raise InputError("no such file", path=str(source))
     events = sum(_count_events(Path(s)) for s in sources)
     return MemoryEstimate(events=events, needed_bytes=BASE_BYTES + BYTES_PER_EVENT * events, available_bytes=available_memory())
 

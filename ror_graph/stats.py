@@ -55,7 +55,7 @@ class NetworkStats:
         notes = {
             "edge_reciprocity": "share of directed relationships whose reverse exists",
             "pair_reciprocity": "share of connected pairs that are mutual",
-            "rho": "Garlaschelli-Loffredo: (r - density) / (1 - density)",
+            "rho": "Garlaschelli-Loffredo: (r - density) / (1 - density); nan (undefined) at density 1",
             "relationships": "distinct directed pairs (src gave attention to dst)",
             "ties": "distinct unordered pairs",
         }

@@ -215,6 +215,11 @@ def test_estimate_of_a_folder_reads_a_sample_and_scales_the_rest_by_size(tmp_pat
     assert estimate_memory([tmp_path]).events == 0
 
 
+def test_estimate_of_a_missing_file_is_the_usual_one_line_error(tmp_path):
+    result = CliRunner().invoke(main, ["stats", str(tmp_path / "nope.csv"), "--estimate"])
+    assert result.exit_code == 1 and result.output.strip() == f"Error: {tmp_path / 'nope.csv'}: no such file"
+
+
 def test_a_run_that_would_not_fit_stops_before_it_starts(tmp_path, college, monkeypatch):
     path = tmp_path / "events.parquet"
     college.events.write_parquet(path)
