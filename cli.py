@@ -99,6 +99,15 @@ def _take_prefixed(values: dict[str, Any], prefixes: tuple[str, ...]) -> dict[st
     return {key: values.pop(key) for key in [k for k in values if k.startswith(prefixes)]}
 
 
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: an option given as an empty text is an error, not the option left out."""
+    from ror_graph.errors import OptionError
+
+    if value is not None and not value.strip():
+        raise OptionError(f"{param.opts[0]} is empty; give an id")
+    return value
+
+
 class RorGroup(click.Group):
     """Turns a RorGraphError into a one-line message and exit code 1 (no traceback), and each
     DataWarning into a ``note:`` line on stderr."""
@@ -239,7 +248,7 @@ _INPUT_OPTIONS: list[Callable] = [
 
 
 _ANALYSIS_OPTIONS: list[Callable] = [
-    click.option("--me", metavar="ID", help="Analyse the relationships of this ego (a brand or a person)."),
+    click.option("--me", metavar="ID", callback=_not_empty, help="Analyse the relationships of this ego (a brand or a person)."),
     click.option("--as-of", "as_of", metavar="T", help="'Now': ISO date/time or e.g. -30d (default: the last event)."),
     click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP),
     click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
@@ -670,7 +679,7 @@ def neo4j_load(
 
 
 @neo4j_group.command(name="write-scores")
-@click.option("--me", metavar="ID", help="Also write this ego's nurture-next list as [:NURTURE_NEXT].")
+@click.option("--me", metavar="ID", callback=_not_empty, help="Also write this ego's nurture-next list as [:NURTURE_NEXT].")
 @click.option("--as-of", "as_of", metavar="T", help="Score as of T (default: the load's as_of).")
 @click.option("--half-life", "half_life", default=DEFAULT_HALF_LIFE, show_default=True, help=HALF_LIFE_HELP)
 @click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
@@ -781,7 +790,7 @@ def neo4j_queries(*, out: Output) -> None:
 @input_options
 @analysis_options
 @output_options
-@click.option("--seeds", metavar="ID,ID", help="Expected reach if these people share (Monte Carlo).")
+@click.option("--seeds", metavar="ID,ID", callback=_not_empty, help="Expected reach if these people share (Monte Carlo).")
 @click.option("--best", type=click.IntRange(min=1), metavar="K", help="The K people to nurture for the largest reach (IMM).")
 @click.option("--gain", is_flag=True, help="With --me: per person, how much the ego's reach grows if that tie is nurtured.")
 @click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
@@ -1129,7 +1138,7 @@ BACKTEST_ORIGIN_BRIEF = ["task", "target", "metric", "signal", "role", "as_of", 
               help="An origin: score with data up to T (ISO date/time or e.g. -60d). Repeat, or separate with "
                    "commas, for a rolling-origin test.")
 @click.option("--horizon", default="30d", show_default=True, help="Look at what happened in (T, T + horizon].")
-@click.option("--me", metavar="ID", help="Test only this ego's relationships and contacts.")
+@click.option("--me", metavar="ID", callback=_not_empty, help="Test only this ego's relationships and contacts.")
 @click.option("--half-life", "half_life", metavar="DURATION", help="Half-life of tie strength (default: the library's, see docs/backtest.md).")
 @click.option("--kind-weight", "kind_weights", multiple=True, callback=_pairs, metavar="KIND=W",
               help="Weight of one event of a kind, e.g. --kind-weight reply=4,like=0.2.")

@@ -248,3 +248,9 @@ def test_output_files_get_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("args", [["nurture", "--me", ""], ["fading", "--me", " "], ["referral", "--seeds", ""]])
+def test_an_empty_id_option_is_an_error_not_the_option_left_out(sample_events, args):
+    result = CliRunner().invoke(main, [args[0], str(sample_events), *args[1:]])
+    assert result.exit_code == 1 and result.output.strip() == f"Error: {args[1]} is empty; give an id"
