@@ -289,7 +289,8 @@ def _to_timestamp(
     if bad.any():
         row = _first_bad_row(bad)
         raise InputError(
-            f"cannot read time {col[row]!r}; use ISO 8601 (2024-05-01T12:00:00Z) or Unix seconds",
+            ("empty time" if col[row] is None or str(col[row]).strip() == "" else f"cannot read time {col[row]!r}")
+            + "; use ISO 8601 (2024-05-01T12:00:00Z) or Unix seconds",
             path=source,
             line=_line(row, lines, first_line),
             field="ts",

@@ -423,6 +423,7 @@ def test_actors_file_is_not_events(tmp_path: Path) -> None:
     [
         ("dan,erin,poke,2024-01-01,1", "kind", "unknown kind 'poke'"),
         ("dan,erin,reply,yesterday,1", "ts", "cannot read time"),
+        ("dan,erin,reply,,1", "ts", "empty time; use ISO 8601"),
         ("dan,erin,reply,1e300,1", "ts", "cannot read time"),
         ("dan,erin,reply,9999-12-31T23:59:59Z,1", "ts", "time '9999-12-31T23:59:59Z' is out of range: times must lie in the years 1900 to 2199"),
         ("dan,erin,reply,-62135596801,1", "ts", "out of range"),  # year 0
