@@ -169,12 +169,18 @@ def _learned(edges: pl.DataFrame, rel: pl.DataFrame) -> pl.DataFrame:
 
 
 def propagation_graph(net: Network, prob: str | ProbSpec = "strength", model: str = "ic") -> prop.PropagationGraph:
-    """The :class:`~ror_graph.propagation.PropagationGraph` for ``model`` (LT weights scaled)."""
+    """The :class:`~ror_graph.propagation.PropagationGraph` for ``model`` (LT weights scaled);
+    one without edges (nothing can spread) is an :class:`OptionError`."""
+    graph = _graph_of(net, prob, model)
+    graph.require_edges()
+    return graph
+
+
+def _graph_of(net: Network, prob: str | ProbSpec, model: str) -> prop.PropagationGraph:
     _check_model(model)
     edges = _propagation_edges(net, parse_prob(prob))
     graph = prop.PropagationGraph.from_edges(net.n, edges["s"].to_numpy(), edges["d"].to_numpy(), edges["p"].to_numpy())
-    graph.require_edges()
-    return graph.lt_weights() if model == "lt" else graph
+    return graph.lt_weights() if model == "lt" and graph.m else graph
 
 
 def _check_model(model: str) -> None:
@@ -253,9 +259,12 @@ def reach_estimates(
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The estimates of :func:`referral_reach` and their standard errors, unranked: two arrays
-    in index order (like ``net.nodes``)."""
-    graph = propagation_graph(net, prob, model)
+    in index order (like ``net.nodes``). Without a single edge of positive probability (e.g.
+    every tie's strength decayed to nothing by as_of) each reach is exactly 1."""
+    graph = _graph_of(net, prob, model)
     n = graph.n
+    if graph.m == 0:
+        return np.ones(n), np.zeros(n)
     if rr_sets is None:
         rr_sets = prop.rr_count_for(n, epsilon=epsilon, min_reach=min_reach if min_reach is not None else max(10.0, n / 1000))
     elif rr_sets < 1:

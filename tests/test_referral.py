@@ -302,3 +302,19 @@ def test_cli_errors_are_one_line(args, message):
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_reach_is_exactly_one_when_every_strength_has_decayed():
+    from datetime import datetime, timezone
+
+    from ror_graph.nurture import nurture_next
+
+    raw = pl.DataFrame([("b", "a", "share", 0), ("c", "b", "share", 10)], schema=["src", "dst", "kind", "ts"], orient="row")
+    later = Network.from_dataset(validate_events(raw, source="test"), as_of=datetime(2190, 1, 1, tzinfo=timezone.utc))
+    # every strength is 0.5 ** (220 years / 60 days) = 0.0
+    assert ref.edge_probabilities(later)["p"].max() == 0.0
+    reach, se = ref.reach_estimates(later)
+    assert reach.tolist() == [1.0] * later.n and se.tolist() == [0.0] * later.n
+    assert nurture_next(later)["referral_reach"].to_list() == [1.0] * later.n  # the list is made, not refused
+    with pytest.raises(OptionError, match="no edges"):
+        ref.best_seeds(later, 1)  # choosing seeds among people who cannot spread anything is refused
