@@ -194,7 +194,8 @@ def estimated_reach(net: Network, *, seed: int = 0) -> pl.DataFrame:
 def _estimated_reach_by_index(net: Network, seed: int) -> np.ndarray:
     from ror_graph.referral import reach_estimates
 
-    return reach_estimates(net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=seed)[0]
+    # With every strength decayed to nothing (a far as_of) nobody passes anything on: reach 1.
+    return reach_estimates(net, epsilon=0.3, min_reach=max(50.0, net.n / 50), seed=seed, allow_no_edges=True)[0]
 
 
 def _ego_rows(net: Network, ties: pl.DataFrame, me: str) -> pl.DataFrame:

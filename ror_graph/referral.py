@@ -257,14 +257,17 @@ def reach_estimates(
     min_reach: float | None = None,
     rr_sets: int | None = None,
     seed: int = 0,
+    allow_no_edges: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The estimates of :func:`referral_reach` and their standard errors, unranked: two arrays
     in index order (like ``net.nodes``). Without a single edge of positive probability (e.g.
-    every tie's strength decayed to nothing by as_of) each reach is exactly 1."""
+    every tie's strength decayed to nothing by as_of) nothing can spread: an
+    :class:`OptionError`, or with ``allow_no_edges`` every reach exactly 1."""
     graph = _graph_of(net, prob, model)
     n = graph.n
-    if graph.m == 0:
+    if graph.m == 0 and allow_no_edges:
         return np.ones(n), np.zeros(n)
+    graph.require_edges()
     if rr_sets is None:
         rr_sets = prop.rr_count_for(n, epsilon=epsilon, min_reach=min_reach if min_reach is not None else max(10.0, n / 1000))
     elif rr_sets < 1:
