@@ -45,7 +45,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,6 +64,7 @@ _NDJSON_EXT = (".ndjson", ".jsonl")
 _CANDIDATES = (",", "\t", ";", "|")
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _REQUIRED = ("src", "dst", "kind", "ts")
+_NESTED = (pl.List, pl.Struct, pl.Array, pl.Object)
 
 
 def _suffix(path: Path) -> str:
@@ -167,6 +168,7 @@ def load(
             raise OptionError(f"unknown default_kind {default_kind!r}; known kinds: {', '.join(KINDS)}")
     suffix = _suffix(path)
     notes: list[str] = []
+    ndjson = None  # the NDJSON text, when the file is NDJSON
     direct = suffix in _PARQUET_EXT or _parquet_magic(path)  # read by polars from the file itself
     data = b"" if direct else _common.read_bytes(path)
     if direct or data[:4] == b"PAR1":
@@ -178,6 +180,7 @@ def load(
             raise InputError("empty file: expected a header line and events", path=str(path))
         if suffix in _NDJSON_EXT or (suffix not in _TEXT_EXT and data.lstrip()[:1] == b"{"):
             frame, header_line, first_line, header_text = _read_ndjson(path, data), None, 1, None
+            ndjson = data
         else:
             frame, header_text, chosen = _read_text(path, data, delimiter, _TEXT_EXT.get(suffix), mapping, quotes)
             header_line, first_line = 1, 2
@@ -185,7 +188,7 @@ def load(
                 notes.append(f"{path}: read as {_name(chosen)}-separated (sniffed from the header)")
     frame = _canonical_columns(
         frame, mapping, default_kind, path=path, header_line=header_line,
-        header_text=header_text, delimiter=delimiter,
+        header_text=header_text, delimiter=delimiter, ndjson=ndjson,
     )
     try:
         dataset = validate_events(frame, source=str(path), first_line=first_line, line_column=LINE)
@@ -380,6 +383,7 @@ def _read_ndjson(path: Path, data: bytes) -> pl.DataFrame:
                 raise InputError(f"not valid JSON: {err.msg}", path=str(path), line=line) from None
             if not isinstance(value, dict):
                 raise InputError("each line must be a JSON object", path=str(path), line=line) from None
+        _check_plain_json(path, lines.iter_rows(), None)  # e.g. a number on one line, a list on another
         raise InputError(f"cannot read NDJSON: {_first_line(exc)}", path=str(path)) from None
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if frame.height == n_lines:  # no blank lines: row i is line i + 1
@@ -388,6 +392,16 @@ def _read_ndjson(path: Path, data: bytes) -> pl.DataFrame:
     if frame.height == lines.height:
         frame = frame.with_columns(lines[LINE])
     return frame
+
+
+def _check_plain_json(path: Path, lines: Iterable[tuple[int, str]], keys: Collection[str] | None) -> None:
+    """Raise for the first JSON list or object under one of ``keys`` (any key when None) in
+    the ``(line, text)`` pairs given."""
+    for line, text in lines:
+        for key, value in json.loads(text).items():
+            if isinstance(value, (list, dict)) and (keys is None or key in keys):
+                what = "a JSON list" if isinstance(value, list) else "a JSON object"
+                raise InputError(f"holds nested values ({what}), expected plain values", path=str(path), line=line, field=key)
 
 
 def _parquet_magic(path: Path) -> bool:
@@ -454,8 +468,10 @@ def _canonical_columns(
     header_line: int | None,
     header_text: str | None,
     delimiter: str | None,
+    ndjson: bytes | None = None,
 ) -> pl.DataFrame:
-    """Select the canonical columns (by column_map, exact or case-insensitive name)."""
+    """Select the canonical columns (by column_map, exact or case-insensitive name); ``ndjson``
+    is the NDJSON text the frame was read from, to name the line of a nested value."""
     columns = [c for c in frame.columns if c != LINE]
     by_lower: dict[str, str] = {}
     for c in columns:
@@ -488,8 +504,20 @@ def _canonical_columns(
     if LINE in frame.columns:
         selected.append(pl.col(LINE))
     out = frame.select(selected)
+    if ndjson is not None and LINE in out.columns:
+        # polars reads a list or object as text when other lines hold plain values
+        maybe = [
+            pl.col(name).str.starts_with("[") | pl.col(name).str.starts_with("{") if dtype == pl.String
+            else pl.col(name).is_not_null()
+            for name, dtype in out.schema.items()
+            if name != LINE and (dtype == pl.String or isinstance(dtype, _NESTED))
+        ]
+        lines = out.filter(pl.any_horizontal(maybe))[LINE] if maybe else []
+        if len(lines):  # only then is the text split into lines
+            texts = ndjson.decode("utf-8").split("\n")
+            _check_plain_json(path, ((line, texts[line - 1]) for line in lines), set(source.values()))
     for name, dtype in out.schema.items():
-        if isinstance(dtype, (pl.List, pl.Struct, pl.Array, pl.Object)):
+        if isinstance(dtype, _NESTED):
             raise InputError(f"holds nested values ({dtype}), expected plain values", path=str(path), field=name)
     if default_kind:
         if "kind" in out.columns:

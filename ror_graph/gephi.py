@@ -28,7 +28,8 @@ Edge attributes: ``n_events``, ``n_<kind>`` for each kind present, ``weight_sum`
 Gephi rejects empty values and attributes whose type changes between elements, so every
 attribute has one type and a value on every element: numbers that are undefined (no answer
 yet, no rhythm yet, a person outside the ego's ties) are **-1**, text is ``""`` or ``none``,
-flags are ``false``. Files are written atomically.
+flags are ``false``. Characters XML 1.0 cannot hold (control characters other than tab
+and line breaks) become U+FFFD in every id, label and text value. Files are written atomically.
 
 Example
 -------
@@ -44,6 +45,7 @@ Example
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -294,12 +296,34 @@ def _with_viz(graph: nx.DiGraph) -> nx.DiGraph:
     return out
 
 
+#: What XML 1.0 cannot hold: control characters other than tab, LF, CR; surrogates; U+FFFE, U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> Any:
+    """``value`` with the characters XML cannot hold replaced by U+FFFD; other values as they are."""
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def _xml_safe(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of ``graph`` whose ids, attribute names and text values all pass :func:`_xml_text`."""
+
+    def fix(data: dict) -> dict:
+        return {_xml_text(k): _xml_text(v) for k, v in data.items()}
+
+    out = graph.__class__(**fix(graph.graph))
+    out.add_nodes_from((_xml_text(n), fix(d)) for n, d in graph.nodes(data=True))
+    out.add_edges_from((_xml_text(u), _xml_text(v), fix(d)) for u, v, d in graph.edges(data=True))
+    return out
+
+
 def write_graph(graph: nx.DiGraph, path: str | None, fmt: str | None = None) -> str:
     """Write ``graph`` as GEXF 1.2 or GraphML to ``path`` (atomically) or to stdout (None or
     ``-``); returns the format used."""
     import networkx as nx
 
     fmt = graph_format_for(path, fmt)
+    graph = _xml_safe(graph)
 
     def write(handle) -> None:
         if fmt == "gexf":

@@ -32,9 +32,17 @@ __all__ = [
     "tie_timeline",
     "ranked_bars",
     "reliability_diagram",
+    "short_label",
 ]
 
 _BLUE, _ORANGE, _GREY, _RED = "#2b6cb0", "#dd6b20", "#a0aec0", "#c53030"
+
+
+def short_label(text: object, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for labels in figures (a very long
+    id would take matplotlib minutes to lay out)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def png_bytes(fig: Figure, *, dpi: int = 100) -> bytes:
@@ -160,11 +168,12 @@ def tie_timeline(
     ax.xaxis_date()
     ax.set_xlim(start, now + span * 0.02)
     ax.set_ylim(-1.1, 1.1)
-    ax.set_yticks([0.45, -0.45], [_short(other), _short(me)], fontsize=7)
+    ax.set_yticks([0.45, -0.45], [short_label(other, 14), short_label(me, 14)], fontsize=7)
     for tick, colour in zip(ax.get_yticklabels(), (_BLUE, _ORANGE)):
         tick.set_color(colour)
     ax.tick_params(axis="y", length=0)
-    ax.set_title(f"{me} and {other}: silent {silence:.0f} days, usual gap {usual_gap_days:.1f} days",
+    ax.set_title(f"{short_label(me)} and {short_label(other)}: silent {silence:.0f} days, "
+                 f"usual gap {usual_gap_days:.1f} days",
                  fontsize=9, loc="left")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
@@ -172,16 +181,12 @@ def tie_timeline(
     return fig
 
 
-def _short(text: str, limit: int = 14) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def ranked_bars(frame: pl.DataFrame, *, label: str, value: str, title: str, xlabel: str | None = None) -> Figure:
     """Horizontal bars, the first row on top."""
     height = 0.9 + 0.24 * max(frame.height, 1)
     fig = Figure(figsize=(6.4, height), layout="constrained")
     ax = fig.add_subplot()
-    labels = [str(v) for v in frame[label].to_list()][::-1]
+    labels = [short_label(v) for v in frame[label].to_list()][::-1]
     values = frame[value].cast(pl.Float64).fill_null(0.0).to_numpy()[::-1]
     ax.barh(range(len(values)), values, color=_BLUE)
     ax.set_yticks(range(len(values)), labels, fontsize=8)

@@ -472,7 +472,7 @@ def _community_figure(net: Network, found, top: int):
     left.scatter(pos[:, 0], pos[:, 1], s=2000 * sizes / sizes.max(), c=[colour[t] for t in summary["trend"]],
                  edgecolors="#2d3748", linewidths=0.6, zorder=2)
     for i, row in enumerate(summary.iter_rows(named=True)):
-        left.annotate(f"{row['community']}: {row['hub']}", pos[i], ha="center", va="center", fontsize=8, zorder=3)
+        left.annotate(f"{row['community']}: {plots.short_label(row['hub'])}", pos[i], ha="center", va="center", fontsize=8, zorder=3)
     for name, c in colour.items():
         left.scatter([], [], c=c, label=name, edgecolors="#2d3748", linewidths=0.6)
     left.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=7, frameon=False, ncol=6)
@@ -492,7 +492,7 @@ def _community_figure(net: Network, found, top: int):
         text = " -> ".join("-" if r is None else f"{r:.0%}" for r in recip)
         right.annotate(f"reciprocity {text}", (max(row["events_recent"], row["events_before"]), i),
                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7, color="#4a5568")
-    right.set_yticks(ys, [f"{c}: {h}" for c, h in zip(summary["community"], summary["hub"])], fontsize=8)
+    right.set_yticks(ys, [f"{c}: {plots.short_label(h)}" for c, h in zip(summary["community"], summary["hub"])], fontsize=8)
     right.invert_yaxis()
     right.set_xlabel("interactions inside the community")
     right.legend(fontsize=7, frameon=False, loc="lower right")

@@ -216,3 +216,16 @@ def test_large_graph_layout_draws_communities_as_discs(sample_net: Network, monk
     nearest = np.linalg.norm(pos[:, None, :] - centres[None, :, :], axis=2).argmin(axis=1)
     assert (nearest == membership).mean() > 0.95
     assert len({(round(x, 6), round(y, 6)) for x, y in pos}) == sample_net.n
+
+
+@pytest.mark.parametrize("name", ["ctrl.graphml", "ctrl.gexf"])
+def test_characters_xml_cannot_hold_become_replacement_character(name: str, tmp_path: Path) -> None:
+    raw = pl.DataFrame({"src": ["a\x01b", "c", "new\nline"], "dst": ["c", "a\x01b", "c"],
+                        "kind": ["reply"] * 3, "ts": [0, 60, 120]})
+    path = tmp_path / name
+    write_graph(to_networkx(Network.from_dataset(validate_events(raw, source="test"))), str(path))
+    root = ET.parse(path).getroot()  # well-formed XML
+    ids = {n.get("id") for n in root.iter() if n.tag.endswith("}node")}
+    assert {"a\ufffdb", "c", "new\nline"} == ids
+    back = load_events([path]).events
+    assert set(back["src"]) == {"a\ufffdb", "c", "new\nline"}

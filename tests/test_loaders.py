@@ -454,6 +454,19 @@ def test_bad_ndjson_line(tmp_path: Path) -> None:
     expect_error(path, line=2, field=None, match="not valid JSON")
 
 
+def test_nested_ndjson_value(tmp_path: Path) -> None:
+    good = '{"src":"a","dst":"b","kind":"reply","ts":1,"weight":1}\n'
+    for field, value, what in (("src", '["b"]', "list"), ("dst", '{"x":1}', "object"), ("kind", '["reply"]', "list"),
+                               ("ts", "[1]", "list"), ("weight", '{"w":2}', "object")):
+        bad = good.replace(f'"{field}":', f'"{field}":{value},"_{field}":')
+        expect_error(write(tmp_path, "e.ndjson", good + bad), line=2, field=field, match=f"nested values \\(a JSON {what}")
+    expect_error(write(tmp_path, "e.ndjson", '{"src":["b"],"dst":"a","kind":"reply","ts":1}\n'), line=1, field="src",
+                 match="nested values")
+    # text that only looks like JSON, and nested values in other columns, are fine
+    ok = write(tmp_path, "e.ndjson", '{"src":"[b]","dst":"{a","kind":"reply","ts":1,"meta":{"x":1}}\n')
+    assert load_events([ok]).events["src"].to_list() == ["[b]"]
+
+
 def test_not_parquet(tmp_path: Path) -> None:
     expect_error(write(tmp_path, "e.parquet", b"PAR1 garbage"), line=None, field=None, match="Parquet")
 

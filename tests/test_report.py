@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -122,6 +123,20 @@ def test_communities_linked_only_by_distrust_are_drawn() -> None:
     net = Network.from_dataset(validate_events(raw, source="test"))
     page = build_report(net, top=5, timelines=0, referral=False)
     assert page.rstrip().endswith("</html>") and 'id="communities"' in page
+
+
+def test_very_long_id_is_shortened_in_figures_only() -> None:
+    # matplotlib took minutes to lay out a 100,000-character label
+    from ror_graph.plots import short_label
+
+    long = "x" * 100_000
+    net = _net([(long, "b", "reply", 0.0), ("b", long, "reply", DAY), ("b", "c", "reply", 2 * DAY)],
+               as_of=datetime.fromtimestamp(200 * DAY, timezone.utc))
+    start = time.monotonic()
+    page = build_report(net, me="b", top=5, timelines=1, referral=False)
+    assert time.monotonic() - start < 60
+    assert f"<td>{long}</td>" in page  # the tables keep the full id
+    assert short_label(long) == "x" * 39 + "\u2026" and short_label("ana") == "ana"
 
 
 def test_one_sided_by_hand(small: Network) -> None:
