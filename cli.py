@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass, field
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -108,9 +109,23 @@ def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+class RorCommand(click.Command):
+    """A command that refuses to write its result over one of its own inputs (-o events.csv)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ror_graph.errors import OptionError
+
+        output, inputs = ctx.params.get("output"), ctx.params.get("events") or ()
+        if output and output != "-" and any(Path(output).resolve() == Path(i).resolve() for i in inputs):
+            raise OptionError(f"-o {output} is one of the inputs; write the result to another file")
+        return super().invoke(ctx)
+
+
 class RorGroup(click.Group):
     """Turns a RorGraphError into a one-line message and exit code 1 (no traceback), and each
-    DataWarning into a ``note:`` line on stderr."""
+    DataWarning into a ``note:`` line on stderr. Its commands are :class:`RorCommand`."""
+
+    command_class = RorCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         from ror_graph.errors import DataWarning, RorGraphError

@@ -254,3 +254,13 @@ def test_output_files_get_ordinary_permissions(tmp_path):
 def test_an_empty_id_option_is_an_error_not_the_option_left_out(sample_events, args):
     result = CliRunner().invoke(main, [args[0], str(sample_events), *args[1:]])
     assert result.exit_code == 1 and result.output.strip() == f"Error: {args[1]} is empty; give an id"
+
+
+def test_output_over_an_input_file_is_refused_and_the_input_is_untouched(tmp_path, sample_events):
+    events = tmp_path / "events.csv"
+    events.write_bytes(sample_events.read_bytes())
+    before = events.read_bytes()
+    for args in (["nurture", str(events), "-o", str(events)], ["stats", str(events), "-o", str(tmp_path / "." / "events.csv")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1 and "is one of the inputs; write the result to another file" in result.output
+    assert events.read_bytes() == before
